@@ -1,0 +1,3 @@
+from okrbot.cli import main
+
+raise SystemExit(main())

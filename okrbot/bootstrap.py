@@ -1,0 +1,148 @@
+"""Wires settings into a running app: engine, units of work, Slack client, Bolt, web server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from okrbot.background import Background
+from okrbot.config import Settings
+from okrbot.services.common import Organisation
+from okrbot.services.delivery import Dispatcher
+from okrbot.services.ports import Clock
+from okrbot.slack.deps import Deps
+from okrbot.slack.gateway import SlackGateway, make_client
+from okrbot.slack.listeners import register_all
+from okrbot.slack.notifier import SlackNotifier
+from okrbot.store import schema
+from okrbot.store.engine import create_engine
+from okrbot.store.uow import SessionFactory
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Sends what a crash or an outage left in the outbox, and retries what Slack deferred.
+SWEEP_SECONDS = 30.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Okrbot:
+    settings: Settings
+    engine: AsyncEngine
+    uow: SessionFactory
+    bolt: AsyncApp
+    deps: Deps
+    background: Background
+    _sweeper: asyncio.Task[None] | None = field(default=None, init=False)
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        return self.deps.dispatcher
+
+    @property
+    def gateway(self) -> SlackGateway:
+        return self.deps.gateway
+
+    async def check_schema(self) -> None:
+        """Refuse an old schema, or bring it up to date when configured to."""
+        head = schema.head_revision()
+        current = await schema.current_revision(self.engine)
+        if current == head:
+            return
+        if not self.settings.auto_migrate:
+            raise schema.SchemaOutOfDate(current, head)
+        log.info("upgrading the database schema from %s to %s", current, head)
+        await asyncio.to_thread(schema.upgrade, self.settings.database_url)
+
+    async def settle(self) -> None:
+        """Wait for every piece of work started so far, and deliver what it queued."""
+        await self.background.drain()
+        await self.dispatcher.run_once()
+        await self.background.drain()
+
+    def start_sweeper(self, every: float = SWEEP_SECONDS) -> None:
+        async def sweep() -> None:
+            while True:
+                try:
+                    await self.dispatcher.run_once()
+                except Exception:
+                    log.exception("delivering queued messages failed; trying again later")
+                await asyncio.sleep(every)
+
+        self._sweeper = asyncio.create_task(sweep())
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+        await self.background.drain()
+        await self.engine.dispose()
+
+    def web_app(self) -> web.Application:
+        async def events(request: web.Request) -> web.Response:
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+        async def health(_request: web.Request) -> web.Response:
+            try:
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+            except Exception as exc:
+                log.warning("health check: database unreachable: %s", type(exc).__name__)
+                return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+            return web.json_response({"ok": True})
+
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(EVENTS_PATH, events)
+        app.router.add_get(HEALTH_PATH, health)
+        return app
+
+
+def build(settings: Settings, *, clock: Clock = utc_now) -> Okrbot:
+    if not settings.ceo or not settings.channel:
+        raise ValueError("OKRBOT_CEO and OKRBOT_CHANNEL are needed to run the app")
+    engine = create_engine(settings.database_url)
+    uow = SessionFactory(engine)
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    gateway = SlackGateway(client)
+    org = Organisation(ceo=settings.ceo, channel=settings.channel)
+    background = Background()
+    dispatcher = Dispatcher(uow, SlackNotifier(gateway), org, clock)
+    deps = Deps(
+        uow=uow,
+        org=org,
+        clock=clock,
+        zone=settings.zone,
+        gateway=gateway,
+        background=background,
+        dispatcher=dispatcher,
+    )
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        # Listeners ack at once and hand slow work to `background`, so the HTTP answer
+        # goes out when the listener returns, and tests and shutdown can wait for the rest.
+        process_before_response=True,
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        logger=logging.getLogger("okrbot.bolt"),
+    )
+    register_all(bolt, deps)
+
+    @bolt.error
+    async def on_error(error: Exception) -> None:
+        log.error("unhandled error in a listener: %s", type(error).__name__, exc_info=error)
+
+    return Okrbot(settings, engine, uow, bolt, deps, background)

@@ -1,0 +1,195 @@
+"""The `okrbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from okrbot.config import ConfigError, Settings, load_settings
+
+EXIT_CONFIG = 2
+EXIT_INPUT = 1
+
+log = logging.getLogger("okrbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="okrbot",
+        description="Run your company's OKR process in Slack.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="serve Slack's HTTP requests (POST /slack/events)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")  # noqa: S104
+    commands.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    demo = commands.add_parser("demo", help="show the whole OKR cycle with no Slack workspace")
+    demo.add_argument("--database", help="SQLite file to keep (default: a temporary one)")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    org = commands.add_parser("org", help="the org chart")
+    org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
+    importer = org_commands.add_parser(
+        "import", help="import FILE.csv with columns user,manager,team[,role]"
+    )
+    importer.add_argument("file", type=Path)
+    job = commands.add_parser("run-job", help="run a weekly job now")
+    job.add_argument("job", choices=["checkin", "reminder", "digest"])
+    job.add_argument("--force", action="store_true", help="post again in the same week")
+    return parser
+
+
+def _settings(mode: str | None) -> Settings:
+    try:
+        return load_settings(mode)
+    except ConfigError as exc:
+        print(f"okrbot: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _logging(settings: Settings | None = None) -> None:
+    level = (settings.log_level if settings else "INFO").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from okrbot.sandbox.demo import run_demo
+
+        return asyncio.run(run_demo(args.database))
+    if args.command == "migrate":
+        settings = _settings(None)
+        _logging(settings)
+        from okrbot.store import schema
+
+        schema.upgrade(settings.database_url)
+        print(f"okrbot: database schema is at {schema.head_revision()}")
+        return 0
+    if args.command == "org":
+        settings = _settings("org")
+        _logging(settings)
+        try:
+            text = args.file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            print(f"okrbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+            return EXIT_INPUT
+        return asyncio.run(org_import(settings, args.file.name, text))
+    if args.command == "run-job":
+        print(
+            "okrbot: the weekly jobs (check-in prompts, reminders, digest) are not part of "
+            "this release yet.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    mode = args.command
+    settings = _settings(mode)
+    if mode == "serve" and args.port:
+        settings = settings.model_copy(update={"port": args.port})
+    _logging(settings)
+    runner = _serve(settings, args.host) if mode == "serve" else _socket(settings)
+    return asyncio.run(runner)
+
+
+async def _start(settings: Settings):  # type: ignore[no-untyped-def]
+    from okrbot.bootstrap import build
+    from okrbot.store.schema import SchemaOutOfDate
+
+    app = build(settings)
+    try:
+        await app.check_schema()
+    except SchemaOutOfDate as exc:
+        await app.close()
+        print(f"okrbot: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+    return app
+
+
+async def _wait_for_stop() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _serve(settings: Settings, host: str) -> int:
+    from aiohttp import web
+
+    app = await _start(settings)
+    runner = web.AppRunner(app.web_app())
+    await runner.setup()
+    site = web.TCPSite(runner, host, settings.port)
+    await site.start()
+    app.start_sweeper()
+    log.info("okrbot listening on %s:%s (POST /slack/events, GET /healthz)", host, settings.port)
+    try:
+        await _wait_for_stop()
+    finally:
+        log.info("shutting down: finishing requests in flight")
+        await runner.cleanup()
+        await app.close()
+    return 0
+
+
+async def _socket(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    app = await _start(settings)
+    handler = AsyncSocketModeHandler(app.bolt, settings.slack_app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    app.start_sweeper()
+    log.info("okrbot connected over Socket Mode")
+    try:
+        await _wait_for_stop()
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+        await app.close()
+    return 0
+
+
+async def org_import(settings: Settings, name: str, text: str) -> int:
+    from datetime import UTC, datetime
+
+    from okrbot.domain.orgchart import OrgChartError
+    from okrbot.services import orgchart
+    from okrbot.services.ports import DeliveryError
+    from okrbot.slack.gateway import SlackGateway, make_client
+    from okrbot.store import schema
+    from okrbot.store.engine import create_engine
+    from okrbot.store.uow import SessionFactory
+
+    engine = create_engine(settings.database_url)
+    try:
+        current = await schema.current_revision(engine)
+        if current != schema.head_revision():
+            print(f"okrbot: {schema.SchemaOutOfDate(current, schema.head_revision())}")
+            return EXIT_CONFIG
+        gateway = SlackGateway(make_client(settings.slack_bot_token, settings.slack_api_url))
+        async with SessionFactory(engine)() as uow:
+            workspace = await gateway.team_id()
+            summary = await orgchart.import_org(
+                uow, gateway, workspace, text, now=datetime.now(UTC)
+            )
+    except OrgChartError as exc:
+        print(f"okrbot: {name} was not imported:\n{exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except DeliveryError as exc:
+        print(f"okrbot: Slack refused a lookup ({exc.code}); nothing was imported", file=sys.stderr)
+        return EXIT_CONFIG
+    finally:
+        await engine.dispose()
+    print(
+        f"okrbot: imported {name}: {summary.created} added, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged"
+    )
+    return 0

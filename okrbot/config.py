@@ -1,0 +1,129 @@
+"""Settings from the environment or `.env`, validated before anything starts."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Every setting okrbot reads. Names are the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field(DEFAULT_API_URL, validation_alias=_env("SLACK_API_URL"))
+    database_url: str = Field("sqlite:///okrbot.db", validation_alias=_env("DATABASE_URL"))
+    ceo: str | None = Field(None, validation_alias=_env("OKRBOT_CEO"))
+    channel: str | None = Field(None, validation_alias=_env("OKRBOT_CHANNEL"))
+    timezone: str = Field("UTC", validation_alias=_env("OKRBOT_TIMEZONE"))
+    port: Annotated[int, Field(ge=1, le=65535)] = Field(3000, validation_alias=_env("PORT"))
+    auto_migrate: bool = Field(False, validation_alias=_env("OKRBOT_AUTO_MIGRATE"))
+    log_level: str = Field("INFO", validation_alias=_env("OKRBOT_LOG_LEVEL"))
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return v
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return v
+
+    @field_validator("ceo")
+    @classmethod
+    def _ceo(cls, v: str | None) -> str | None:
+        if v is not None and not USER_ID.match(v.strip()):
+            raise ValueError("must be a Slack user ID like U012ABCDEF")
+        return v.strip() if v else v
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, v: str | None) -> str | None:
+        if v is not None and not CHANNEL_ID.match(v.strip()):
+            raise ValueError("must be a channel ID like C012ABCDEF (not a #name)")
+        return v.strip() if v else v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {v!r} (try Europe/Oslo)") from None
+        return v
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, v: str) -> str:
+        if not v.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return v if v.endswith("/") else v + "/"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+ENV_NAMES = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_api_url": "SLACK_API_URL",
+    "database_url": "DATABASE_URL",
+    "ceo": "OKRBOT_CEO",
+    "channel": "OKRBOT_CHANNEL",
+    "timezone": "OKRBOT_TIMEZONE",
+    "port": "PORT",
+    "auto_migrate": "OKRBOT_AUTO_MIGRATE",
+    "log_level": "OKRBOT_LOG_LEVEL",
+}
+
+REQUIRED_FOR = {
+    "serve": ("slack_bot_token", "slack_signing_secret", "ceo", "channel"),
+    "socket": ("slack_bot_token", "slack_app_token", "ceo", "channel"),
+    "org": ("slack_bot_token",),
+}
+
+
+class ConfigError(Exception):
+    """One line, naming the setting, fit to print as it is."""
+
+
+def load_settings(mode: str | None = None, **overrides: object) -> Settings:
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        name = ENV_NAMES.get(field, field.upper())
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None
+    for field in REQUIRED_FOR.get(mode or "", ()):
+        if getattr(settings, field) in (None, ""):
+            raise ConfigError(
+                f"{ENV_NAMES[field]} is not set (put it in the environment or in .env)"
+            )
+    return settings

@@ -1,0 +1,306 @@
+"""Objectives and key results: what a valid OKR is, independent of Slack or storage."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+MIN_KEY_RESULTS = 2
+MAX_KEY_RESULTS = 5
+
+# Lengths are chosen so that every field still fits Slack's smallest container it is shown
+# in (a header is 150 characters, an option's text 75 and is truncated there).
+TITLE_MAX = 150
+DESCRIPTION_MAX = 2000
+KR_DESCRIPTION_MAX = 300
+UNIT_MAX = 30
+# Anything beyond this is a typo (or a forged payload), not a goal.
+ABS_VALUE_MAX = 1e12
+
+
+class Level(StrEnum):
+    COMPANY = "company"
+    TEAM = "team"
+    PERSONAL = "personal"
+
+    @property
+    def label(self) -> str:
+        return {"company": "Company", "team": "Team", "personal": "Personal"}[self.value]
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    AWAITING_MANAGER = "awaiting_manager"
+    AWAITING_CEO = "awaiting_ceo"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+    @property
+    def is_open_for_decision(self) -> bool:
+        return self in (Status.AWAITING_MANAGER, Status.AWAITING_CEO)
+
+
+_STATUS_LABELS = {
+    Status.DRAFT: "Draft",
+    Status.AWAITING_MANAGER: "Waiting for the manager",
+    Status.AWAITING_CEO: "Waiting for the CEO",
+    Status.APPROVED: "Approved and published",
+    Status.REJECTED: "Rejected: edit and resubmit",
+    Status.WITHDRAWN: "Withdrawn",
+    Status.CLOSED: "Closed",
+}
+
+
+@dataclass(frozen=True)
+class KeyResultDraft:
+    description: str
+    start: float
+    target: float
+    unit: str = ""
+
+    @property
+    def is_decreasing(self) -> bool:
+        return self.target < self.start
+
+
+@dataclass(frozen=True)
+class ObjectiveDraft:
+    title: str
+    level: Level
+    quarter: str
+    key_results: tuple[KeyResultDraft, ...]
+    description: str = ""
+    aligned_to: int | None = None
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A problem with one field of the form; `field` names it in the form's own terms."""
+
+    field: str
+    message: str
+
+
+@dataclass
+class RawKeyResult:
+    """A key result as typed into the form, before anything is parsed."""
+
+    description: str | None = None
+    start: str | None = None
+    target: str | None = None
+    unit: str | None = None
+
+    @property
+    def is_blank(self) -> bool:
+        return not any(
+            (v or "").strip() for v in (self.description, self.start, self.target, self.unit)
+        )
+
+
+@dataclass
+class RawObjective:
+    """The form's values as strings, exactly as a (possibly forged) payload carried them."""
+
+    title: str | None = None
+    description: str | None = None
+    level: str | None = None
+    quarter: str | None = None
+    aligned_to: str | None = None
+    key_results: list[RawKeyResult] = field(default_factory=list)
+
+
+def kr_field(index: int, part: str) -> str:
+    """The form field name of part `part` of the key result at `index` (0-based)."""
+    return f"kr{index + 1}_{part}"
+
+
+def parse_number(text: str | None) -> float | None:
+    """A number as people and Slack's number_input write it; None when it is not one."""
+    if text is None:
+        return None
+    cleaned = text.strip().replace("\u2212", "-").replace(" ", "").replace("\u00a0", "")
+    if not cleaned:
+        return None
+    # Norwegian keyboards give a decimal comma; Slack's number_input only sends a point.
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return value
+
+
+def validate_objective(
+    raw: RawObjective,
+    *,
+    allowed_quarters: tuple[str, ...],
+    alignable: frozenset[int] | None = None,
+) -> tuple[ObjectiveDraft | None, list[FieldError]]:
+    """Check a submitted form; return the draft, or every problem found (never both)."""
+    errors: list[FieldError] = []
+
+    title = (raw.title or "").strip()
+    if not title:
+        errors.append(FieldError("title", "Give the objective a short title."))
+    elif len(title) > TITLE_MAX:
+        errors.append(
+            FieldError("title", f"Keep the title under {TITLE_MAX} characters ({len(title)} now).")
+        )
+
+    description = (raw.description or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        errors.append(
+            FieldError(
+                "description",
+                f"Keep the description under {DESCRIPTION_MAX} characters "
+                f"({len(description)} now).",
+            )
+        )
+
+    level: Level | None = None
+    try:
+        level = Level((raw.level or "").strip())
+    except ValueError:
+        errors.append(FieldError("level", "Choose company, team or personal."))
+
+    quarter = (raw.quarter or "").strip()
+    if quarter not in allowed_quarters:
+        errors.append(FieldError("quarter", f"Choose one of: {', '.join(allowed_quarters)}."))
+
+    aligned_to: int | None = None
+    if raw.aligned_to and raw.aligned_to.strip():
+        try:
+            aligned_to = int(raw.aligned_to.strip())
+        except ValueError:
+            errors.append(FieldError("aligned_to", "Choose an objective from the list."))
+        else:
+            if alignable is not None and aligned_to not in alignable:
+                errors.append(
+                    FieldError(
+                        "aligned_to",
+                        "That objective is not a published objective of the chosen quarter.",
+                    )
+                )
+
+    key_results, kr_errors = _validate_key_results(raw.key_results)
+    errors.extend(kr_errors)
+
+    if errors or level is None:
+        return None, errors
+    return (
+        ObjectiveDraft(
+            title=title,
+            description=description,
+            level=level,
+            quarter=quarter,
+            aligned_to=aligned_to,
+            key_results=tuple(key_results),
+        ),
+        [],
+    )
+
+
+def _validate_key_results(
+    raws: list[RawKeyResult],
+) -> tuple[list[KeyResultDraft], list[FieldError]]:
+    errors: list[FieldError] = []
+    drafts: list[KeyResultDraft] = []
+    filled = [(i, kr) for i, kr in enumerate(raws) if not kr.is_blank]
+    seen: dict[str, int] = {}
+
+    for index, kr in filled:
+        desc = (kr.description or "").strip()
+        unit = (kr.unit or "").strip()
+        ok = True
+        if not desc:
+            errors.append(FieldError(kr_field(index, "desc"), "Describe what you will measure."))
+            ok = False
+        elif len(desc) > KR_DESCRIPTION_MAX:
+            errors.append(
+                FieldError(
+                    kr_field(index, "desc"),
+                    f"Keep it under {KR_DESCRIPTION_MAX} characters ({len(desc)} now).",
+                )
+            )
+            ok = False
+        else:
+            key = " ".join(desc.casefold().split())
+            if key in seen:
+                errors.append(
+                    FieldError(
+                        kr_field(index, "desc"),
+                        f"Same as key result {seen[key] + 1}: each key result must differ.",
+                    )
+                )
+                ok = False
+            else:
+                seen[key] = index
+        if len(unit) > UNIT_MAX:
+            errors.append(
+                FieldError(kr_field(index, "unit"), f"Keep the unit under {UNIT_MAX} characters.")
+            )
+            ok = False
+        start = _check_number(kr.start, kr_field(index, "start"), "start", errors)
+        target = _check_number(kr.target, kr_field(index, "target"), "target", errors)
+        if start is not None and target is not None and start == target:
+            errors.append(
+                FieldError(
+                    kr_field(index, "target"),
+                    "The target must differ from the start, or there is nothing to measure.",
+                )
+            )
+            ok = False
+        if ok and start is not None and target is not None:
+            drafts.append(KeyResultDraft(desc, start, target, unit))
+
+    if len(filled) < MIN_KEY_RESULTS:
+        # Point at the first empty slot, which is where the person should type next.
+        first_empty = next((i for i, kr in enumerate(raws) if kr.is_blank), len(filled))
+        errors.append(
+            FieldError(
+                kr_field(min(first_empty, MIN_KEY_RESULTS - 1), "desc"),
+                f"An objective needs {MIN_KEY_RESULTS} to {MAX_KEY_RESULTS} key results "
+                f"({len(filled)} filled in).",
+            )
+        )
+    elif len(filled) > MAX_KEY_RESULTS:
+        errors.append(
+            FieldError(
+                kr_field(filled[MAX_KEY_RESULTS][0], "desc"),
+                f"At most {MAX_KEY_RESULTS} key results: focus on what matters most.",
+            )
+        )
+    return drafts, errors
+
+
+def _check_number(
+    text: str | None, field_name: str, what: str, errors: list[FieldError]
+) -> float | None:
+    if text is None or not text.strip():
+        errors.append(FieldError(field_name, f"Enter a {what} value."))
+        return None
+    value = parse_number(text)
+    if value is None:
+        errors.append(FieldError(field_name, f"The {what} value must be a number."))
+        return None
+    if abs(value) > ABS_VALUE_MAX:
+        errors.append(FieldError(field_name, f"The {what} value is out of range."))
+        return None
+    return value
+
+
+def format_number(value: float) -> str:
+    """12.0 -> '12', 0.125 -> '0.125', 1234567.0 -> '1,234,567'."""
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.6f}".rstrip("0").rstrip(".")

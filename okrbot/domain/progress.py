@@ -1,0 +1,22 @@
+"""Progress of key results and objectives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def kr_progress(start: float, target: float, current: float | None) -> float:
+    """Share of the way from start to target, clamped to 0..1; works for decreasing KRs."""
+    if current is None or target == start:
+        return 0.0
+    share = (current - start) / (target - start)
+    return min(1.0, max(0.0, share))
+
+
+def objective_progress(shares: Sequence[float]) -> float:
+    return sum(shares) / len(shares) if shares else 0.0
+
+
+def progress_bar(share: float, width: int = 10) -> str:
+    filled = round(min(1.0, max(0.0, share)) * width)
+    return "\u2588" * filled + "\u2591" * (width - filled)

@@ -1,0 +1,62 @@
+"""Read models handed to the presentation layer: plain, immutable snapshots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from okrbot.domain.okr import Level, Status
+from okrbot.domain.workflow import Outcome, Stage
+
+
+@dataclass(frozen=True)
+class KeyResultView:
+    position: int
+    description: str
+    start: float
+    target: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class ObjectiveView:
+    id: int
+    version: int
+    owner_id: str
+    level: Level
+    team: str | None
+    quarter: str
+    title: str
+    description: str
+    status: Status
+    key_results: tuple[KeyResultView, ...]
+    aligned_to_id: int | None = None
+    aligned_to_title: str | None = None
+    aligned_to_owner: str | None = None
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    version: int
+    stage: Stage
+    approver_id: str
+    outcome: Outcome
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class AlignOption:
+    id: int
+    quarter: str
+    level: Level
+    title: str
+    owner_id: str
+
+
+@dataclass(frozen=True)
+class ObjectiveListing:
+    objective: ObjectiveView
+    waiting_on: str | None
+    last_decision: DecisionView | None

@@ -1,0 +1,168 @@
+"""`okrbot demo`: the approval path, end to end, with no Slack workspace.
+
+It runs the real app (the same HTTP endpoint, listeners, services and SQLite database a
+company runs) against an in-process stand-in for Slack, plays each person's clicks as signed
+requests, and prints what each person sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from okrbot.sandbox.fake_slack import Message
+from okrbot.sandbox.harness import (
+    AUTHOR,
+    CEO,
+    CHANNEL,
+    COLLEAGUE,
+    MANAGER,
+    ORG_CSV,
+    PEOPLE,
+    Sandbox,
+)
+from okrbot.sandbox.render import render, text_of
+from okrbot.slack import ids
+
+NAMES = {p.id: p.name.split()[0] for p in PEOPLE} | {CHANNEL: "okrs"}
+
+
+def _say(title: str) -> None:
+    print(f"\n\u2501\u2501 {title}")
+
+
+def _show_message(who: str, message: Message) -> None:
+    where = (
+        f"#{NAMES.get(message.channel, message.channel)}"
+        if message.channel.startswith("C")
+        else "DM"
+    )
+    print(f"  \u2709  {who} sees ({where}):")
+    print(render(message.blocks, NAMES, indent="     "))
+
+
+def _show_view(who: str, view: dict[str, Any]) -> None:
+    print(f"  \U0001f5d4  {who} sees the form \u201c{view['title']['text']}\u201d:")
+    print(render(view["blocks"], NAMES, indent="     "))
+
+
+def _latest_dm(box: Sandbox, user: str) -> Message:
+    return box.fake.dms_to(user)[-1]
+
+
+def _open_view(box: Sandbox, user: str) -> str:
+    return box.fake.open_views_for(user)[-1]["id"]  # type: ignore[no-any-return]
+
+
+async def run_demo(database: str | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(database) if database else Path(tmp) / "okrbot-demo.db"
+        box = Sandbox(f"sqlite:///{path}")
+        await box.migrate()
+        async with box:
+            await _story(box)
+        print(f"\nEverything above is in {path if database else 'a temporary SQLite file'}.")
+    return 0
+
+
+async def _story(box: Sandbox) -> None:
+    slack = box.slack
+    print("okrbot demo: the OKR approval path, played against a stand-in for Slack.")
+    print("People: " + ", ".join(p.name for p in PEOPLE[:4]) + f"; channel #okrs ({CHANNEL}).")
+
+    _say("1. The org chart is imported (okrbot org import org.csv)")
+    print("  " + ORG_CSV.strip().replace("\n", "\n  "))
+    summary = await box.import_org()
+    print(f"  \u2192 {summary.created} people added")
+
+    _say("2. Aisha types /okr new and a form opens")
+    await slack.slash(AUTHOR.id, "new")
+    await box.settle()
+    view_id = _open_view(box, AUTHOR.id)
+    _show_view("Aisha", box.fake.views[view_id])
+
+    _say("3. She submits with one key result: the form says what is wrong, nothing is saved")
+    response = await slack.submit_view(
+        AUTHOR.id,
+        view_id,
+        {
+            "title": "Make onboarding delightful",
+            "kr1_desc": "Activation rate",
+            "kr1_start": "40",
+            "kr1_target": "40",
+        },
+    )
+    for block, error in response.json().get("errors", {}).items():
+        print(f"  \u26a0 {block}: {error}")
+
+    _say("4. She fixes it and submits: Mads, her manager, gets a DM")
+    await slack.submit_view(
+        AUTHOR.id,
+        view_id,
+        {
+            "title": "Make onboarding delightful",
+            "description": "New teams should get value on day one.",
+            "level": "team",
+            "kr1_desc": "Activation rate in the first week",
+            "kr1_start": "40",
+            "kr1_target": "60",
+            "kr1_unit": "%",
+            "kr2_desc": "Median time to first OKR",
+            "kr2_start": "3",
+            "kr2_target": "1",
+            "kr2_unit": "days",
+            "kr3_desc": "Onboarding NPS",
+            "kr3_start": "20",
+            "kr3_target": "45",
+        },
+    )
+    await box.settle()
+    _show_message("Mads", _latest_dm(box, MANAGER.id))
+
+    _say("5. Mads clicks Reject and gives a reason")
+    await slack.click(MANAGER.id, _latest_dm(box, MANAGER.id), ids.REJECT)
+    await box.settle()
+    reject_view = _open_view(box, MANAGER.id)
+    await slack.submit_view(
+        MANAGER.id, reject_view, {"reason": "Time to first OKR should be under a day: aim for 0.5."}
+    )
+    await box.settle()
+    _show_message("Mads (his request, updated)", box.fake.dms_to(MANAGER.id)[0])
+    _show_message("Aisha", _latest_dm(box, AUTHOR.id))
+
+    _say("6. Aisha clicks Edit and resubmit: the form opens prefilled; she changes the target")
+    await slack.click(AUTHOR.id, _latest_dm(box, AUTHOR.id), ids.RESUBMIT)
+    await box.settle()
+    edit_view = _open_view(box, AUTHOR.id)
+    await slack.submit_view(AUTHOR.id, edit_view, {"kr2_target": "0.5"})
+    await box.settle()
+    _show_message("Mads (a new request)", _latest_dm(box, MANAGER.id))
+
+    _say("7. Colin clicks Approve on a request that is not his: only he is told no")
+    await slack.click(COLLEAGUE.id, _latest_dm(box, MANAGER.id), ids.APPROVE)
+    await box.settle()
+    note = box.fake.ephemerals_to(COLLEAGUE.id)[-1]
+    print(f"  \U0001f441  Colin sees (only he): {text_of(note.text, NAMES)}")
+
+    _say("8. Mads approves (a double click changes nothing twice); Cora, the CEO, gets it")
+    request = _latest_dm(box, MANAGER.id)
+    await slack.click(MANAGER.id, request, ids.APPROVE)
+    await slack.click(MANAGER.id, request, ids.APPROVE)
+    await box.settle()
+    _show_message("Mads (his request, updated)", box.fake.dms_to(MANAGER.id)[-1])
+    _show_message("Cora", _latest_dm(box, CEO.id))
+
+    _say("9. Cora approves: the OKR is published in #okrs and Aisha is told")
+    await slack.click(CEO.id, _latest_dm(box, CEO.id), ids.APPROVE)
+    await box.settle()
+    _show_message("Everyone", box.fake.channel_messages(CHANNEL)[-1])
+    _show_message("Aisha", _latest_dm(box, AUTHOR.id))
+
+    _say("10. Aisha types /okr list")
+    listing = (await slack.slash(AUTHOR.id, "list")).json()
+    print(render(listing.get("blocks", []), NAMES, indent="  "))
+    calls = len(box.fake.calls)
+    print(f"\n{calls} Slack Web API calls, none refused: {not box.fake.violations}.")

@@ -1,0 +1,934 @@
+"""A loopback fake of the Slack Web API that refuses what real Slack would refuse.
+
+Point slack_sdk at it with ``AsyncWebClient(token=fake.bot_token, base_url=fake.api_url)``.
+Every request is recorded in ``calls``; everything posted is kept in ``messages`` and
+``views``; every request refused for breaking one of Slack's documented limits adds a
+readable line to ``violations`` naming the offending field, e.g.
+``chat.postMessage: blocks[3].text.text is 3012 chars (max 3000)``.
+
+The fake is stricter than Slack in one place on purpose: a message with blocks must
+carry a non-empty top-level ``text`` fallback (for notifications and screen readers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+TRIGGER_TTL = 3.0
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_BLOCKS_TEXT = 12_000
+MAX_MESSAGE_TEXT = 40_000
+
+BLOCK_TYPES = frozenset(
+    {
+        "section",
+        "divider",
+        "header",
+        "context",
+        "actions",
+        "input",
+        "image",
+        "rich_text",
+        "markdown",
+    }
+)
+INPUT_ONLY_ELEMENTS = frozenset(
+    {
+        "plain_text_input",
+        "number_input",
+        "email_text_input",
+        "url_text_input",
+        "rich_text_input",
+        "file_input",
+    }
+)
+CHOICE_ELEMENTS = frozenset(
+    {
+        "checkboxes",
+        "radio_buttons",
+        "static_select",
+        "multi_static_select",
+        "external_select",
+        "multi_external_select",
+        "users_select",
+        "multi_users_select",
+        "conversations_select",
+        "multi_conversations_select",
+        "channels_select",
+        "multi_channels_select",
+        "datepicker",
+        "timepicker",
+        "datetimepicker",
+    }
+)
+ACTION_ELEMENTS = CHOICE_ELEMENTS | {"button", "overflow", "workflow_button"}
+ACCESSORY_ELEMENTS = ACTION_ELEMENTS | {"image"}
+INPUT_ELEMENTS = CHOICE_ELEMENTS | INPUT_ONLY_ELEMENTS
+
+_INTEGER = re.compile(r"-?\d+")
+_DECIMAL = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+
+
+@dataclass
+class FakeUser:
+    id: str
+    name: str
+    real_name: str
+    email: str | None = None
+    tz: str = "Europe/Oslo"
+    locale: str = "en-US"
+    deleted: bool = False
+    is_bot: bool = False
+
+
+@dataclass
+class FakeChannel:
+    id: str
+    name: str
+    bot_is_member: bool = True
+    archived: bool = False
+
+
+@dataclass
+class ApiCall:
+    method: str
+    args: Json
+    at: float
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    user: str | None  # the recipient, for messages in the app's DM with a user
+    text: str
+    blocks: list[Json] = field(default_factory=list)
+    thread_ts: str | None = None
+    ephemeral_for: str | None = None
+    updated: int = 0
+
+
+@dataclass
+class _Fault:
+    kind: str  # "error" | "ratelimit" | "http"
+    times: int
+    error: str = ""
+    status: int = 200
+    retry_after: int = 1
+
+
+@dataclass
+class _Trigger:
+    issued_at: float
+    user_id: str | None
+    used: bool = False
+
+
+class _Refusal(Exception):
+    """Ends a request with ``{"ok": false, "error": error}``."""
+
+    def __init__(self, error: str, problems: list[str] | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.problems = problems or []
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _text_chars(node: Any) -> int:
+    """Characters of every ``text`` string anywhere in a block tree."""
+    if isinstance(node, dict):
+        return sum(
+            len(value) if key == "text" and isinstance(value, str) else _text_chars(value)
+            for key, value in node.items()
+        )
+    if isinstance(node, list):
+        return sum(_text_chars(item) for item in node)
+    return 0
+
+
+def _option_key(option: Any) -> tuple[str, str] | None:
+    if not isinstance(option, dict):
+        return None
+    text = option.get("text")
+    label = text.get("text") if isinstance(text, dict) else None
+    return (str(label), str(option.get("value")))
+
+
+class _Checker:
+    """Collects every broken limit of a block list, as ``path problem`` lines."""
+
+    def __init__(self, *, in_view: bool) -> None:
+        self.in_view = in_view
+        self.problems: list[str] = []
+
+    def add(self, path: str, problem: str) -> None:
+        self.problems.append(f"{path} {problem}")
+
+    def length(self, path: str, value: Any, limit: int) -> None:
+        if isinstance(value, str) and len(value) > limit:
+            self.add(path, f"is {len(value)} chars (max {limit})")
+
+    def string(self, path: str, value: Any, limit: int, *, required: bool = False) -> None:
+        if value is None:
+            if required:
+                self.add(path, "is required")
+        elif not isinstance(value, str) or (required and not value):
+            self.add(path, "must be a non-empty string")
+        else:
+            self.length(path, value, limit)
+
+    def items(
+        self, path: str, value: Any, limit: int, *, required: bool = False, non_empty: bool = True
+    ) -> list[Any]:
+        if value is None and not required:
+            return []
+        if not isinstance(value, list) or (required and non_empty and not value):
+            self.add(path, "must be a non-empty array" if non_empty else "must be an array")
+            return []
+        if len(value) > limit:
+            self.add(path, f"has {len(value)} items (max {limit})")
+        return value
+
+    def text(
+        self,
+        path: str,
+        obj: Any,
+        limit: int | None,
+        *,
+        plain: bool = False,
+        required: bool = True,
+    ) -> None:
+        if obj is None:
+            if required:
+                self.add(path, "is required")
+            return
+        if not isinstance(obj, dict):
+            self.add(path, "must be a text object")
+            return
+        kind = obj.get("type")
+        if kind not in ("plain_text", "mrkdwn"):
+            self.add(f"{path}.type", f"must be plain_text or mrkdwn, not {kind!r}")
+            return
+        if plain and kind != "plain_text":
+            self.add(f"{path}.type", "must be plain_text")
+        text = obj.get("text")
+        if not isinstance(text, str) or not text:
+            self.add(f"{path}.text", "must be a non-empty string")
+        elif limit is not None:
+            self.length(f"{path}.text", text, limit)
+
+    # -- blocks
+
+    def blocks(self, path: str, blocks: Any, limit: int) -> None:
+        seen: set[str] = set()
+        blocks = self.items(path, blocks, limit, required=self.in_view, non_empty=False)
+        for index, block in enumerate(blocks):
+            here = f"{path}[{index}]"
+            if not isinstance(block, dict):
+                self.add(here, "must be an object")
+                continue
+            block_id = block.get("block_id")
+            if block_id is not None:
+                self.string(f"{here}.block_id", block_id, 255, required=True)
+                if block_id in seen:
+                    self.add(f"{here}.block_id", f"{block_id!r} is used twice")
+                if isinstance(block_id, str):
+                    seen.add(block_id)
+            kind = block.get("type")
+            if kind not in BLOCK_TYPES:
+                self.add(f"{here}.type", f"unknown block type {kind!r}")
+            elif kind == "input" and not self.in_view:
+                self.add(here, "is an input block; those are only allowed in views")
+            else:
+                getattr(self, f"_block_{kind}")(here, block, set())
+
+    def _block_divider(self, path: str, block: Json, action_ids: set[str]) -> None:
+        return
+
+    def _block_section(self, path: str, block: Json, action_ids: set[str]) -> None:
+        text, fields = block.get("text"), block.get("fields")
+        if text is None and not fields:
+            self.add(path, "needs text or fields")
+        self.text(f"{path}.text", text, 3000, required=False)
+        for index, item in enumerate(self.items(f"{path}.fields", fields, 10)):
+            self.text(f"{path}.fields[{index}]", item, 2000)
+        accessory = block.get("accessory")
+        if accessory is not None:
+            self.element(f"{path}.accessory", accessory, action_ids, ACCESSORY_ELEMENTS)
+
+    def _block_header(self, path: str, block: Json, action_ids: set[str]) -> None:
+        self.text(f"{path}.text", block.get("text"), 150, plain=True)
+
+    def _block_context(self, path: str, block: Json, action_ids: set[str]) -> None:
+        elements = self.items(f"{path}.elements", block.get("elements"), 10, required=True)
+        for index, element in enumerate(elements):
+            here = f"{path}.elements[{index}]"
+            if isinstance(element, dict) and element.get("type") == "image":
+                self._image(here, element)
+            else:
+                self.text(here, element, None)
+
+    def _block_actions(self, path: str, block: Json, action_ids: set[str]) -> None:
+        elements = self.items(f"{path}.elements", block.get("elements"), 25, required=True)
+        for index, element in enumerate(elements):
+            self.element(f"{path}.elements[{index}]", element, action_ids, ACTION_ELEMENTS)
+
+    def _block_input(self, path: str, block: Json, action_ids: set[str]) -> None:
+        self.text(f"{path}.label", block.get("label"), 2000, plain=True)
+        self.text(f"{path}.hint", block.get("hint"), 2000, plain=True, required=False)
+        element = block.get("element")
+        if element is None:
+            self.add(f"{path}.element", "is required")
+        else:
+            self.element(f"{path}.element", element, action_ids, INPUT_ELEMENTS)
+
+    def _block_image(self, path: str, block: Json, action_ids: set[str]) -> None:
+        self._image(path, block)
+        self.text(f"{path}.title", block.get("title"), 2000, plain=True, required=False)
+
+    def _block_rich_text(self, path: str, block: Json, action_ids: set[str]) -> None:
+        self.items(f"{path}.elements", block.get("elements"), 10_000, required=True)
+
+    def _block_markdown(self, path: str, block: Json, action_ids: set[str]) -> None:
+        self.string(f"{path}.text", block.get("text"), MAX_BLOCKS_TEXT, required=True)
+
+    def _image(self, path: str, image: Json) -> None:
+        if image.get("image_url") is None and image.get("slack_file") is None:
+            self.add(path, "needs image_url or slack_file")
+        self.string(f"{path}.image_url", image.get("image_url"), 3000)
+        self.string(f"{path}.alt_text", image.get("alt_text"), 2000, required=True)
+
+    # -- elements
+
+    def element(
+        self, path: str, element: Any, action_ids: set[str], allowed: frozenset[str]
+    ) -> None:
+        if not isinstance(element, dict):
+            self.add(path, "must be an object")
+            return
+        kind = element.get("type")
+        if kind not in allowed:
+            self.add(f"{path}.type", f"element type {kind!r} is not allowed here")
+            return
+        if kind == "image":
+            self._image(path, element)
+            return
+        action_id = element.get("action_id")
+        if action_id is not None:
+            self.string(f"{path}.action_id", action_id, 255, required=True)
+            if action_id in action_ids:
+                self.add(f"{path}.action_id", f"{action_id!r} is used twice in this block")
+            if isinstance(action_id, str):
+                action_ids.add(action_id)
+        placeholder = element.get("placeholder")
+        self.text(f"{path}.placeholder", placeholder, 150, plain=True, required=False)
+        if kind == "button":
+            self.text(f"{path}.text", element.get("text"), 75, plain=True)
+            self.string(f"{path}.value", element.get("value"), 2000)
+            self.string(f"{path}.url", element.get("url"), 3000)
+            if element.get("style") not in (None, "primary", "danger"):
+                self.add(f"{path}.style", "must be primary or danger")
+        elif kind in ("static_select", "multi_static_select"):
+            self._choices(path, element, 100, plain=True, groups=True)
+        elif kind in ("radio_buttons", "checkboxes"):
+            self._choices(path, element, 10, plain=False, groups=False)
+        elif kind == "overflow":
+            self._choices(path, element, 5, plain=True, groups=False)
+        elif kind == "plain_text_input":
+            self._plain_text_input(path, element)
+        elif kind == "number_input":
+            self._number_input(path, element)
+
+    def _option(self, path: str, option: Any, *, plain: bool) -> tuple[str, str] | None:
+        if not isinstance(option, dict):
+            self.add(path, "must be an option object")
+            return None
+        self.text(f"{path}.text", option.get("text"), 75, plain=plain)
+        self.string(f"{path}.value", option.get("value"), 150, required=True)
+        self.text(f"{path}.description", option.get("description"), 75, required=False)
+        self.string(f"{path}.url", option.get("url"), 3000)
+        return _option_key(option)
+
+    def _choices(self, path: str, element: Json, limit: int, *, plain: bool, groups: bool) -> None:
+        options, option_groups = element.get("options"), element.get("option_groups")
+        keys: list[tuple[str, str] | None] = []
+        if groups and option_groups is not None:
+            if options is not None:
+                self.add(path, "cannot have both options and option_groups")
+            for g_index, group in enumerate(
+                self.items(f"{path}.option_groups", option_groups, 100, required=True)
+            ):
+                here = f"{path}.option_groups[{g_index}]"
+                if not isinstance(group, dict):
+                    self.add(here, "must be an object")
+                    continue
+                self.text(f"{here}.label", group.get("label"), 75, plain=True)
+                for index, option in enumerate(
+                    self.items(f"{here}.options", group.get("options"), 100, required=True)
+                ):
+                    keys.append(self._option(f"{here}.options[{index}]", option, plain=plain))
+        else:
+            for index, option in enumerate(
+                self.items(f"{path}.options", options, limit, required=True)
+            ):
+                keys.append(self._option(f"{path}.options[{index}]", option, plain=plain))
+        initial = element.get("initial_option")
+        if initial is not None and _option_key(initial) not in keys:
+            self.add(f"{path}.initial_option", "does not match any of the options")
+        for index, option in enumerate(
+            self.items(f"{path}.initial_options", element.get("initial_options"), limit)
+        ):
+            if _option_key(option) not in keys:
+                self.add(f"{path}.initial_options[{index}]", "does not match any of the options")
+
+    def _plain_text_input(self, path: str, element: Json) -> None:
+        max_length = element.get("max_length", 3000)
+        for key in ("min_length", "max_length"):
+            value = element.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 3000:
+                self.add(f"{path}.{key}", f"must be an integer from 0 to 3000, not {value!r}")
+        if isinstance(max_length, int):
+            self.string(f"{path}.initial_value", element.get("initial_value"), max_length)
+
+    def _number_input(self, path: str, element: Json) -> None:
+        decimal = element.get("is_decimal_allowed")
+        if not isinstance(decimal, bool):
+            self.add(f"{path}.is_decimal_allowed", "is required (true or false)")
+        pattern = _DECIMAL if decimal else _INTEGER
+        for key in ("initial_value", "min_value", "max_value"):
+            value = element.get(key)
+            if value is not None and not (isinstance(value, str) and pattern.fullmatch(value)):
+                kind = "a decimal" if decimal else "an integer"
+                self.add(f"{path}.{key}", f"must be {kind} number as a string, not {value!r}")
+
+
+# --------------------------------------------------------------------------- the fake
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("1", "true"))
+
+
+def _arg(args: Json, name: str) -> str:
+    value = args.get(name)
+    return "" if value is None else str(value)
+
+
+Handler = Callable[[str, Json], Json]
+
+
+class FakeSlack:
+    """An in-process Slack Web API on a loopback port. Use as ``async with FakeSlack() as f``."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0DEMO000",
+        bot_user_id: str = "U0BOT0000",
+        bot_token: str = "xoxb-fake-bot-token",  # noqa: S107 - a fake's token
+        clock: Callable[[], float] = time.monotonic,
+        host: str = "127.0.0.1",
+    ) -> None:
+        if host == "localhost":
+            host = "127.0.0.1"
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ValueError(f"FakeSlack only listens on a loopback address, not {host!r}")
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = "B" + bot_user_id[1:]
+        self.bot_token = bot_token
+        self.host = host
+        self._clock = clock
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+        self.users: dict[str, FakeUser] = {}
+        self.channels: dict[str, FakeChannel] = {}
+        self.calls: list[ApiCall] = []
+        self.messages: list[Message] = []
+        self.views: dict[str, Json] = {}
+        self.violations: list[str] = []
+
+        self._dm_users: dict[str, str] = {}
+        self._posted: dict[tuple[str, str], Message] = {}
+        self._triggers: dict[str, _Trigger] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._external_ids: dict[str, str] = {}
+        self._home_views: dict[str, str] = {}
+        self._serial = 0
+        self._handlers: dict[str, Handler] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
+            "views.open": self._views_open,
+            "views.push": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "conversations.open": self._conversations_open,
+        }
+
+    # -- lifecycle
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            raise RuntimeError("FakeSlack is already running")
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, self.host, 0).start()
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self._runner = None
+        self._port = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def api_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("FakeSlack is not running; call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._port}/api/"
+
+    # -- setup
+
+    def add_user(self, user: FakeUser) -> FakeUser:
+        self.users[user.id] = user
+        self._dm_users[self.dm_id(user.id)] = user.id
+        return user
+
+    def add_channel(
+        self, channel_id: str, name: str, *, bot_is_member: bool = True, archived: bool = False
+    ) -> None:
+        self.channels[channel_id] = FakeChannel(channel_id, name, bot_is_member, archived)
+
+    def new_trigger_id(self, user_id: str | None = None) -> str:
+        """A trigger id issued now, usable once within three seconds (by the clock)."""
+        serial = self._next_serial()
+        trigger_id = f"{1_000_000_000 + serial}.{serial:09d}.fake"
+        self._triggers[trigger_id] = _Trigger(self._clock(), user_id)
+        return trigger_id
+
+    @staticmethod
+    def dm_id(user_id: str) -> str:
+        """The id of the app's DM with a user."""
+        return "D" + user_id[1:]
+
+    # -- faults
+
+    def fail_next(self, method: str, error: str, *, times: int = 1) -> None:
+        self._faults.setdefault(method, deque()).append(_Fault("error", times, error=error))
+
+    def rate_limit_next(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        fault = _Fault("ratelimit", times, error="ratelimited", status=429, retry_after=retry_after)
+        self._faults.setdefault(method, deque()).append(fault)
+
+    def http_error_next(self, method: str, *, status: int = 500, times: int = 1) -> None:
+        self._faults.setdefault(method, deque()).append(_Fault("http", times, status=status))
+
+    # -- inspection
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def reset_calls(self) -> None:
+        self.calls.clear()
+
+    def dms_to(self, user_id: str) -> list[Message]:
+        return self.channel_messages(self.dm_id(user_id))
+
+    def channel_messages(self, channel_id: str) -> list[Message]:
+        return [m for m in self.messages if m.channel == channel_id and m.ephemeral_for is None]
+
+    def ephemerals_to(self, user_id: str) -> list[Message]:
+        return [m for m in self.messages if m.ephemeral_for == user_id]
+
+    def open_views_for(self, user_id: str) -> list[Json]:
+        """Modals opened (or pushed) for a user, oldest first."""
+        return [
+            v for v in self.views.values() if v["user_id"] == user_id and v.get("type") == "modal"
+        ]
+
+    def home_view(self, user_id: str) -> Json | None:
+        view_id = self._home_views.get(user_id)
+        return None if view_id is None else self.views[view_id]
+
+    # -- HTTP
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: Json = dict(request.query)
+        bad_body = False
+        if request.body_exists:
+            if request.content_type == "application/json":
+                try:
+                    body = await request.json()
+                except ValueError:
+                    body = None
+                bad_body = not isinstance(body, dict)
+                if isinstance(body, dict):
+                    args.update(body)
+            else:
+                form = await request.post()
+                args.update({k: v for k, v in form.items() if isinstance(v, str)})
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(args.get(key), str):
+                with contextlib.suppress(ValueError):  # a bad one stays a string and is refused
+                    args[key] = json.loads(args[key])
+        self.calls.append(ApiCall(method, args, self._clock()))
+
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header else _arg(args, "token")
+        if not token:
+            return self._reply({"ok": False, "error": "not_authed"})
+        if token != self.bot_token:
+            return self._reply({"ok": False, "error": "invalid_auth"})
+        if bad_body:
+            return self._reply({"ok": False, "error": "invalid_json"})
+        fault = self._take_fault(method)
+        if fault is not None:
+            return fault
+        handler = self._handlers.get(method)
+        if handler is None:
+            return self._reply({"ok": False, "error": "unknown_method"})
+        try:
+            return self._reply({"ok": True, **handler(method, args)})
+        except _Refusal as refusal:
+            refused: Json = {"ok": False, "error": refusal.error}
+            if refusal.problems:
+                self.violations.extend(f"{method}: {p}" for p in refusal.problems)
+                messages = [f"[ERROR] {p}" for p in refusal.problems]
+                refused["response_metadata"] = {"messages": messages}
+            return self._reply(refused)
+        except Exception as exc:
+            log.exception("FakeSlack failed on %s", method)
+            return self._reply({"ok": False, "error": "internal_error", "detail": repr(exc)}, 500)
+
+    @staticmethod
+    def _reply(
+        body: Json, status: int = 200, headers: dict[str, str] | None = None
+    ) -> web.Response:
+        return web.json_response(body, status=status, headers=headers)
+
+    def _take_fault(self, method: str) -> web.Response | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.times -= 1
+        if fault.times <= 0:
+            queue.popleft()
+        if fault.kind == "http":
+            return web.Response(
+                status=fault.status,
+                text=f"<html><body>{fault.status} from FakeSlack</body></html>",
+                content_type="text/html",
+            )
+        headers = {"Retry-After": str(fault.retry_after)} if fault.kind == "ratelimit" else None
+        return self._reply({"ok": False, "error": fault.error}, fault.status, headers)
+
+    # -- helpers
+
+    def _next_serial(self) -> int:
+        self._serial += 1
+        return self._serial
+
+    def _next_ts(self) -> str:
+        micros = self._next_serial() * 100
+        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _live_user(self, user_id: str, error: str) -> FakeUser:
+        user = self.users.get(user_id)
+        if user is None or user.deleted:
+            raise _Refusal(error)
+        return user
+
+    def _conversation(self, value: Any) -> tuple[str, str | None]:
+        """Resolve a ``channel`` argument to (conversation id, DM recipient or None)."""
+        channel = "" if value is None else str(value)
+        if channel[:1] in ("U", "W"):
+            return self.dm_id(self._live_user(channel, "channel_not_found").id), channel
+        if channel[:1] == "D":
+            user_id = self._dm_users.get(channel, "")
+            self._live_user(user_id, "channel_not_found")
+            return channel, user_id
+        if channel.startswith("#"):
+            named = [c for c in self.channels.values() if c.name == channel[1:]]
+            channel = named[0].id if named else ""
+        found = self.channels.get(channel)
+        if found is None:
+            raise _Refusal("channel_not_found")
+        if found.archived:
+            raise _Refusal("is_archived")
+        if not found.bot_is_member:
+            raise _Refusal("not_in_channel")
+        return found.id, None
+
+    def _check_message(self, args: Json) -> tuple[str, list[Json]]:
+        """Validate text/blocks of a message; return them or refuse."""
+        text = _arg(args, "text")
+        blocks = args.get("blocks")
+        if blocks is not None and not (
+            isinstance(blocks, list) and all(isinstance(b, dict) for b in blocks)
+        ):
+            raise _Refusal("invalid_blocks_format", ["blocks must be a JSON array of objects"])
+        blocks = blocks or []
+        if len(text) > MAX_MESSAGE_TEXT:
+            raise _Refusal("msg_too_long", [f"text is {len(text)} chars (max {MAX_MESSAGE_TEXT})"])
+        if (blocks or args.get("attachments")) and not text.strip():
+            raise _Refusal("no_text", ["blocks without a plain-text fallback"])
+        if not text:
+            raise _Refusal("no_text")
+        checker = _Checker(in_view=False)
+        checker.blocks("blocks", blocks, MAX_MESSAGE_BLOCKS)
+        if checker.problems:
+            raise _Refusal("invalid_blocks", checker.problems)
+        chars = _text_chars(blocks)
+        if chars > MAX_BLOCKS_TEXT:
+            problem = f"blocks hold {chars} chars of text (max {MAX_BLOCKS_TEXT})"
+            raise _Refusal("msg_blocks_too_long", [problem])
+        return text, blocks
+
+    def _check_view(self, view: Any, *, kind: str) -> Json:
+        if not isinstance(view, dict):
+            raise _Refusal("invalid_arguments", ["view is required and must be a JSON object"])
+        checker = _Checker(in_view=True)
+        if view.get("type") != kind:
+            checker.add("view.type", f"must be {kind!r}, not {view.get('type')!r}")
+        blocks = view.get("blocks")
+        checker.blocks("view.blocks", blocks, MAX_VIEW_BLOCKS)
+        if kind == "modal":
+            checker.text("view.title", view.get("title"), 24, plain=True)
+            checker.text("view.submit", view.get("submit"), 24, plain=True, required=False)
+            checker.text("view.close", view.get("close"), 24, plain=True, required=False)
+            has_input = isinstance(blocks, list) and any(
+                isinstance(b, dict) and b.get("type") == "input" for b in blocks
+            )
+            if has_input and view.get("submit") is None:
+                checker.add("view.submit", "is required when the view has input blocks")
+        checker.string("view.private_metadata", view.get("private_metadata"), 3000)
+        checker.string("view.callback_id", view.get("callback_id"), 255)
+        checker.string("view.external_id", view.get("external_id"), 255)
+        if checker.problems:
+            raise _Refusal("invalid_arguments", checker.problems)
+        return view
+
+    def _store_view(self, view: Json, *, view_id: str | None, user_id: str | None) -> Json:
+        previous = self.views.get(view_id) if view_id else None
+        view_id = view_id or f"V{self._next_serial():010d}"
+        stored: Json = {
+            **view,
+            "id": view_id,
+            "team_id": self.team_id,
+            "bot_id": self.bot_id,
+            "hash": f"{1_700_000_000 + self._next_serial()}.fake{view_id[1:]}",
+            "state": {"values": {}},
+            "root_view_id": previous["root_view_id"] if previous else view_id,
+            "previous_view_id": previous["previous_view_id"] if previous else None,
+            "user_id": previous["user_id"] if previous else user_id,
+        }
+        if previous and previous.get("external_id") not in (None, view.get("external_id")):
+            self._external_ids.pop(str(previous["external_id"]), None)
+        if isinstance(view.get("external_id"), str):
+            self._external_ids[view["external_id"]] = view_id
+        self.views[view_id] = stored
+        return stored
+
+    # -- methods
+
+    def _auth_test(self, method: str, args: Json) -> Json:
+        return {
+            "url": "https://demo.slack.com/",
+            "team": "Demo",
+            "user": "okrbot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _thread(self, channel: str, args: Json) -> str | None:
+        thread_ts = args.get("thread_ts")
+        if thread_ts in (None, ""):
+            return None
+        if (channel, str(thread_ts)) not in self._posted:
+            raise _Refusal("thread_not_found")
+        return str(thread_ts)
+
+    def _chat_post_message(self, method: str, args: Json) -> Json:
+        channel, recipient = self._conversation(args.get("channel"))
+        thread_ts = self._thread(channel, args)
+        text, blocks = self._check_message(args)
+        message = Message(channel, self._next_ts(), recipient, text, blocks, thread_ts)
+        self.messages.append(message)
+        self._posted[(channel, message.ts)] = message
+        return {"channel": channel, "ts": message.ts, "message": self._message_json(message)}
+
+    def _message_json(self, message: Message) -> Json:
+        body: Json = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "team": self.team_id,
+            "ts": message.ts,
+            "text": message.text,
+            "blocks": message.blocks,
+        }
+        if message.thread_ts:
+            body["thread_ts"] = message.thread_ts
+        return body
+
+    def _chat_update(self, method: str, args: Json) -> Json:
+        channel, _ = self._conversation(args.get("channel"))
+        message = self._posted.get((channel, _arg(args, "ts")))
+        if message is None:
+            raise _Refusal("message_not_found")
+        text, blocks = self._check_message(args)
+        message.text = text
+        if args.get("blocks") is not None:
+            message.blocks = blocks
+        message.updated += 1
+        return {
+            "channel": channel,
+            "ts": message.ts,
+            "text": message.text,
+            "message": self._message_json(message),
+        }
+
+    def _chat_post_ephemeral(self, method: str, args: Json) -> Json:
+        channel, recipient = self._conversation(args.get("channel"))
+        user = self._live_user(_arg(args, "user"), "user_not_found")
+        thread_ts = self._thread(channel, args)
+        text, blocks = self._check_message(args)
+        ts = self._next_ts()
+        self.messages.append(Message(channel, ts, recipient, text, blocks, thread_ts, user.id))
+        return {"message_ts": ts}
+
+    def _chat_get_permalink(self, method: str, args: Json) -> Json:
+        channel, _ = self._conversation(args.get("channel"))
+        ts = _arg(args, "message_ts")
+        if (channel, ts) not in self._posted:
+            raise _Refusal("message_not_found")
+        link = f"https://demo.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"channel": channel, "permalink": link}
+
+    def _trigger(self, args: Json) -> _Trigger:
+        trigger = self._triggers.get(_arg(args, "trigger_id"))
+        if trigger is None:
+            raise _Refusal("invalid_trigger_id")
+        if trigger.used:
+            raise _Refusal("exchanged_trigger_id")
+        if self._clock() - trigger.issued_at > TRIGGER_TTL:
+            raise _Refusal("expired_trigger_id")
+        return trigger
+
+    def _views_open(self, method: str, args: Json) -> Json:
+        trigger = self._trigger(args)
+        view = self._check_view(args.get("view"), kind="modal")
+        trigger.used = True
+        stored = self._store_view(view, view_id=None, user_id=trigger.user_id)
+        if method == "views.push" and trigger.user_id is not None:
+            stack = self.open_views_for(trigger.user_id)[:-1]
+            if stack:
+                stored["root_view_id"] = stack[0]["root_view_id"]
+                stored["previous_view_id"] = stack[-1]["id"]
+        return {"view": stored}
+
+    def _views_update(self, method: str, args: Json) -> Json:
+        view_id = _arg(args, "view_id") or self._external_ids.get(_arg(args, "external_id"), "")
+        current = self.views.get(view_id)
+        if current is None:
+            raise _Refusal("not_found")
+        if args.get("hash") and _arg(args, "hash") != current["hash"]:
+            raise _Refusal("hash_conflict")
+        view = self._check_view(args.get("view"), kind=str(current.get("type")))
+        return {"view": self._store_view(view, view_id=view_id, user_id=None)}
+
+    def _views_publish(self, method: str, args: Json) -> Json:
+        user = self._live_user(_arg(args, "user_id"), "user_not_found")
+        view_id = self._home_views.get(user.id)
+        if view_id and args.get("hash") and _arg(args, "hash") != self.views[view_id]["hash"]:
+            raise _Refusal("hash_conflict")
+        view = self._check_view(args.get("view"), kind="home")
+        stored = self._store_view(view, view_id=view_id, user_id=user.id)
+        self._home_views[user.id] = stored["id"]
+        return {"view": stored}
+
+    def _user_json(self, user: FakeUser, *, include_locale: bool) -> Json:
+        profile: Json = {"real_name": user.real_name, "display_name": user.name}
+        if user.email is not None:
+            profile["email"] = user.email
+        body: Json = {
+            "id": user.id,
+            "team_id": self.team_id,
+            "name": user.name,
+            "real_name": user.real_name,
+            "tz": user.tz,
+            "deleted": user.deleted,
+            "is_bot": user.is_bot,
+            "profile": profile,
+        }
+        if include_locale:
+            body["locale"] = user.locale
+        return body
+
+    def _users_info(self, method: str, args: Json) -> Json:
+        user = self.users.get(_arg(args, "user"))
+        if user is None:
+            raise _Refusal("user_not_found")
+        include_locale = _truthy(args.get("include_locale"))
+        return {"user": self._user_json(user, include_locale=include_locale)}
+
+    def _users_lookup_by_email(self, method: str, args: Json) -> Json:
+        email = _arg(args, "email").casefold()
+        for user in self.users.values():
+            if email and user.email is not None and user.email.casefold() == email:
+                return {"user": self._user_json(user, include_locale=False)}
+        raise _Refusal("users_not_found")
+
+    def _conversations_open(self, method: str, args: Json) -> Json:
+        users = [u.strip() for u in _arg(args, "users").split(",") if u.strip()]
+        if not users:
+            raise _Refusal("users_list_not_supplied")
+        if len(users) > 1:
+            raise _Refusal("not_supported_by_fake_slack")  # group DMs are not modelled
+        user = self._live_user(users[0], "user_not_found")
+        return {"channel": {"id": self.dm_id(user.id), "is_im": True, "user": user.id}}

@@ -1,0 +1,210 @@
+"""Approve and reject: a decision applies only to the stage and version it was asked for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from okrbot.domain.okr import Status
+from okrbot.domain.views import ObjectiveView
+from okrbot.domain.workflow import Outcome, Stage, clean_reason
+from okrbot.services.common import Actor, Organisation, to_view
+from okrbot.services.notices import AuthorEvent
+from okrbot.services.objectives import open_stage, queue_publication
+from okrbot.store.models import Approval
+from okrbot.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RequestRef:
+    """What an Approve / Reject button carries."""
+
+    objective_id: int
+    version: int
+    stage: Stage
+
+    def encode(self) -> str:
+        return f"{self.objective_id}:{self.version}:{self.stage.value}"
+
+    @classmethod
+    def decode(cls, value: str) -> RequestRef:
+        """ValueError for anything that is not a reference this app made."""
+        parts = value.split(":")
+        if len(parts) != 3:
+            raise ValueError(value)
+        objective_id, version = int(parts[0]), int(parts[1])
+        if objective_id < 1 or version < 1:
+            raise ValueError(value)
+        return cls(objective_id, version, Stage(parts[2]))
+
+
+class Verdict(StrEnum):
+    APPLIED = "applied"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+    ALREADY_DECIDED = "already_decided"
+    OUT_OF_DATE = "out_of_date"
+    INVALID_REASON = "invalid_reason"
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    verdict: Verdict
+    objective: ObjectiveView | None = None
+    approver: str | None = None
+    outcome: Outcome | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    error: str | None = None
+    next_approver: str | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.verdict is Verdict.APPLIED
+
+
+async def _check(
+    uow: UnitOfWork, actor: Actor, ref: RequestRef
+) -> tuple[DecisionResult | None, Approval | None]:
+    """None as the result when `actor` may decide on `ref` right now."""
+    approval = await uow.approvals.get(actor.workspace_id, ref.objective_id, ref.version, ref.stage)
+    objective = await uow.objectives.get(actor.workspace_id, ref.objective_id)
+    if approval is None or objective is None:
+        return DecisionResult(Verdict.NOT_FOUND), None
+    view = to_view(objective)
+    if approval.approver_id != actor.user_id:
+        return DecisionResult(Verdict.NOT_ALLOWED, view, approver=approval.approver_id), approval
+    if approval.outcome in (Outcome.APPROVED.value, Outcome.REJECTED.value):
+        return (
+            DecisionResult(
+                Verdict.ALREADY_DECIDED,
+                view,
+                approver=approval.approver_id,
+                outcome=Outcome(approval.outcome),
+                decided_by=approval.decided_by,
+                decided_at=approval.decided_at,
+            ),
+            approval,
+        )
+    if (
+        approval.outcome != Outcome.PENDING.value
+        or objective.version != ref.version
+        or objective.status != ref.stage.awaiting_status.value
+    ):
+        return DecisionResult(Verdict.OUT_OF_DATE, view, approver=approval.approver_id), approval
+    return None, approval
+
+
+async def may_decide(uow: UnitOfWork, actor: Actor, ref: RequestRef) -> DecisionResult:
+    """Checked before the reject form opens, so nobody types a reason for nothing."""
+    refused, approval = await _check(uow, actor, ref)
+    if refused is not None:
+        return refused
+    assert approval is not None
+    return DecisionResult(Verdict.APPLIED, approver=approval.approver_id)
+
+
+async def decide(
+    uow: UnitOfWork,
+    actor: Actor,
+    org: Organisation,
+    ref: RequestRef,
+    *,
+    approve: bool,
+    now: datetime,
+    reason: str | None = None,
+) -> DecisionResult:
+    cleaned: str | None = None
+    if not approve:
+        cleaned, problem = clean_reason(reason)
+        if problem:
+            return DecisionResult(Verdict.INVALID_REASON, error=problem)
+
+    refused, approval = await _check(uow, actor, ref)
+    if refused is not None:
+        return refused
+    assert approval is not None
+    objective = await uow.objectives.get(actor.workspace_id, ref.objective_id)
+    assert objective is not None
+
+    next_stage: Stage | None = None
+    if approve:
+        next_stage = Stage.CEO if ref.stage is Stage.MANAGER else None
+        # The CEO's manager-stage approval needs no second look by the same person.
+        if next_stage is Stage.CEO and actor.user_id == org.ceo:
+            next_stage = None
+        to_status = next_stage.awaiting_status if next_stage else Status.APPROVED
+    else:
+        to_status = Status.REJECTED
+
+    # Both updates are conditional: of two concurrent clicks exactly one matches a row.
+    moved = await uow.objectives.transition(
+        objective.id,
+        version=ref.version,
+        from_statuses=[ref.stage.awaiting_status.value],
+        to_status=to_status.value,
+        now=now,
+        published=to_status is Status.APPROVED,
+    )
+    outcome = Outcome.APPROVED if approve else Outcome.REJECTED
+    if not moved or not await uow.approvals.decide(
+        approval.id, outcome=outcome.value, by=actor.user_id, at=now, reason=cleaned
+    ):
+        await uow.rollback()
+        return DecisionResult(
+            Verdict.OUT_OF_DATE, to_view(objective), approver=approval.approver_id
+        )
+    await uow.session.refresh(objective, ["status", "published_at", "updated_at"])
+
+    ws = actor.workspace_id
+    # Queued even before the request's own message is known: the dispatcher sends in
+    # order, so by then the request's ts is stored (or there is nothing to update).
+    uow.outbox.add(
+        workspace_id=ws,
+        kind="approval_outcome",
+        now=now,
+        objective_id=objective.id,
+        approval_id=approval.id,
+    )
+    if not approve:
+        uow.outbox.add(
+            workspace_id=ws,
+            kind="author_update",
+            now=now,
+            objective_id=objective.id,
+            recipient=objective.owner_id,
+            payload={
+                "event": AuthorEvent.REJECTED.value,
+                "stage": ref.stage.value,
+                "by": actor.user_id,
+                "reason": cleaned,
+            },
+        )
+    elif next_stage is not None:
+        await open_stage(uow, objective, next_stage, org.ceo, now)
+        uow.outbox.add(
+            workspace_id=ws,
+            kind="author_update",
+            now=now,
+            objective_id=objective.id,
+            recipient=objective.owner_id,
+            payload={
+                "event": AuthorEvent.STAGE_APPROVED.value,
+                "stage": ref.stage.value,
+                "by": actor.user_id,
+                "next_approver": org.ceo,
+            },
+        )
+    else:
+        queue_publication(uow, objective, now)
+    await uow.commit()
+    return DecisionResult(
+        Verdict.APPLIED,
+        to_view(objective),
+        approver=approval.approver_id,
+        outcome=outcome,
+        decided_by=actor.user_id,
+        decided_at=now,
+        next_approver=org.ceo if next_stage else None,
+    )

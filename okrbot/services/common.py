@@ -1,0 +1,52 @@
+"""Small pieces shared by the use cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from okrbot.domain.okr import Level, Status
+from okrbot.domain.views import KeyResultView, ObjectiveView
+from okrbot.store.models import Objective
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking, in which workspace."""
+
+    workspace_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Per-workspace settings the process depends on."""
+
+    ceo: str
+    channel: str
+
+
+class NotFound(LookupError):
+    pass
+
+
+def to_view(objective: Objective) -> ObjectiveView:
+    """Needs key_results and aligned_to loaded (the repository's detailed queries do that)."""
+    aligned = objective.aligned_to
+    return ObjectiveView(
+        id=objective.id,
+        version=objective.version,
+        owner_id=objective.owner_id,
+        level=Level(objective.level),
+        team=objective.team,
+        quarter=objective.quarter,
+        title=objective.title,
+        description=objective.description,
+        status=Status(objective.status),
+        key_results=tuple(
+            KeyResultView(kr.position, kr.description, kr.start_value, kr.target_value, kr.unit)
+            for kr in objective.key_results
+        ),
+        aligned_to_id=objective.aligned_to_id,
+        aligned_to_title=aligned.title if aligned else None,
+        aligned_to_owner=aligned.owner_id if aligned else None,
+    )

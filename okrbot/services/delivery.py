@@ -1,0 +1,232 @@
+"""Sends what the outbox owes, at least once, in order, surviving crashes and restarts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from okrbot.domain.workflow import Outcome, Stage
+from okrbot.services.common import Organisation, to_view
+from okrbot.services.notices import (
+    ApprovalOutcome,
+    ApprovalRequest,
+    AuthorEvent,
+    AuthorUpdate,
+    Notice,
+    ProblemReport,
+    Publication,
+)
+from okrbot.services.ports import Clock, DeliveryError, Notifier
+from okrbot.store.models import OutboxMessage
+from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 12
+# Errors a person can fix (invite the bot to the channel): report once, then keep trying
+# slowly for a day so the message goes out once they have.
+FIXABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+FIXABLE_RETRY = timedelta(hours=1)
+FIXABLE_MAX_ATTEMPTS = 24
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Nothing to send any more (the request was withdrawn or decided meanwhile)."""
+
+    why: str
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        notifier: Notifier,
+        org: Organisation,
+        clock: Clock,
+        *,
+        batch: int = 50,
+    ) -> None:
+        self._uow = uow_factory
+        self._notifier = notifier
+        self._org = org
+        self._clock = clock
+        self._batch = batch
+
+    async def run_once(self) -> int:
+        """Deliver everything due now; returns how many messages went out."""
+        sent = 0
+        while True:
+            async with self._uow(readonly=True) as uow:
+                due = await uow.outbox.due(self._clock(), self._batch)
+            if not due:
+                return sent
+            progressed = False
+            for message_id in due:
+                outcome = await self._deliver_one(message_id)
+                progressed = progressed or outcome is not None
+                sent += 1 if outcome else 0
+            if not progressed:
+                return sent
+
+    async def _deliver_one(self, message_id: int) -> bool | None:
+        """True when sent, False when skipped or deferred, None when another process has it."""
+        async with self._uow() as uow:
+            now = self._clock()
+            if not await uow.outbox.claim(message_id, now, LEASE):
+                return None
+            message = await uow.outbox.get(message_id)
+            assert message is not None
+            notice = await self._render(uow, message)
+            await uow.commit()
+            attempts, kind = message.attempts, message.kind
+
+        if isinstance(notice, Skip):
+            async with self._uow() as uow:
+                await uow.outbox.finish(message_id, now=self._clock(), sent=True)
+                await uow.commit()
+            log.info("outbox %s (%s) skipped: %s", message_id, kind, notice.why)
+            return False
+
+        try:
+            ref = await self._notifier.deliver(notice)
+        except DeliveryError as exc:
+            await self._failed(message_id, message, notice, exc, attempts)
+            return False
+
+        async with self._uow() as uow:
+            if ref is not None and message.kind == "approval_request" and message.approval_id:
+                await uow.approvals.set_message(message.approval_id, ref.channel, ref.ts)
+            await uow.outbox.finish(message_id, now=self._clock(), sent=True)
+            await uow.commit()
+        return True
+
+    async def _failed(
+        self,
+        message_id: int,
+        message: OutboxMessage,
+        notice: Notice,
+        exc: DeliveryError,
+        attempts: int,
+    ) -> None:
+        now = self._clock()
+        log.warning(
+            "slack refused %s (outbox %s, workspace %s, recipient %s): %s",
+            message.kind,
+            message_id,
+            message.workspace_id,
+            getattr(notice, "approver_id", None) or message.recipient,
+            exc.code,
+        )
+        fixable = exc.code in FIXABLE and message.kind == "publication"
+        async with self._uow() as uow:
+            if exc.retryable and attempts < MAX_ATTEMPTS:
+                delay = timedelta(seconds=exc.retry_after or min(600, 5 * 2**attempts))
+                await uow.outbox.finish(message_id, now=now, retry_at=now + delay, error=exc.code)
+            elif fixable and attempts < FIXABLE_MAX_ATTEMPTS:
+                await uow.outbox.finish(
+                    message_id, now=now, retry_at=now + FIXABLE_RETRY, error=exc.code
+                )
+            else:
+                await uow.outbox.finish(message_id, now=now, failed_error=exc.code)
+            if attempts == 1 and not exc.retryable:
+                report = _problem_for(message, notice, exc, self._org)
+                if report is not None:
+                    uow.outbox.add(
+                        workspace_id=message.workspace_id,
+                        kind="problem",
+                        now=now,
+                        objective_id=message.objective_id,
+                        recipient=report.recipient,
+                        payload={"text": report.text},
+                    )
+            await uow.commit()
+
+    async def _render(self, uow: UnitOfWork, message: OutboxMessage) -> Notice | Skip:
+        payload = message.payload
+        if message.kind == "problem":
+            return ProblemReport(message.recipient or self._org.ceo, str(payload["text"]))
+        objective = (
+            await uow.objectives.get(message.workspace_id, message.objective_id)
+            if message.objective_id is not None
+            else None
+        )
+        if objective is None:
+            return Skip("objective gone")
+        view = to_view(objective)
+        approval = await uow.approvals.by_id(message.approval_id) if message.approval_id else None
+        if message.kind == "approval_request":
+            assert approval is not None
+            if approval.outcome != Outcome.PENDING.value or objective.version != approval.version:
+                return Skip("request no longer pending")
+            return ApprovalRequest(
+                approver_id=approval.approver_id,
+                stage=Stage(approval.stage),
+                objective=view,
+                requested_at=approval.created_at,
+            )
+        if message.kind == "approval_outcome":
+            assert approval is not None
+            if approval.message_channel is None or approval.message_ts is None:
+                return Skip("the request was never delivered")
+            return ApprovalOutcome(
+                channel=approval.message_channel,
+                ts=approval.message_ts,
+                stage=Stage(approval.stage),
+                objective=view,
+                version=approval.version,
+                outcome=Outcome(approval.outcome),
+                decided_by=approval.decided_by,
+                decided_at=approval.decided_at,
+                reason=approval.reason,
+                newer_version=payload.get("newer_version"),
+            )
+        if message.kind == "author_update":
+            stage = payload.get("stage")
+            return AuthorUpdate(
+                author_id=objective.owner_id,
+                event=AuthorEvent(payload["event"]),
+                objective=view,
+                stage=Stage(stage) if stage else None,
+                by=payload.get("by"),
+                reason=payload.get("reason"),
+                next_approver=payload.get("next_approver"),
+            )
+        if message.kind == "publication":
+            history = await uow.approvals.for_objective(message.workspace_id, objective.id)
+            approvers = tuple(
+                a.decided_by
+                for a in history
+                if a.version == objective.version
+                and a.outcome == Outcome.APPROVED.value
+                and a.decided_by
+            )
+            return Publication(self._org.channel, view, approvers)
+        return Skip(f"unknown kind {message.kind}")
+
+
+def _problem_for(
+    message: OutboxMessage, notice: Notice, exc: DeliveryError, org: Organisation
+) -> ProblemReport | None:
+    """Tell the person who can fix it, in words they can act on."""
+    if isinstance(notice, ApprovalRequest):
+        return ProblemReport(
+            notice.objective.owner_id,
+            f"I could not send your objective \u201c{notice.objective.title}\u201d to "
+            f"<@{notice.approver_id}> for {notice.stage.label} approval: Slack said "
+            f"`{exc.code}` (a deactivated account, perhaps). Ask whoever keeps the org chart "
+            "to fix your manager with `okrbot org import`, then edit and resubmit.",
+        )
+    if isinstance(notice, Publication):
+        return ProblemReport(
+            org.ceo,
+            f"I could not publish \u201c{notice.objective.title}\u201d in <#{notice.channel}>: "
+            f"Slack said `{exc.code}`. Invite me to the channel (`/invite @okrbot`) or fix "
+            "OKRBOT_CHANNEL; I will try again every hour for a day.",
+        )
+    if isinstance(notice, ProblemReport):
+        return None
+    log.error("could not deliver %s to %s: %s", message.kind, message.recipient, exc.code)
+    return None

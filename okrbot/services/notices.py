@@ -1,0 +1,70 @@
+"""Messages the services owe people, described without any Slack formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from okrbot.domain.views import ObjectiveView
+from okrbot.domain.workflow import Outcome, Stage
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A DM to the approver with Approve / Reject buttons."""
+
+    approver_id: str
+    stage: Stage
+    objective: ObjectiveView
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    """Replaces the buttons on an approver's request with what happened to it."""
+
+    channel: str
+    ts: str
+    stage: Stage
+    objective: ObjectiveView
+    version: int
+    outcome: Outcome
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    newer_version: int | None = None
+
+
+class AuthorEvent(StrEnum):
+    SUBMITTED = "submitted"
+    STAGE_APPROVED = "stage_approved"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class AuthorUpdate:
+    author_id: str
+    event: AuthorEvent
+    objective: ObjectiveView
+    stage: Stage | None = None
+    by: str | None = None
+    reason: str | None = None
+    next_approver: str | None = None
+
+
+@dataclass(frozen=True)
+class Publication:
+    channel: str
+    objective: ObjectiveView
+    approvers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProblemReport:
+    recipient: str
+    text: str
+
+
+Notice = ApprovalRequest | ApprovalOutcome | AuthorUpdate | Publication | ProblemReport

@@ -1,0 +1,352 @@
+"""Writing, submitting and listing objectives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from okrbot.domain.okr import FieldError, Level, RawObjective, Status, validate_objective
+from okrbot.domain.quarters import Quarter, default_quarter_for_new, quarter_choices
+from okrbot.domain.views import AlignOption, DecisionView, ObjectiveListing, ObjectiveView
+from okrbot.domain.workflow import (
+    NoManagerError,
+    Outcome,
+    Stage,
+    approval_chain,
+    stage_of,
+    status_after_submit,
+)
+from okrbot.services.common import Actor, NotFound, Organisation, to_view
+from okrbot.services.notices import AuthorEvent
+from okrbot.store.models import Approval, Objective, Person
+from okrbot.store.uow import UnitOfWork
+
+EDITABLE = (Status.REJECTED, Status.AWAITING_MANAGER, Status.AWAITING_CEO)
+MANAGER_FIELD = "manager"
+# Slack allows 100 options in a select; company and team objectives come first.
+ALIGN_OPTIONS_MAX = 100
+
+
+class InvalidSubmission(Exception):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class NotEditable(Exception):
+    def __init__(self, objective: ObjectiveView) -> None:
+        super().__init__(objective.status)
+        self.objective = objective
+
+
+@dataclass(frozen=True)
+class FormContext:
+    quarters: tuple[str, ...]
+    default_quarter: str
+    alignable: tuple[AlignOption, ...]
+    needs_manager: bool
+    editing: ObjectiveView | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    objective_id: int
+    version: int
+    status: Status
+    approver: str | None
+    resubmission: bool
+
+
+def _quarters(today: date, editing: Objective | None) -> tuple[str, ...]:
+    choices = [str(q) for q in quarter_choices(today)]
+    if editing is not None and editing.quarter not in choices:
+        choices.insert(0, editing.quarter)
+    return tuple(choices)
+
+
+async def _alignable(
+    uow: UnitOfWork, workspace_id: str, quarters: tuple[str, ...], exclude: int | None
+) -> tuple[AlignOption, ...]:
+    rank = {Level.COMPANY: 0, Level.TEAM: 1, Level.PERSONAL: 2}
+    rows = [o for o in await uow.objectives.published(workspace_id, quarters) if o.id != exclude]
+    options = [AlignOption(o.id, o.quarter, Level(o.level), o.title, o.owner_id) for o in rows]
+    options.sort(key=lambda o: (o.quarter, rank[o.level], o.id))
+    return tuple(options[:ALIGN_OPTIONS_MAX])
+
+
+async def form_context(
+    uow: UnitOfWork,
+    actor: Actor,
+    org: Organisation,
+    today: date,
+    *,
+    objective_id: int | None = None,
+) -> FormContext:
+    editing: Objective | None = None
+    if objective_id is not None:
+        editing = await uow.objectives.get(actor.workspace_id, objective_id)
+        if editing is None or editing.owner_id != actor.user_id:
+            raise NotFound(objective_id)
+        if Status(editing.status) not in EDITABLE:
+            raise NotEditable(to_view(editing))
+    quarters = _quarters(today, editing)
+    person = await uow.people.get(actor.workspace_id, actor.user_id)
+    needs_manager = actor.user_id != org.ceo and (person is None or person.manager_id is None)
+    default = editing.quarter if editing else str(default_quarter_for_new(today))
+    return FormContext(
+        quarters=quarters,
+        default_quarter=default,
+        alignable=await _alignable(
+            uow, actor.workspace_id, quarters, editing.id if editing else None
+        ),
+        needs_manager=needs_manager,
+        editing=to_view(editing) if editing else None,
+    )
+
+
+async def submit(
+    uow: UnitOfWork,
+    actor: Actor,
+    org: Organisation,
+    raw: RawObjective,
+    *,
+    today: date,
+    now: datetime,
+    manager_choice: str | None = None,
+    submission_key: str | None = None,
+    edit_of: tuple[int, int] | None = None,
+) -> Submitted:
+    """Validate and store a new (or edited) objective and start its approval chain."""
+    ws = actor.workspace_id
+    editing: Objective | None = None
+    if edit_of is not None:
+        editing = await uow.objectives.get(ws, edit_of[0])
+        if editing is None or editing.owner_id != actor.user_id:
+            raise NotFound(edit_of[0])
+    elif submission_key is not None:
+        earlier = await uow.objectives.by_submission_key(ws, submission_key)
+        if earlier is not None:
+            # The same form submitted twice: answer as the first time did.
+            return Submitted(earlier.id, earlier.version, Status(earlier.status), None, False)
+
+    quarters = _quarters(today, editing)
+    chosen_quarter = (raw.quarter or "").strip()
+    alignable = frozenset(
+        o.id
+        for o in await _alignable(uow, ws, quarters, editing.id if editing else None)
+        if o.quarter == chosen_quarter
+    )
+    draft, errors = validate_objective(raw, allowed_quarters=quarters, alignable=alignable)
+
+    person = await uow.people.get(ws, actor.user_id)
+    manager = person.manager_id if person else None
+    if actor.user_id != org.ceo and manager is None:
+        choice = (manager_choice or "").strip()
+        if not choice:
+            errors.append(FieldError(MANAGER_FIELD, "Pick your manager: they approve first."))
+        elif choice == actor.user_id:
+            errors.append(FieldError(MANAGER_FIELD, "You cannot approve your own objectives."))
+        else:
+            manager = choice
+
+    if editing is not None and (
+        editing.version != (edit_of[1] if edit_of else editing.version)
+        or Status(editing.status) not in EDITABLE
+    ):
+        errors.append(
+            FieldError(
+                "title",
+                "This objective changed since you opened the form "
+                f"(it is now: {Status(editing.status).label}). Close the form and start again.",
+            )
+        )
+    if errors or draft is None:
+        raise InvalidSubmission(errors)
+
+    if person is None:
+        person = Person(
+            workspace_id=ws,
+            user_id=actor.user_id,
+            manager_id=manager,
+            source="self",
+            created_at=now,
+            updated_at=now,
+        )
+        uow.people.add(person)
+    elif person.manager_id is None and manager is not None:
+        person.manager_id, person.source, person.updated_at = manager, "self", now
+
+    try:
+        chain = approval_chain(actor.user_id, manager, org.ceo)
+    except NoManagerError:  # pragma: no cover - the manager check above prevents it
+        raise InvalidSubmission([FieldError(MANAGER_FIELD, "Pick your manager.")]) from None
+    status = status_after_submit(chain)
+    kr_rows = [(kr.description, kr.start, kr.target, kr.unit) for kr in draft.key_results]
+
+    if editing is None:
+        objective = Objective(
+            workspace_id=ws,
+            owner_id=actor.user_id,
+            level=draft.level.value,
+            team=person.team,
+            quarter=draft.quarter,
+            title=draft.title,
+            description=draft.description,
+            aligned_to_id=draft.aligned_to,
+            status=status.value,
+            version=1,
+            submission_key=submission_key,
+            created_at=now,
+            updated_at=now,
+            published_at=now if status is Status.APPROVED else None,
+            key_results=[],
+        )
+        uow.objectives.add(objective)
+        await uow.objectives.replace_key_results(objective, kr_rows)
+    else:
+        objective = editing
+        old_version = objective.version
+        moved = await uow.objectives.transition(
+            objective.id,
+            version=old_version,
+            from_statuses=[s.value for s in EDITABLE],
+            to_status=status.value,
+            now=now,
+            published=status is Status.APPROVED,
+            new_version=old_version + 1,
+        )
+        if not moved:
+            raise InvalidSubmission(
+                [FieldError("title", "This objective changed meanwhile. Start again.")]
+            )
+        await uow.session.refresh(objective, ["version", "status", "published_at"])
+        objective.level, objective.quarter, objective.title = (
+            draft.level.value,
+            draft.quarter,
+            draft.title,
+        )
+        objective.description, objective.aligned_to_id = draft.description, draft.aligned_to
+        objective.team = person.team
+        await uow.objectives.replace_key_results(objective, kr_rows)
+        await _supersede(uow, objective, now)
+
+    try:
+        await uow.session.flush()
+    except IntegrityError:
+        # A concurrent twin of this submission won the unique key.
+        await uow.rollback()
+        raise InvalidSubmission([FieldError("title", "This form was already submitted.")]) from None
+
+    approver: str | None = None
+    if chain:
+        first = chain[0]
+        approver = first.approver
+        await open_stage(uow, objective, first.stage, first.approver, now)
+        uow.outbox.add(
+            workspace_id=ws,
+            kind="author_update",
+            now=now,
+            objective_id=objective.id,
+            recipient=actor.user_id,
+            payload={"event": AuthorEvent.SUBMITTED.value, "next_approver": approver},
+        )
+    else:
+        queue_publication(uow, objective, now)
+    await uow.commit()
+    return Submitted(objective.id, objective.version, status, approver, editing is not None)
+
+
+async def open_stage(
+    uow: UnitOfWork, objective: Objective, stage: Stage, approver: str, now: datetime
+) -> None:
+    approval = Approval(
+        workspace_id=objective.workspace_id,
+        objective_id=objective.id,
+        version=objective.version,
+        stage=stage.value,
+        approver_id=approver,
+        outcome=Outcome.PENDING.value,
+        created_at=now,
+    )
+    uow.approvals.add(approval)
+    await uow.session.flush()
+    uow.outbox.add(
+        workspace_id=objective.workspace_id,
+        kind="approval_request",
+        now=now,
+        objective_id=objective.id,
+        approval_id=approval.id,
+        recipient=approver,
+    )
+
+
+def queue_publication(uow: UnitOfWork, objective: Objective, now: datetime) -> None:
+    uow.outbox.add(
+        workspace_id=objective.workspace_id,
+        kind="publication",
+        now=now,
+        objective_id=objective.id,
+    )
+    uow.outbox.add(
+        workspace_id=objective.workspace_id,
+        kind="author_update",
+        now=now,
+        objective_id=objective.id,
+        recipient=objective.owner_id,
+        payload={"event": AuthorEvent.PUBLISHED.value},
+    )
+
+
+async def _supersede(uow: UnitOfWork, objective: Objective, now: datetime) -> None:
+    """Requests about older versions say they are out of date; their buttons go away."""
+    for old in await uow.approvals.older_versions(objective.id, objective.version):
+        if old.outcome == Outcome.PENDING.value:
+            await uow.approvals.decide(old.id, outcome=Outcome.SUPERSEDED.value, by=None, at=now)
+        if old.message_ts is not None:
+            uow.outbox.add(
+                workspace_id=objective.workspace_id,
+                kind="approval_outcome",
+                now=now,
+                objective_id=objective.id,
+                approval_id=old.id,
+                payload={"newer_version": objective.version},
+            )
+
+
+async def my_objectives(uow: UnitOfWork, actor: Actor) -> list[ObjectiveListing]:
+    objectives = await uow.objectives.owned_by(actor.workspace_id, actor.user_id)
+    history = await uow.approvals.for_objectives(actor.workspace_id, [o.id for o in objectives])
+    listings = []
+    for objective in objectives:
+        view = to_view(objective)
+        decisions = [decision_view(a) for a in history.get(objective.id, [])]
+        stage = stage_of(view.status)
+        waiting = next(
+            (
+                d.approver_id
+                for d in decisions
+                if d.version == view.version and d.stage is stage and d.outcome is Outcome.PENDING
+            ),
+            None,
+        )
+        decided = [d for d in decisions if d.decided_at is not None]
+        listings.append(ObjectiveListing(view, waiting, decided[-1] if decided else None))
+    return listings
+
+
+def decision_view(approval: Approval) -> DecisionView:
+    return DecisionView(
+        version=approval.version,
+        stage=Stage(approval.stage),
+        approver_id=approval.approver_id,
+        outcome=Outcome(approval.outcome),
+        decided_by=approval.decided_by,
+        decided_at=approval.decided_at,
+        reason=approval.reason,
+    )
+
+
+def current_quarter(today: date) -> Quarter:
+    return Quarter.containing(today)

@@ -1,0 +1,63 @@
+"""What listeners get to work with; built once per app by bootstrap."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from okrbot.background import Background
+from okrbot.services.common import Actor, Organisation
+from okrbot.services.delivery import Dispatcher
+from okrbot.services.ports import Clock, DeliveryError
+from okrbot.slack.gateway import SlackGateway
+from okrbot.slack.payloads import Who
+from okrbot.store.uow import SessionFactory
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong on my side and nothing was changed. "
+    "Please try again in a minute; if it keeps happening, tell whoever runs okrbot."
+)
+
+
+@dataclass
+class Deps:
+    uow: SessionFactory
+    org: Organisation
+    clock: Clock
+    zone: ZoneInfo
+    gateway: SlackGateway
+    background: Background
+    dispatcher: Dispatcher
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def actor(self, who: Who) -> Actor:
+        return Actor(who.workspace_id, who.user_id)
+
+    def deliver_soon(self) -> None:
+        """Send what the last commit queued, after Slack has its answer."""
+        self.background.spawn(self._deliver())
+
+    async def _deliver(self) -> None:
+        await self.dispatcher.run_once()
+
+    async def tell(self, user_id: str, text: str, channel: str | None = None) -> None:
+        """An ephemeral note where the person is, or a DM when there is no such place."""
+        try:
+            if channel:
+                await self.gateway.post_ephemeral(channel, user_id, text)
+            else:
+                await self.gateway.post_message(user_id, text)
+        except DeliveryError as exc:
+            log.warning("could not tell %s: %s", user_id, exc.code)
+
+    def sorry_to(self, user_id: str, channel: str | None = None) -> object:
+        async def hook(_exc: BaseException) -> None:
+            await self.tell(user_id, SORRY, channel)
+
+        return hook

@@ -1,0 +1,115 @@
+"""The one typed wrapper over Slack's Web API client."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from okrbot.services.ports import DeliveryError, MessageRef
+
+log = logging.getLogger(__name__)
+
+# Errors that go away by themselves; everything else needs a person to act.
+TRANSIENT = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "service_unavailable",
+        "fatal_error",
+        "request_timeout",
+    }
+)
+
+
+def make_client(token: str | None, base_url: str) -> AsyncWebClient:
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=10)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def _error(exc: SlackApiError) -> DeliveryError:
+    status = exc.response.status_code
+    code = str(exc.response.get("error") or f"http_{status}")
+    retry_after: float | None = None
+    if status == 429:
+        header = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+        retry_after = float(header) if header else 30.0
+    retryable = status == 429 or status >= 500 or code in TRANSIENT
+    return DeliveryError(code, retryable=retryable, retry_after=retry_after)
+
+
+class SlackGateway:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        # slack_sdk's own method wrappers pick the encoding each method accepts.
+        call = getattr(self.client, method.replace(".", "_"))
+        try:
+            response = await call(**kwargs)
+        except SlackApiError as exc:
+            error = _error(exc)
+            log.warning("slack %s failed: %s", method, error.code)
+            raise error from None
+        except (ClientError, TimeoutError) as exc:
+            log.warning("slack %s unreachable: %s", method, type(exc).__name__)
+            raise DeliveryError("unreachable", retryable=True) from None
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    async def post_message(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+    ) -> MessageRef:
+        args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+        if blocks is not None:
+            args["blocks"] = blocks
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        data = await self._call("chat.postMessage", **args)
+        return MessageRef(str(data["channel"]), str(data["ts"]))
+
+    async def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]
+    ) -> None:
+        await self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    async def post_ephemeral(
+        self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        args: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if blocks is not None:
+            args["blocks"] = blocks
+        await self._call("chat.postEphemeral", **args)
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        data = await self._call("views.open", trigger_id=trigger_id, view=view)
+        return str(data["view"]["id"])
+
+    async def update_view(self, view_id: str, view: dict[str, Any], view_hash: str | None) -> None:
+        args: dict[str, Any] = {"view_id": view_id, "view": view}
+        if view_hash:
+            args["hash"] = view_hash
+        await self._call("views.update", **args)
+
+    async def user_id_for_email(self, email: str) -> str | None:
+        try:
+            data = await self._call("users.lookupByEmail", email=email)
+        except DeliveryError as exc:
+            if exc.code == "users_not_found":
+                return None
+            raise
+        return str(data["user"]["id"])
+
+    async def team_id(self) -> str:
+        data = await self._call("auth.test")
+        return str(data["team_id"])

@@ -1,0 +1,14 @@
+"""Bolt listeners. Each module exposes register(app, deps); nothing is global."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from okrbot.slack.deps import Deps
+from okrbot.slack.listeners import actions, commands, views
+
+
+def register_all(app: AsyncApp, deps: Deps) -> None:
+    commands.register(app, deps)
+    actions.register(app, deps)
+    views.register(app, deps)

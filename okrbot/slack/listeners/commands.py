@@ -1,0 +1,88 @@
+"""`/okr` and its subcommands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from okrbot.services import objectives
+from okrbot.services.ports import DeliveryError
+from okrbot.slack import ids, payloads
+from okrbot.slack.blocks import forms, messages
+from okrbot.slack.deps import SORRY, Deps
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def okr(ack: AsyncAck, body: dict[str, Any]) -> None:
+        text = body.get("text") if isinstance(body.get("text"), str) else ""
+        word = (text or "").strip().split(" ", 1)[0].lower()
+        try:
+            who = payloads.who(body)
+        except payloads.PayloadError:
+            await ack(text="I could not tell who you are from that request.")
+            return
+        if word == "new":
+            await ack()
+            trigger = body.get("trigger_id")
+            channel = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
+            deps.background.spawn(
+                open_form(deps, who, trigger if isinstance(trigger, str) else "", channel),
+                on_error=deps.sorry_to(who.user_id, channel),  # type: ignore[arg-type]
+            )
+        elif word == "list":
+            try:
+                async with deps.uow(readonly=True) as uow:
+                    listings = await objectives.my_objectives(uow, deps.actor(who))
+            except Exception:
+                log.exception("/okr list failed for %s", who.user_id)
+                await ack(text=SORRY)
+                return
+            reply, blocks = messages.listing_message(listings)
+            await ack(text=reply, blocks=blocks)
+        elif word in ("", "help"):
+            reply, blocks = messages.help_message()
+            await ack(text=reply, blocks=blocks)
+        else:
+            reply, blocks = messages.help_message(word)
+            await ack(text=reply, blocks=blocks)
+
+    app.command(ids.COMMAND)(okr)
+
+
+async def open_form(
+    deps: Deps,
+    who: payloads.Who,
+    trigger_id: str,
+    channel: str | None,
+    *,
+    objective_id: int | None = None,
+) -> None:
+    async with deps.uow(readonly=True) as uow:
+        try:
+            ctx = await objectives.form_context(
+                uow, deps.actor(who), deps.org, deps.today(), objective_id=objective_id
+            )
+        except objectives.NotEditable as exc:
+            await deps.tell(
+                who.user_id,
+                f"\u201c{exc.objective.title}\u201d is {exc.objective.status.label.lower()}; "
+                "it can't be edited now.",
+                channel,
+            )
+            return
+        except LookupError:
+            await deps.tell(who.user_id, "That objective is gone or not yours.", channel)
+            return
+    try:
+        await deps.gateway.open_view(trigger_id, forms.objective_modal(ctx, forms.FormState()))
+    except DeliveryError as exc:
+        log.warning("views.open failed for %s: %s", who.user_id, exc.code)
+        await deps.tell(
+            who.user_id,
+            "Slack did not let me open the form in time. Please try again.",
+            channel,
+        )

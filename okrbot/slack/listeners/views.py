@@ -1,0 +1,104 @@
+"""Modal submissions: the objective form and the rejection reason."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from okrbot.domain.okr import FieldError
+from okrbot.services import approvals, objectives
+from okrbot.services.approvals import RequestRef, Verdict
+from okrbot.slack import ids, payloads
+from okrbot.slack.blocks import forms
+from okrbot.slack.deps import SORRY, Deps
+from okrbot.slack.listeners.explain import refusal
+
+log = logging.getLogger(__name__)
+
+
+def field_errors(errors: list[FieldError], present: set[str]) -> dict[str, str]:
+    """Slack shows errors only under blocks the view has; others go under the title."""
+    shown: dict[str, str] = {}
+    for error in errors:
+        block = error.field if error.field in present else ids.TITLE
+        if block in shown:
+            shown[block] = f"{shown[block]} {error.message}"[:2000]
+        else:
+            shown[block] = error.message
+    return shown
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def submit_objective(ack: AsyncAck, body: dict[str, Any]) -> None:
+        try:
+            who = payloads.who(body)
+        except payloads.PayloadError:
+            await ack(response_action="errors", errors={ids.TITLE: "I could not tell who you are."})
+            return
+        present = payloads.form_field_blocks(body) or {ids.TITLE}
+        raw, manager = payloads.objective_form(body)
+        state = forms.FormState.decode(payloads.view_field(body, "private_metadata"))
+        try:
+            async with deps.uow() as uow:
+                await objectives.submit(
+                    uow,
+                    deps.actor(who),
+                    deps.org,
+                    raw,
+                    today=deps.today(),
+                    now=deps.clock(),
+                    manager_choice=manager,
+                    submission_key=None if state.edit_of else payloads.view_field(body, "id"),
+                    edit_of=state.edit_of,
+                )
+        except objectives.InvalidSubmission as exc:
+            await ack(response_action="errors", errors=field_errors(exc.errors, present))
+            return
+        except LookupError:
+            await ack(
+                response_action="errors",
+                errors={ids.TITLE: "That objective is gone or not yours. Close this form."},
+            )
+            return
+        except Exception:
+            log.exception("submitting an objective failed for %s", who.user_id)
+            await ack(response_action="errors", errors={ids.TITLE: SORRY})
+            return
+        await ack()
+        deps.deliver_soon()
+
+    async def submit_rejection(ack: AsyncAck, body: dict[str, Any]) -> None:
+        try:
+            who = payloads.who(body)
+            ref = RequestRef.decode(payloads.view_field(body, "private_metadata") or "")
+        except (payloads.PayloadError, ValueError):
+            await ack(
+                response_action="errors",
+                errors={ids.REASON: "This form is broken. Close it and click Reject again."},
+            )
+            return
+        try:
+            async with deps.uow() as uow:
+                result = await approvals.decide(
+                    uow,
+                    deps.actor(who),
+                    deps.org,
+                    ref,
+                    approve=False,
+                    now=deps.clock(),
+                    reason=payloads.reason(body),
+                )
+        except Exception:
+            log.exception("rejecting failed for %s", who.user_id)
+            await ack(response_action="errors", errors={ids.REASON: SORRY})
+            return
+        if result.verdict is Verdict.APPLIED:
+            await ack()
+            deps.deliver_soon()
+        else:
+            await ack(response_action="errors", errors={ids.REASON: refusal(result, ref)})
+
+    app.view(ids.NEW_OBJECTIVE_VIEW)(submit_objective)
+    app.view(ids.REJECT_VIEW)(submit_rejection)

@@ -1,0 +1,42 @@
+"""Delivers the services' notices as Slack messages."""
+
+from __future__ import annotations
+
+from okrbot.services.approvals import RequestRef
+from okrbot.services.notices import (
+    ApprovalOutcome,
+    ApprovalRequest,
+    AuthorUpdate,
+    Notice,
+    ProblemReport,
+    Publication,
+)
+from okrbot.services.ports import MessageRef
+from okrbot.slack.blocks import messages
+from okrbot.slack.gateway import SlackGateway
+
+
+class SlackNotifier:
+    def __init__(self, gateway: SlackGateway) -> None:
+        self.gateway = gateway
+
+    async def deliver(self, notice: Notice) -> MessageRef | None:
+        match notice:
+            case ApprovalRequest():
+                ref = RequestRef(notice.objective.id, notice.objective.version, notice.stage)
+                text, blocks = messages.approval_request(notice, ref.encode())
+                # A DM goes to the user id: no conversations.open per person.
+                return await self.gateway.post_message(notice.approver_id, text, blocks)
+            case ApprovalOutcome():
+                text, blocks = messages.approval_outcome(notice)
+                await self.gateway.update_message(notice.channel, notice.ts, text, blocks)
+                return None
+            case AuthorUpdate():
+                text, blocks = messages.author_update(notice)
+                return await self.gateway.post_message(notice.author_id, text, blocks)
+            case Publication():
+                text, blocks = messages.publication(notice)
+                return await self.gateway.post_message(notice.channel, text, blocks)
+            case ProblemReport():
+                text, blocks = messages.problem(notice)
+                return await self.gateway.post_message(notice.recipient, text, blocks)

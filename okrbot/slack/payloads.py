@@ -1,0 +1,116 @@
+"""Turning Slack's payloads into typed values. Anything malformed becomes None or a
+PayloadError, never a KeyError somewhere deeper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from okrbot.domain.okr import MAX_KEY_RESULTS, RawKeyResult, RawObjective
+from okrbot.slack import ids
+
+
+class PayloadError(ValueError):
+    pass
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Who:
+    workspace_id: str
+    user_id: str
+
+
+def who(body: dict[str, Any]) -> Who:
+    """The workspace and user of a command, an interaction or a view submission."""
+    user = body.get("user")
+    user_id = _str(body.get("user_id")) or (
+        _str(user.get("id")) if isinstance(user, dict) else None
+    )
+    team = body.get("team")
+    workspace = (
+        _str(body.get("team_id"))
+        or (_str(team.get("id")) if isinstance(team, dict) else None)
+        or (_str(user.get("team_id")) if isinstance(user, dict) else None)
+    )
+    if not user_id or not workspace:
+        raise PayloadError("no user or workspace in payload")
+    return Who(workspace, user_id)
+
+
+def first_action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions")
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        raise PayloadError("no action")
+    return actions[0]
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    return _str(_dict(body.get("channel")).get("id")) or _str(
+        _dict(body.get("container")).get("channel_id")
+    )
+
+
+def _state_value(values: dict[str, Any], block_id: str) -> str | None:
+    """The value of the VALUE element in `block_id`, whatever kind of element it is."""
+    element = _dict(_dict(values.get(block_id)).get(ids.VALUE))
+    if not element:
+        return None
+    for key in ("value", "selected_user"):
+        if key in element:
+            return _str(element[key])
+    selected = element.get("selected_option")
+    if isinstance(selected, dict):
+        return _str(selected.get("value"))
+    return None
+
+
+def view_values(body: dict[str, Any]) -> dict[str, Any]:
+    return _dict(_dict(_dict(body.get("view")).get("state")).get("values"))
+
+
+def objective_form(body: dict[str, Any]) -> tuple[RawObjective, str | None]:
+    """The objective form's contents and the manager picked (when the form asked)."""
+    values = view_values(body)
+    krs = [
+        RawKeyResult(
+            description=_state_value(values, ids.kr_block(i, "desc")),
+            start=_state_value(values, ids.kr_block(i, "start")),
+            target=_state_value(values, ids.kr_block(i, "target")),
+            unit=_state_value(values, ids.kr_block(i, "unit")),
+        )
+        # A forged payload may carry more slots than the form has; they still count.
+        for i in range(MAX_KEY_RESULTS + 1)
+    ]
+    raw = RawObjective(
+        title=_state_value(values, ids.TITLE),
+        description=_state_value(values, ids.DESCRIPTION),
+        level=_state_value(values, ids.LEVEL),
+        quarter=_state_value(values, ids.QUARTER),
+        aligned_to=_state_value(values, ids.ALIGNED_TO),
+        key_results=krs,
+    )
+    return raw, _state_value(values, ids.MANAGER)
+
+
+def reason(body: dict[str, Any]) -> str | None:
+    return _state_value(view_values(body), ids.REASON)
+
+
+def view_field(body: dict[str, Any], name: str) -> str | None:
+    return _str(_dict(body.get("view")).get(name))
+
+
+def form_field_blocks(body: dict[str, Any]) -> set[str]:
+    """Block ids present in the submitted view, so errors only name blocks that exist."""
+    blocks = _dict(body.get("view")).get("blocks")
+    if not isinstance(blocks, list):
+        return set()
+    return {b["block_id"] for b in blocks if isinstance(b, dict) and _str(b.get("block_id"))}

@@ -1,0 +1,173 @@
+"""Tables. The schema changes only through Alembic migrations in `migrations/`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+class Person(Base):
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    manager_id: Mapped[str | None] = mapped_column(String(32))
+    team: Mapped[str | None] = mapped_column(String(80))
+    role: Mapped[str | None] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # "org_chart" when imported, "self" when the person picked their manager in the modal;
+    # an import always wins over a self-chosen manager.
+    source: Mapped[str] = mapped_column(String(16), default="org_chart")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Objective(Base):
+    __tablename__ = "objective"
+    __table_args__ = (
+        Index(None, "workspace_id", "quarter", "status"),
+        Index(None, "workspace_id", "owner_id"),
+        UniqueConstraint("workspace_id", "submission_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16))
+    team: Mapped[str | None] = mapped_column(String(80))
+    quarter: Mapped[str] = mapped_column(String(7))
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str] = mapped_column(Text, default="")
+    aligned_to_id: Mapped[int | None] = mapped_column(ForeignKey("objective.id"))
+    status: Mapped[str] = mapped_column(String(24))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # The modal's view id for a first submission: a repeated submission of the same form
+    # hits the unique key instead of creating a second objective.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+    key_results: Mapped[list[KeyResult]] = relationship(
+        back_populates="objective",
+        order_by="KeyResult.position",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+    aligned_to: Mapped[Objective | None] = relationship(remote_side=[id], lazy="raise")
+
+
+class KeyResult(Base):
+    __tablename__ = "key_result"
+    __table_args__ = (UniqueConstraint("objective_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objective.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(300))
+    start_value: Mapped[float] = mapped_column(Float)
+    target_value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(30), default="")
+
+    objective: Mapped[Objective] = relationship(back_populates="key_results", lazy="raise")
+
+
+class Approval(Base):
+    """One stage of one version's approval: who must decide, what they decided, and where."""
+
+    __tablename__ = "approval"
+    __table_args__ = (
+        UniqueConstraint("objective_id", "version", "stage"),
+        Index(None, "workspace_id", "approver_id", "outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objective.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(16))
+    approver_id: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    # The approver's DM that carries the buttons, so the outcome can replace them.
+    message_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class OutboxMessage(Base):
+    """A Slack message owed to someone, written in the same transaction as the change.
+
+    Delivery happens after the commit; a crash between the two leaves the row here and the
+    next dispatcher (after a restart, too) sends it.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "sent_at", "failed_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    objective_id: Mapped[int | None] = mapped_column(ForeignKey("objective.id"))
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approval.id"))
+    recipient: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))

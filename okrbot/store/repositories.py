@@ -1,0 +1,315 @@
+"""Queries, one repository per aggregate. State changes that race are conditional updates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from okrbot.store.models import Approval, KeyResult, Objective, OutboxMessage, Person
+
+
+def _rowcount(result: Any) -> int:
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+class PersonRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, workspace_id: str, user_id: str) -> Person | None:
+        return await self.session.scalar(
+            select(Person).where(Person.workspace_id == workspace_id, Person.user_id == user_id)
+        )
+
+    async def all(self, workspace_id: str) -> Sequence[Person]:
+        rows = await self.session.scalars(
+            select(Person).where(Person.workspace_id == workspace_id).order_by(Person.user_id)
+        )
+        return rows.all()
+
+    def add(self, person: Person) -> None:
+        self.session.add(person)
+
+
+class ObjectiveRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def _with_details(stmt: Select[Objective]) -> Select[Objective]:
+        return stmt.options(selectinload(Objective.key_results), selectinload(Objective.aligned_to))
+
+    def add(self, objective: Objective) -> None:
+        self.session.add(objective)
+
+    async def get(self, workspace_id: str, objective_id: int) -> Objective | None:
+        stmt = self._with_details(
+            select(Objective).where(
+                Objective.workspace_id == workspace_id, Objective.id == objective_id
+            )
+        )
+        return await self.session.scalar(stmt)
+
+    async def by_submission_key(self, workspace_id: str, key: str) -> Objective | None:
+        return await self.session.scalar(
+            select(Objective).where(
+                Objective.workspace_id == workspace_id, Objective.submission_key == key
+            )
+        )
+
+    async def published(self, workspace_id: str, quarters: Iterable[str]) -> Sequence[Objective]:
+        stmt = (
+            select(Objective)
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter.in_(list(quarters)),
+                Objective.status == "approved",
+            )
+            .order_by(Objective.quarter, Objective.level, Objective.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def owned_by(self, workspace_id: str, owner_id: str) -> Sequence[Objective]:
+        stmt = self._with_details(
+            select(Objective)
+            .where(Objective.workspace_id == workspace_id, Objective.owner_id == owner_id)
+            .order_by(Objective.quarter.desc(), Objective.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def transition(
+        self,
+        objective_id: int,
+        *,
+        version: int,
+        from_statuses: Iterable[str],
+        to_status: str,
+        now: datetime,
+        published: bool = False,
+        new_version: int | None = None,
+    ) -> bool:
+        """Move the objective only if it is still at `version` in one of `from_statuses`."""
+        values: dict[str, Any] = {"status": to_status, "updated_at": now}
+        if published:
+            values["published_at"] = now
+        if new_version is not None:
+            values["version"] = new_version
+        result = await self.session.execute(
+            update(Objective)
+            .where(
+                Objective.id == objective_id,
+                Objective.version == version,
+                Objective.status.in_(list(from_statuses)),
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def replace_key_results(
+        self, objective: Objective, rows: Sequence[tuple[str, float, float, str]]
+    ) -> None:
+        """Keep key results' identity by position (check-ins will point at them)."""
+        existing = {kr.position: kr for kr in objective.key_results}
+        for position, (description, start, target, unit) in enumerate(rows, start=1):
+            kr = existing.pop(position, None)
+            if kr is None:
+                objective.key_results.append(
+                    KeyResult(
+                        position=position,
+                        description=description,
+                        start_value=start,
+                        target_value=target,
+                        unit=unit,
+                    )
+                )
+            else:
+                kr.description, kr.start_value, kr.target_value, kr.unit = (
+                    description,
+                    start,
+                    target,
+                    unit,
+                )
+        for kr in existing.values():
+            objective.key_results.remove(kr)
+
+
+class ApprovalRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, approval: Approval) -> None:
+        self.session.add(approval)
+
+    async def get(
+        self, workspace_id: str, objective_id: int, version: int, stage: str
+    ) -> Approval | None:
+        return await self.session.scalar(
+            select(Approval).where(
+                Approval.workspace_id == workspace_id,
+                Approval.objective_id == objective_id,
+                Approval.version == version,
+                Approval.stage == stage,
+            )
+        )
+
+    async def by_id(self, approval_id: int) -> Approval | None:
+        return await self.session.get(Approval, approval_id)
+
+    async def for_objective(self, workspace_id: str, objective_id: int) -> Sequence[Approval]:
+        stmt = (
+            select(Approval)
+            .where(Approval.workspace_id == workspace_id, Approval.objective_id == objective_id)
+            .order_by(Approval.version, Approval.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def for_objectives(
+        self, workspace_id: str, objective_ids: Sequence[int]
+    ) -> dict[int, list[Approval]]:
+        """Every objective's approvals in one query, oldest first."""
+        grouped: dict[int, list[Approval]] = {i: [] for i in objective_ids}
+        if not objective_ids:
+            return grouped
+        stmt = (
+            select(Approval)
+            .where(
+                Approval.workspace_id == workspace_id,
+                Approval.objective_id.in_(list(objective_ids)),
+            )
+            .order_by(Approval.version, Approval.id)
+        )
+        for approval in await self.session.scalars(stmt):
+            grouped[approval.objective_id].append(approval)
+        return grouped
+
+    async def decide(
+        self,
+        approval_id: int,
+        *,
+        outcome: str,
+        by: str | None,
+        at: datetime,
+        reason: str | None = None,
+    ) -> bool:
+        result = await self.session.execute(
+            update(Approval)
+            .where(Approval.id == approval_id, Approval.outcome == "pending")
+            .values(outcome=outcome, decided_by=by, decided_at=at, reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def older_versions(self, objective_id: int, before_version: int) -> Sequence[Approval]:
+        stmt = select(Approval).where(
+            Approval.objective_id == objective_id, Approval.version < before_version
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def set_message(self, approval_id: int, channel: str, ts: str) -> None:
+        await self.session.execute(
+            update(Approval)
+            .where(Approval.id == approval_id)
+            .values(message_channel=channel, message_ts=ts)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        workspace_id: str,
+        kind: str,
+        now: datetime,
+        objective_id: int | None = None,
+        approval_id: int | None = None,
+        recipient: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            OutboxMessage(
+                workspace_id=workspace_id,
+                kind=kind,
+                objective_id=objective_id,
+                approval_id=approval_id,
+                recipient=recipient,
+                payload=payload or {},
+                created_at=now,
+                next_attempt_at=now,
+                attempts=0,
+            )
+        )
+
+    async def due(self, now: datetime, limit: int) -> Sequence[int]:
+        stmt = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
+        """Only one dispatcher (in any process) wins a message; a crashed one's lease expires."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            )
+            .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        return await self.session.get(OutboxMessage, message_id)
+
+    async def finish(
+        self,
+        message_id: int,
+        *,
+        now: datetime,
+        sent: bool = False,
+        failed_error: str | None = None,
+        retry_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"claimed_until": None}
+        if sent:
+            values["sent_at"] = now
+        elif failed_error is not None:
+            values.update(failed_at=now, last_error=failed_error[:200])
+        elif retry_at is not None:
+            values.update(next_attempt_at=retry_at, last_error=(error or "")[:200])
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def pending_count(self) -> int:
+        rows = await self.session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+            )
+        )
+        return len(rows.all())

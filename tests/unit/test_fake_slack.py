@@ -1,0 +1,463 @@
+"""The fake Slack Web API, driven through slack_sdk's real async client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from okrbot.sandbox.fake_slack import FakeSlack, FakeUser
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def fake(clock: FakeClock) -> AsyncIterator[FakeSlack]:
+    async with FakeSlack(clock=clock) as slack:
+        slack.add_user(FakeUser("U001", "ada", "Ada Lovelace", email="Ada@Example.com"))
+        slack.add_user(FakeUser("U002", "gone", "Gone Person", deleted=True))
+        slack.add_channel("C001", "general")
+        slack.add_channel("C002", "private", bot_is_member=False)
+        slack.add_channel("C003", "old", archived=True)
+        yield slack
+
+
+@pytest.fixture
+def client(fake: FakeSlack) -> AsyncWebClient:
+    return AsyncWebClient(token=fake.bot_token, base_url=fake.api_url, retry_handlers=[])
+
+
+async def refused(call: Awaitable[Any]) -> SlackApiError:
+    with pytest.raises(SlackApiError) as info:
+        await call
+    return info.value
+
+
+def section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+
+
+def button(text: str, action_id: str = "go") -> dict[str, Any]:
+    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text}}
+
+
+def option(n: int) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": f"Option {n}"}, "value": str(n)}
+
+
+def modal(*blocks: dict[str, Any], title: str = "New objective", **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": list(blocks),
+        **extra,
+    }
+
+
+def text_input(**element: Any) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": "title",
+        "label": {"type": "plain_text", "text": "Title"},
+        "element": {"type": "plain_text_input", "action_id": "value", **element},
+    }
+
+
+# --------------------------------------------------------------------------- auth
+
+
+@pytest.mark.parametrize(("token", "error"), [(None, "not_authed"), ("xoxb-wrong", "invalid_auth")])
+async def test_auth_errors(fake: FakeSlack, token: str | None, error: str) -> None:
+    bad = AsyncWebClient(token=token, base_url=fake.api_url, retry_handlers=[])
+    exc = await refused(bad.chat_postMessage(channel="C001", text="hi"))
+    assert exc.response["error"] == error
+    assert [c.method for c in fake.calls] == ["chat.postMessage"]
+    assert fake.messages == []
+
+
+async def test_auth_test_and_unknown_method(fake: FakeSlack, client: AsyncWebClient) -> None:
+    auth = await client.auth_test()
+    assert (auth["team_id"], auth["user_id"], auth["team"]) == ("T0DEMO000", "U0BOT0000", "Demo")
+    exc = await refused(client.api_call("chat.frobnicate"))
+    assert exc.response["error"] == "unknown_method"
+
+
+def test_refuses_non_loopback_host() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        FakeSlack(host="0.0.0.0")  # noqa: S104
+
+
+# --------------------------------------------------------------------------- messages
+
+
+async def test_dm_by_user_id(fake: FakeSlack, client: AsyncWebClient) -> None:
+    first = await client.chat_postMessage(channel="U001", text="hello")
+    second = await client.chat_postMessage(channel="D001", text="again")
+    opened = await client.conversations_open(users="U001")
+    assert first["channel"] == second["channel"] == opened["channel"]["id"] == "D001"
+    assert float(second["ts"]) > float(first["ts"])
+    assert [(m.text, m.user) for m in fake.dms_to("U001")] == [("hello", "U001"), ("again", "U001")]
+
+
+@pytest.mark.parametrize(
+    ("channel", "error"),
+    [
+        ("C002", "not_in_channel"),
+        ("C404", "channel_not_found"),
+        ("C003", "is_archived"),
+        ("U404", "channel_not_found"),
+        ("U002", "channel_not_found"),
+        ("D404", "channel_not_found"),
+    ],
+)
+async def test_channel_errors(
+    fake: FakeSlack, client: AsyncWebClient, channel: str, error: str
+) -> None:
+    exc = await refused(client.chat_postMessage(channel=channel, text="hi"))
+    assert exc.response["error"] == error
+    assert fake.messages == []
+
+
+async def test_threads_and_channel_messages(fake: FakeSlack, client: AsyncWebClient) -> None:
+    top = await client.chat_postMessage(channel="C001", text="top")
+    await client.chat_postMessage(channel="C001", text="reply", thread_ts=top["ts"])
+    exc = await refused(client.chat_postMessage(channel="C001", text="x", thread_ts="1.000001"))
+    assert exc.response["error"] == "thread_not_found"
+    assert [(m.text, m.thread_ts) for m in fake.channel_messages("C001")] == [
+        ("top", None),
+        ("reply", top["ts"]),
+    ]
+    link = await client.chat_getPermalink(channel="C001", message_ts=top["ts"])
+    assert link["permalink"].endswith("/archives/C001/p" + top["ts"].replace(".", ""))
+
+
+async def test_update(fake: FakeSlack, client: AsyncWebClient) -> None:
+    posted = await client.chat_postMessage(channel="U001", text="v1", blocks=[section("v1")])
+    await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="v2")
+    [message] = fake.dms_to("U001")
+    assert (message.text, message.blocks, message.updated) == ("v2", [section("v1")], 1)
+    exc = await refused(client.chat_update(channel="D001", ts="1700000099.000000", text="x"))
+    assert exc.response["error"] == "message_not_found"
+
+
+async def test_ephemeral(fake: FakeSlack, client: AsyncWebClient) -> None:
+    reply = await client.chat_postEphemeral(channel="C001", user="U001", text="only you")
+    assert reply["message_ts"]
+    assert [(m.channel, m.text) for m in fake.ephemerals_to("U001")] == [("C001", "only you")]
+    assert fake.channel_messages("C001") == []
+    exc = await refused(client.chat_postEphemeral(channel="C001", user="U404", text="x"))
+    assert exc.response["error"] == "user_not_found"
+
+
+async def test_form_encoded_body(fake: FakeSlack, client: AsyncWebClient) -> None:
+    data = {"channel": "C001", "text": "form", "blocks": json.dumps([section("form")])}
+    await client.api_call("chat.postMessage", data=data)
+    assert fake.calls_to("chat.postMessage")[0].args["blocks"] == [section("form")]
+    assert fake.channel_messages("C001")[0].blocks == [section("form")]
+
+
+MANY_OPTIONS = {"type": "static_select", "options": [option(n) for n in range(101)]}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "violation"),
+    [
+        pytest.param(
+            {"blocks": [{"type": "divider"}] * 51},
+            "invalid_blocks",
+            "blocks has 51 items (max 50)",
+            id="51-blocks",
+        ),
+        pytest.param(
+            {"blocks": [section("x" * 3001)]},
+            "invalid_blocks",
+            "blocks[0].text.text is 3001 chars (max 3000)",
+            id="long-section",
+        ),
+        pytest.param(
+            {"blocks": [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}]},
+            "invalid_blocks",
+            "blocks[0].text.text is 151 chars (max 150)",
+            id="long-header",
+        ),
+        pytest.param(
+            {"blocks": [{"type": "actions", "elements": [button("b" * 76)]}]},
+            "invalid_blocks",
+            "blocks[0].elements[0].text.text is 76 chars (max 75)",
+            id="long-button",
+        ),
+        pytest.param(
+            {"blocks": [section("pick", accessory=MANY_OPTIONS)]},
+            "invalid_blocks",
+            "blocks[0].accessory.options has 101 items (max 100)",
+            id="101-options",
+        ),
+        pytest.param(
+            {"blocks": [section("y" * 2500) for _ in range(5)]},
+            "msg_blocks_too_long",
+            "blocks hold 12500 chars of text (max 12000)",
+            id="12k-text",
+        ),
+        pytest.param(
+            {"text": "", "blocks": [section("no fallback")]},
+            "no_text",
+            "blocks without a plain-text fallback",
+            id="no-fallback",
+        ),
+        pytest.param(
+            {"blocks": [section("a", block_id="b1"), section("b", block_id="b1")]},
+            "invalid_blocks",
+            "blocks[1].block_id 'b1' is used twice",
+            id="duplicate-block-id",
+        ),
+        pytest.param(
+            {"blocks": [{"type": "actions", "elements": [button("a"), button("b")]}]},
+            "invalid_blocks",
+            "blocks[0].elements[1].action_id 'go' is used twice in this block",
+            id="duplicate-action-id",
+        ),
+        pytest.param(
+            {"blocks": [text_input()]},
+            "invalid_blocks",
+            "blocks[0] is an input block; those are only allowed in views",
+            id="input-in-message",
+        ),
+        pytest.param(
+            {"blocks": [{"type": "table"}]},
+            "invalid_blocks",
+            "blocks[0].type unknown block type 'table'",
+            id="unknown-type",
+        ),
+        pytest.param(
+            {"blocks": [section("")]},
+            "invalid_blocks",
+            "blocks[0].text.text must be a non-empty string",
+            id="empty-mrkdwn",
+        ),
+        pytest.param(
+            {
+                "blocks": [
+                    section(
+                        "p",
+                        accessory={
+                            "type": "static_select",
+                            "options": [option(1)],
+                            "initial_option": option(2),
+                        },
+                    )
+                ]
+            },
+            "invalid_blocks",
+            "blocks[0].accessory.initial_option does not match any of the options",
+            id="initial-option",
+        ),
+        pytest.param(
+            {"text": "t" * 40_001},
+            "msg_too_long",
+            "text is 40001 chars (max 40000)",
+            id="long-text",
+        ),
+    ],
+)
+async def test_message_limits(
+    fake: FakeSlack, client: AsyncWebClient, kwargs: dict[str, Any], error: str, violation: str
+) -> None:
+    args = {"channel": "C001", "text": "fallback", **kwargs}
+    exc = await refused(client.chat_postMessage(**args))
+    assert exc.response["error"] == error
+    assert fake.violations == [f"chat.postMessage: {violation}"]
+    assert fake.messages == []
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_valid_rich_message_passes(fake: FakeSlack, client: AsyncWebClient) -> None:
+    select = {"type": "static_select", "action_id": "pick", "options": [option(1), option(2)]}
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Q3 objectives"}},
+        section("Grow revenue", block_id="obj", accessory={**select, "initial_option": option(2)}),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "by <@U001>"}]},
+        {"type": "actions", "elements": [button("Approve", "a"), button("Reject", "r")]},
+        {"type": "divider"},
+    ]
+    posted = await client.chat_postMessage(channel="C001", text="Q3 objectives", blocks=blocks)
+    assert posted["message"]["blocks"] == blocks
+    assert fake.violations == []
+
+
+# --------------------------------------------------------------------------- views
+
+
+@pytest.mark.parametrize(
+    ("view", "violation"),
+    [
+        pytest.param(
+            modal(title="t" * 25), "view.title.text is 25 chars (max 24)", id="long-title"
+        ),
+        pytest.param(
+            modal(*[{"type": "divider"}] * 101), "view.blocks has 101 items (max 100)", id="101"
+        ),
+        pytest.param({**modal(), "title": None}, "view.title is required", id="missing-title"),
+        pytest.param(
+            modal(submit={"type": "mrkdwn", "text": "Go"}),
+            "view.submit.type must be plain_text",
+            id="mrkdwn-submit",
+        ),
+        pytest.param(
+            modal(private_metadata="m" * 3001),
+            "view.private_metadata is 3001 chars (max 3000)",
+            id="metadata",
+        ),
+        pytest.param(
+            modal({**text_input(), "label": None}),
+            "view.blocks[0].label is required",
+            id="input-label",
+        ),
+        pytest.param(
+            modal(text_input(max_length=5, initial_value="toolong")),
+            "view.blocks[0].element.initial_value is 7 chars (max 5)",
+            id="initial-value",
+        ),
+        pytest.param(
+            modal(text_input(placeholder={"type": "plain_text", "text": "p" * 151})),
+            "view.blocks[0].element.placeholder.text is 151 chars (max 150)",
+            id="placeholder",
+        ),
+        pytest.param(
+            modal(text_input(type="number_input")),
+            "view.blocks[0].element.is_decimal_allowed is required (true or false)",
+            id="number-input",
+        ),
+        pytest.param(
+            modal(text_input(type="number_input", is_decimal_allowed=True, initial_value="1,5")),
+            "view.blocks[0].element.initial_value must be a decimal number as a string, not '1,5'",
+            id="number-initial",
+        ),
+    ],
+)
+async def test_view_limits(
+    fake: FakeSlack, client: AsyncWebClient, view: dict[str, Any], violation: str
+) -> None:
+    trigger_id = fake.new_trigger_id("U001")
+    exc = await refused(client.views_open(trigger_id=trigger_id, view=view))
+    assert exc.response["error"] == "invalid_arguments"
+    assert fake.violations == [f"views.open: {violation}"]
+    assert fake.views == {}
+
+
+async def test_views_open_and_update(fake: FakeSlack, client: AsyncWebClient) -> None:
+    view = modal(text_input(), callback_id="okr_new", external_id="ext-1")
+    opened = (await client.views_open(trigger_id=fake.new_trigger_id("U001"), view=view))["view"]
+    assert opened["id"].startswith("V")
+    assert [v["callback_id"] for v in fake.open_views_for("U001")] == ["okr_new"]
+
+    updated = await client.views_update(
+        view_id=opened["id"], hash=opened["hash"], view=modal(title="Step 2")
+    )
+    assert updated["view"]["hash"] != opened["hash"]
+    assert fake.views[opened["id"]]["title"]["text"] == "Step 2"
+    assert fake.views[opened["id"]]["user_id"] == "U001"
+
+    stale = await refused(
+        client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal())
+    )
+    assert stale.response["error"] == "hash_conflict"
+    missing = await refused(client.views_update(view_id="V404", view=modal()))
+    assert missing.response["error"] == "not_found"
+    by_external = await client.views_update(external_id="ext-1", view=modal(title="Step 3"))
+    assert by_external["view"]["id"] == opened["id"]
+
+
+async def test_views_push_and_publish(fake: FakeSlack, client: AsyncWebClient) -> None:
+    root = await client.views_open(trigger_id=fake.new_trigger_id("U001"), view=modal())
+    pushed = await client.views_push(trigger_id=fake.new_trigger_id("U001"), view=modal())
+    assert pushed["view"]["previous_view_id"] == root["view"]["id"]
+    home = {"type": "home", "blocks": [section("Your OKRs")]}
+    published = await client.views_publish(user_id="U001", view=home)
+    assert fake.home_view("U001") == published["view"]
+    assert len(fake.open_views_for("U001")) == 2
+
+
+async def test_trigger_ids(fake: FakeSlack, client: AsyncWebClient, clock: FakeClock) -> None:
+    fresh = fake.new_trigger_id("U001")
+    stale = fake.new_trigger_id("U001")
+    clock.now += 2.9
+    await client.views_open(trigger_id=fresh, view=modal())
+    again = await refused(client.views_open(trigger_id=fresh, view=modal()))
+    assert again.response["error"] == "exchanged_trigger_id"
+    clock.now += 0.2
+    expired = await refused(client.views_open(trigger_id=stale, view=modal()))
+    assert expired.response["error"] == "expired_trigger_id"
+    unknown = await refused(client.views_open(trigger_id="123.456.abc", view=modal()))
+    assert unknown.response["error"] == "invalid_trigger_id"
+    assert len(fake.views) == 1
+
+
+# --------------------------------------------------------------------------- faults
+
+
+async def test_fail_next(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.fail_next("chat.postMessage", "fatal_error", times=2)
+    for _ in range(2):
+        exc = await refused(client.chat_postMessage(channel="C001", text="hi"))
+        assert exc.response["error"] == "fatal_error"
+    await client.chat_postMessage(channel="C001", text="hi")
+    assert [m.text for m in fake.channel_messages("C001")] == ["hi"]
+
+
+async def test_rate_limit_next(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.rate_limit_next("users.info", retry_after=7)
+    exc = await refused(client.users_info(user="U001"))
+    assert exc.response.status_code == 429
+    assert exc.response.headers["Retry-After"] == "7"
+    assert exc.response["error"] == "ratelimited"
+    assert (await client.users_info(user="U001"))["user"]["id"] == "U001"
+
+
+async def test_http_error_next(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.http_error_next("auth.test", status=503)
+    exc = await refused(client.auth_test())
+    assert exc.response.status_code == 503
+    assert (await client.auth_test())["ok"] is True
+    assert len(fake.calls_to("auth.test")) == 2
+    fake.reset_calls()
+    assert fake.calls == []
+
+
+# --------------------------------------------------------------------------- users
+
+
+async def test_lookup_by_email(client: AsyncWebClient) -> None:
+    found = await client.users_lookupByEmail(email="ada@EXAMPLE.com")
+    assert found["user"]["id"] == "U001"
+    assert found["user"]["profile"]["email"] == "Ada@Example.com"
+    exc = await refused(client.users_lookupByEmail(email="nobody@example.com"))
+    assert exc.response["error"] == "users_not_found"
+
+
+async def test_users_info(client: AsyncWebClient) -> None:
+    plain = (await client.users_info(user="U001"))["user"]
+    with_locale = (await client.users_info(user="U001", include_locale=True))["user"]
+    assert "locale" not in plain
+    assert (with_locale["locale"], with_locale["tz"], with_locale["real_name"]) == (
+        "en-US",
+        "Europe/Oslo",
+        "Ada Lovelace",
+    )
+    exc = await refused(client.users_info(user="U404"))
+    assert exc.response["error"] == "user_not_found"
