@@ -765,10 +765,13 @@ class FakeSlack:
             "previous_view_id": previous["previous_view_id"] if previous else None,
             "user_id": previous["user_id"] if previous else user_id,
         }
-        if previous and previous.get("external_id") not in (None, view.get("external_id")):
-            self._external_ids.pop(str(previous["external_id"]), None)
-        if isinstance(view.get("external_id"), str):
-            self._external_ids[view["external_id"]] = view_id
+        old_external_id = (previous or {}).get("external_id")
+        external_id = view.get("external_id") or old_external_id
+        if old_external_id != external_id:
+            self._external_ids.pop(str(old_external_id), None)
+        if isinstance(external_id, str):
+            stored["external_id"] = external_id
+            self._external_ids[external_id] = view_id
         self.views[view_id] = stored
         return stored
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from okrbot.background import Background
+from okrbot.background import Background, ErrorHook
 from okrbot.services.common import Actor, Organisation
 from okrbot.services.delivery import Dispatcher
 from okrbot.services.ports import Clock, DeliveryError
@@ -48,15 +48,22 @@ class Deps:
 
     async def tell(self, user_id: str, text: str, channel: str | None = None) -> None:
         """An ephemeral note where the person is, or a DM when there is no such place."""
-        try:
-            if channel:
+        if channel:
+            try:
                 await self.gateway.post_ephemeral(channel, user_id, text)
+            except DeliveryError as exc:
+                # The bot may not be in that channel; a DM always reaches the person.
+                log.info(
+                    "ephemeral to %s in %s failed (%s); sending a DM", user_id, channel, exc.code
+                )
             else:
-                await self.gateway.post_message(user_id, text)
+                return
+        try:
+            await self.gateway.post_message(user_id, text)
         except DeliveryError as exc:
             log.warning("could not tell %s: %s", user_id, exc.code)
 
-    def sorry_to(self, user_id: str, channel: str | None = None) -> object:
+    def sorry_to(self, user_id: str, channel: str | None = None) -> ErrorHook:
         async def hook(_exc: BaseException) -> None:
             await self.tell(user_id, SORRY, channel)
 

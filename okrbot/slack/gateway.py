@@ -7,7 +7,6 @@ from typing import Any
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from okrbot.services.ports import DeliveryError, MessageRef
@@ -28,9 +27,9 @@ TRANSIENT = frozenset(
 
 
 def make_client(token: str | None, base_url: str) -> AsyncWebClient:
-    client = AsyncWebClient(token=token, base_url=base_url, timeout=10)
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    # No rate-limit retry handler here: it would sleep inside a request. Deferred messages
+    # wait in the outbox until Retry-After has passed, and interactive calls cannot wait.
+    return AsyncWebClient(token=token, base_url=base_url, timeout=10)
 
 
 def _error(exc: SlackApiError) -> DeliveryError:

@@ -263,3 +263,47 @@ async def test_help_for_bare_help_and_unknown_words(org_box: Sandbox) -> None:
         assert "/okr list" in str(body["blocks"])
     unknown = (await org_box.slack.slash(AUTHOR.id, "frobnicate")).json()
     assert "I don't know `frobnicate`" in unknown["text"]
+
+
+async def test_the_largest_objective_fits_every_message(org_box: Sandbox) -> None:
+    """Every field at its limit, five key results: nothing Slack would refuse is sent."""
+    box = org_box
+    view_id = await open_form(box, AUTHOR.id)
+    await box.slack.click_in_view(AUTHOR.id, view_id, ids.ADD_KR)
+    await box.settle()
+    await box.slack.click_in_view(AUTHOR.id, view_id, ids.ADD_KR)
+    await box.settle()
+    values = {
+        "title": "T" * 150,
+        "description": "<&>" * 666,
+        "level": "team",
+        **{f"kr{i}_desc": f"{i}" + "k" * 299 for i in range(1, 6)},
+        **{f"kr{i}_start": "-123456789.125" for i in range(1, 6)},
+        **{f"kr{i}_target": "987654321.5" for i in range(1, 6)},
+        **{f"kr{i}_unit": "u" * 30 for i in range(1, 6)},
+    }
+    response = await box.slack.submit_view(AUTHOR.id, view_id, values)
+    assert response.json() == {}
+    await box.settle()
+    [request] = requests_to(box, MANAGER.id)
+    await box.slack.click(MANAGER.id, request, ids.REJECT)
+    await box.settle()
+    reject_view = box.fake.open_views_for(MANAGER.id)[-1]["id"]
+    await box.slack.submit_view(MANAGER.id, reject_view, {"reason": "r" * 2000})
+    await box.settle()
+    notice = box.fake.dms_to(AUTHOR.id)[-1]
+    await box.slack.click(AUTHOR.id, notice, ids.RESUBMIT)
+    await box.settle()
+    edit_view = box.fake.open_views_for(AUTHOR.id)[-1]["id"]
+    await box.slack.submit_view(AUTHOR.id, edit_view, {})
+    await box.settle()
+    request = requests_to(box, MANAGER.id)[-1]
+    await box.slack.click(MANAGER.id, request, ids.APPROVE)
+    await box.settle()
+    await box.slack.click(CEO.id, requests_to(box, CEO.id)[-1], ids.APPROVE)
+    await box.settle()
+    [objective] = await objectives(box)
+    assert objective.status == Status.APPROVED
+    assert len(box.fake.channel_messages(CHANNEL)) == 1
+    # The box fixture fails the test if the fake refused anything as over a limit.
+    assert box.fake.violations == []

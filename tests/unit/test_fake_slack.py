@@ -219,6 +219,7 @@ MANY_OPTIONS = {"type": "static_select", "options": [option(n) for n in range(10
             "no_text",
             "blocks without a plain-text fallback",
             id="no-fallback",
+            marks=pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing"),
         ),
         pytest.param(
             {"blocks": [section("a", block_id="b1"), section("b", block_id="b1")]},

@@ -41,7 +41,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         deps.background.spawn(
             _approve(deps, who, value, channel),
-            on_error=deps.sorry_to(who.user_id, channel),  # type: ignore[arg-type]
+            on_error=deps.sorry_to(who.user_id, channel),
         )
 
     async def reject(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -52,7 +52,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         deps.background.spawn(
             _open_reject(deps, who, value, channel, trigger),
-            on_error=deps.sorry_to(who.user_id, channel),  # type: ignore[arg-type]
+            on_error=deps.sorry_to(who.user_id, channel),
         )
 
     async def resubmit(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -64,7 +64,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         deps.background.spawn(
             open_form(deps, who, trigger, channel, objective_id=objective_id),
-            on_error=deps.sorry_to(who.user_id, channel),  # type: ignore[arg-type]
+            on_error=deps.sorry_to(who.user_id, channel),
         )
 
     async def add_kr(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -75,7 +75,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         deps.background.spawn(
             _add_kr(deps, who, body),
-            on_error=deps.sorry_to(who.user_id),  # type: ignore[arg-type]
+            on_error=deps.sorry_to(who.user_id),
         )
 
     app.action(ids.APPROVE)(approve)

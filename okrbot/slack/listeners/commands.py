@@ -31,7 +31,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             channel = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
             deps.background.spawn(
                 open_form(deps, who, trigger if isinstance(trigger, str) else "", channel),
-                on_error=deps.sorry_to(who.user_id, channel),  # type: ignore[arg-type]
+                on_error=deps.sorry_to(who.user_id, channel),
             )
         elif word == "list":
             try:
