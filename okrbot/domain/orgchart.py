@@ -156,6 +156,44 @@ def _parse_header(line: int, header: Sequence[str]) -> tuple[dict[str, int], lis
     return positions, errors
 
 
+def _malformed(line: int, column: str, raw: str) -> LineError:
+    return LineError(
+        line,
+        f"{column} {raw!r} is neither a Slack user ID (like U012AB3CD) nor an e-mail address",
+    )
+
+
+def _parse_row(
+    line: int, cells: Mapping[str, str]
+) -> tuple[str | None, OrgRow | None, list[LineError]]:
+    """The normalized user (for duplicate detection), the row if valid, and its errors."""
+    errors: list[LineError] = []
+    raw_user = cells.get("user", "")
+    user: str | None = None
+    if not raw_user:
+        errors.append(LineError(line, "user is empty"))
+    else:
+        user = _normalize_identifier(raw_user)
+        if user is None:
+            errors.append(_malformed(line, "user", raw_user))
+
+    raw_manager = cells.get("manager", "")
+    manager: str | None = None
+    if raw_manager:
+        manager = _normalize_identifier(raw_manager)
+        if manager is None:
+            errors.append(_malformed(line, "manager", raw_manager))
+
+    if user is not None and user == manager:
+        errors.append(LineError(line, f"{raw_user} is listed as their own manager"))
+
+    team = _optional_text(line, "team", cells.get("team", ""), errors)
+    role = _optional_text(line, "role", cells.get("role", ""), errors)
+    if errors or user is None:
+        return user, None, errors
+    return user, OrgRow(line=line, user=user, manager=manager, team=team, role=role), errors
+
+
 def parse_org_csv(text: str) -> list[OrgRow]:
     """Parse the uploaded CSV, raising OrgChartError listing every problem found.
 
@@ -189,50 +227,14 @@ def parse_org_csv(text: str) -> list[OrgRow]:
             )
             continue
         cells = record + [""] * (len(header) - len(record))
-
-        def cell(column: str) -> str:
-            return _cell(cells, positions, column)
-
-        row_errors: list[LineError] = []
-        raw_user = cell("user")
-        user: str | None = None
-        if not raw_user:
-            row_errors.append(LineError(line, "user is empty"))
-        else:
-            user = _normalize_identifier(raw_user)
-            if user is None:
-                row_errors.append(
-                    LineError(
-                        line,
-                        f"user {raw_user!r} is neither a Slack user ID (like U012AB3CD) "
-                        "nor an e-mail address",
-                    )
-                )
-
-        raw_manager = cell("manager")
-        manager: str | None = None
-        if raw_manager:
-            manager = _normalize_identifier(raw_manager)
-            if manager is None:
-                row_errors.append(
-                    LineError(
-                        line,
-                        f"manager {raw_manager!r} is neither a Slack user ID (like U012AB3CD) "
-                        "nor an e-mail address",
-                    )
-                )
-
-        if user is not None and user == manager:
-            row_errors.append(LineError(line, f"{raw_user} is listed as their own manager"))
-
-        team = _optional_text(line, "team", cell("team"), row_errors)
-        role = _optional_text(line, "role", cell("role"), row_errors)
-
+        user, row, row_errors = _parse_row(
+            line, {column: _cell(cells, positions, column) for column in positions}
+        )
         if user is not None:
             lines_by_user.setdefault(user, []).append(line)
         errors.extend(row_errors)
-        if not row_errors and user is not None:
-            rows.append(OrgRow(line=line, user=user, manager=manager, team=team, role=role))
+        if row is not None:
+            rows.append(row)
 
     for user, lines in lines_by_user.items():
         if len(lines) > 1:

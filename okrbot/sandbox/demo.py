@@ -78,13 +78,37 @@ async def _story(box: Sandbox) -> None:
     summary = await box.import_org()
     print(f"  \u2192 {summary.created} people added")
 
-    _say("2. Aisha types /okr new and a form opens")
+    _say("2. Cora, the CEO, writes a company objective: hers need no approval")
+    await slack.slash(CEO.id, "new")
+    await box.settle()
+    await slack.submit_view(
+        CEO.id,
+        _open_view(box, CEO.id),
+        {
+            "title": "Become the Nordics' favourite OKR tool",
+            "level": "company",
+            "kr1_desc": "Paying companies",
+            "kr1_start": "120",
+            "kr1_target": "300",
+            "kr2_desc": "Monthly churn",
+            "kr2_start": "4",
+            "kr2_target": "2",
+            "kr2_unit": "%",
+        },
+    )
+    await box.settle()
+    _show_message("Everyone", box.fake.channel_messages(CHANNEL)[-1])
+
+    _say("3. Aisha types /okr new and a form opens")
     await slack.slash(AUTHOR.id, "new")
     await box.settle()
     view_id = _open_view(box, AUTHOR.id)
     _show_view("Aisha", box.fake.views[view_id])
+    align = next(b for b in box.fake.views[view_id]["blocks"] if b.get("block_id") == "aligned_to")
+    company = align["element"]["option_groups"][0]["options"][0]
+    print(f"     (the alignment list offers: {company['text']['text']})")
 
-    _say("3. She submits with one key result: the form says what is wrong, nothing is saved")
+    _say("4. She submits with one key result: the form says what is wrong, nothing is saved")
     response = await slack.submit_view(
         AUTHOR.id,
         view_id,
@@ -98,7 +122,7 @@ async def _story(box: Sandbox) -> None:
     for block, error in response.json().get("errors", {}).items():
         print(f"  \u26a0 {block}: {error}")
 
-    _say("4. She fixes it and submits: Mads, her manager, gets a DM")
+    _say("5. She fixes it and submits: Mads, her manager, gets a DM")
     await slack.submit_view(
         AUTHOR.id,
         view_id,
@@ -106,6 +130,7 @@ async def _story(box: Sandbox) -> None:
             "title": "Make onboarding delightful",
             "description": "New teams should get value on day one.",
             "level": "team",
+            "aligned_to": company["value"],
             "kr1_desc": "Activation rate in the first week",
             "kr1_start": "40",
             "kr1_target": "60",
@@ -122,7 +147,7 @@ async def _story(box: Sandbox) -> None:
     await box.settle()
     _show_message("Mads", _latest_dm(box, MANAGER.id))
 
-    _say("5. Mads clicks Reject and gives a reason")
+    _say("6. Mads clicks Reject and gives a reason")
     await slack.click(MANAGER.id, _latest_dm(box, MANAGER.id), ids.REJECT)
     await box.settle()
     reject_view = _open_view(box, MANAGER.id)
@@ -133,7 +158,7 @@ async def _story(box: Sandbox) -> None:
     _show_message("Mads (his request, updated)", box.fake.dms_to(MANAGER.id)[0])
     _show_message("Aisha", _latest_dm(box, AUTHOR.id))
 
-    _say("6. Aisha clicks Edit and resubmit: the form opens prefilled; she changes the target")
+    _say("7. Aisha clicks Edit and resubmit: the form opens prefilled; she changes the target")
     await slack.click(AUTHOR.id, _latest_dm(box, AUTHOR.id), ids.RESUBMIT)
     await box.settle()
     edit_view = _open_view(box, AUTHOR.id)
@@ -141,13 +166,13 @@ async def _story(box: Sandbox) -> None:
     await box.settle()
     _show_message("Mads (a new request)", _latest_dm(box, MANAGER.id))
 
-    _say("7. Colin clicks Approve on a request that is not his: only he is told no")
+    _say("8. Colin clicks Approve on a request that is not his: only he is told no")
     await slack.click(COLLEAGUE.id, _latest_dm(box, MANAGER.id), ids.APPROVE)
     await box.settle()
     note = box.fake.ephemerals_to(COLLEAGUE.id)[-1]
     print(f"  \U0001f441  Colin sees (only he): {text_of(note.text, NAMES)}")
 
-    _say("8. Mads approves (a double click changes nothing twice); Cora, the CEO, gets it")
+    _say("9. Mads approves (a double click changes nothing twice); Cora, the CEO, gets it")
     request = _latest_dm(box, MANAGER.id)
     await slack.click(MANAGER.id, request, ids.APPROVE)
     await slack.click(MANAGER.id, request, ids.APPROVE)
@@ -155,13 +180,13 @@ async def _story(box: Sandbox) -> None:
     _show_message("Mads (his request, updated)", box.fake.dms_to(MANAGER.id)[-1])
     _show_message("Cora", _latest_dm(box, CEO.id))
 
-    _say("9. Cora approves: the OKR is published in #okrs and Aisha is told")
+    _say("10. Cora approves: the OKR is published in #okrs and Aisha is told")
     await slack.click(CEO.id, _latest_dm(box, CEO.id), ids.APPROVE)
     await box.settle()
     _show_message("Everyone", box.fake.channel_messages(CHANNEL)[-1])
     _show_message("Aisha", _latest_dm(box, AUTHOR.id))
 
-    _say("10. Aisha types /okr list")
+    _say("11. Aisha types /okr list")
     listing = (await slack.slash(AUTHOR.id, "list")).json()
     print(render(listing.get("blocks", []), NAMES, indent="  "))
     calls = len(box.fake.calls)

@@ -9,6 +9,8 @@ from typing import Any
 _DATE = re.compile(r"<!date\^\d+\^[^|]*\|([^>]*)>")
 _USER = re.compile(r"<@([A-Z0-9]+)>")
 _CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 _EMOJI = {
     ":inbox_tray:": "\U0001f4e5",
     ":outbox_tray:": "\U0001f4e4",
@@ -26,6 +28,7 @@ def text_of(value: str, names: Mapping[str, str]) -> str:
     value = _DATE.sub(lambda m: m.group(1), value)
     value = _USER.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), value)
     value = _CHANNEL.sub(lambda m: "#" + names.get(m.group(1), m.group(1)), value)
+    value = _ITALIC.sub(r"\1", _BOLD.sub(r"\1", value))
     for code, glyph in _EMOJI.items():
         value = value.replace(code, glyph)
     return value.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

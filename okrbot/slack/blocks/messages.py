@@ -129,14 +129,17 @@ def author_update(notice: AuthorUpdate) -> Message:
 
 def publication(notice: Publication) -> Message:
     objective = notice.objective
-    approvers = ", ".join(user(a) for a in notice.approvers) or "nobody needed to"
+    approvers = ", ".join(user(a) for a in notice.approvers)
+    approval = (
+        f"Approved by {approvers}" if approvers else "The CEO's own objective: no approval needed"
+    )
     text = f"New {objective.level.value} OKR from {user(objective.owner_id)}: " + (
         objective_fallback(objective)
     )
     blocks = [
         section(f":dart: *New OKR for {objective.quarter}* from {user(objective.owner_id)}"),
         *objective_blocks(objective),
-        context(f"Approved by {approvers}"),
+        context(approval),
     ]
     return text, blocks
 

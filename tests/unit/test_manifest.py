@@ -1,0 +1,45 @@
+"""manifest.yml against Slack's JSON Schema, and against what the app really uses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from okrbot.slack import ids
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "schemas" / "manifest.schema.1.0.0.json"
+
+
+def manifest() -> dict[str, object]:
+    data = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.skipif(not SCHEMA.exists(), reason="Slack's manifest schema is not beside the repo")
+def test_manifest_is_valid_against_slacks_schema() -> None:
+    schema = json.loads(SCHEMA.read_text())
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(manifest()))
+    assert errors == []
+
+
+def test_manifest_declares_the_command_and_interactivity() -> None:
+    data = manifest()
+    features = data["features"]
+    assert isinstance(features, dict)
+    [command] = features["slash_commands"]
+    assert command["command"] == ids.COMMAND
+    assert command["url"].endswith("/slack/events")
+    settings = data["settings"]
+    assert isinstance(settings, dict)
+    assert settings["interactivity"]["is_enabled"] is True
+    scopes = data["oauth_config"]
+    assert isinstance(scopes, dict)
+    bot_scopes = set(scopes["scopes"]["bot"])
+    # chat.postMessage, users.lookupByEmail (org import), the slash command.
+    assert {"commands", "chat:write", "users:read", "users:read.email"} <= bot_scopes
