@@ -12,7 +12,7 @@ from okrbot.domain.workflow import Outcome, Stage, clean_reason
 from okrbot.services.common import Actor, Organisation, to_view
 from okrbot.services.notices import AuthorEvent
 from okrbot.services.objectives import open_stage, queue_publication
-from okrbot.store.models import Approval
+from okrbot.store.models import Approval, Objective
 from okrbot.store.uow import UnitOfWork
 
 
@@ -64,45 +64,47 @@ class DecisionResult:
         return self.verdict is Verdict.APPLIED
 
 
-async def _check(
-    uow: UnitOfWork, actor: Actor, ref: RequestRef
-) -> tuple[DecisionResult | None, Approval | None]:
-    """None as the result when `actor` may decide on `ref` right now."""
+@dataclass(frozen=True)
+class _Open:
+    approval: Approval
+    objective: Objective
+
+
+async def _check(uow: UnitOfWork, actor: Actor, ref: RequestRef) -> DecisionResult | _Open:
+    """The open request when `actor` may decide on `ref` right now, else why not."""
     approval = await uow.approvals.get(actor.workspace_id, ref.objective_id, ref.version, ref.stage)
     objective = await uow.objectives.get(actor.workspace_id, ref.objective_id)
     if approval is None or objective is None:
-        return DecisionResult(Verdict.NOT_FOUND), None
+        return DecisionResult(Verdict.NOT_FOUND)
     view = to_view(objective)
     if approval.approver_id != actor.user_id:
-        return DecisionResult(Verdict.NOT_ALLOWED, view, approver=approval.approver_id), approval
+        return DecisionResult(Verdict.NOT_ALLOWED, view, approver=approval.approver_id)
     if approval.outcome in (Outcome.APPROVED.value, Outcome.REJECTED.value):
-        return (
-            DecisionResult(
-                Verdict.ALREADY_DECIDED,
-                view,
-                approver=approval.approver_id,
-                outcome=Outcome(approval.outcome),
-                decided_by=approval.decided_by,
-                decided_at=approval.decided_at,
-            ),
-            approval,
+        return DecisionResult(
+            Verdict.ALREADY_DECIDED,
+            view,
+            approver=approval.approver_id,
+            outcome=Outcome(approval.outcome),
+            decided_by=approval.decided_by,
+            decided_at=approval.decided_at,
         )
     if (
         approval.outcome != Outcome.PENDING.value
         or objective.version != ref.version
         or objective.status != ref.stage.awaiting_status.value
     ):
-        return DecisionResult(Verdict.OUT_OF_DATE, view, approver=approval.approver_id), approval
-    return None, approval
+        return DecisionResult(Verdict.OUT_OF_DATE, view, approver=approval.approver_id)
+    return _Open(approval, objective)
 
 
 async def may_decide(uow: UnitOfWork, actor: Actor, ref: RequestRef) -> DecisionResult:
     """Checked before the reject form opens, so nobody types a reason for nothing."""
-    refused, approval = await _check(uow, actor, ref)
-    if refused is not None:
-        return refused
-    assert approval is not None
-    return DecisionResult(Verdict.APPLIED, approver=approval.approver_id)
+    checked = await _check(uow, actor, ref)
+    if isinstance(checked, DecisionResult):
+        return checked
+    return DecisionResult(
+        Verdict.APPLIED, to_view(checked.objective), approver=checked.approval.approver_id
+    )
 
 
 async def decide(
@@ -121,12 +123,10 @@ async def decide(
         if problem:
             return DecisionResult(Verdict.INVALID_REASON, error=problem)
 
-    refused, approval = await _check(uow, actor, ref)
-    if refused is not None:
-        return refused
-    assert approval is not None
-    objective = await uow.objectives.get(actor.workspace_id, ref.objective_id)
-    assert objective is not None
+    checked = await _check(uow, actor, ref)
+    if isinstance(checked, DecisionResult):
+        return checked
+    approval, objective = checked.approval, checked.objective
 
     next_stage: Stage | None = None
     if approve:

@@ -39,6 +39,17 @@ class Skip:
     why: str
 
 
+@dataclass(frozen=True)
+class Later:
+    """Not yet: what this message depends on is still being sent by someone."""
+
+    why: str
+
+
+# How long an outcome waits for its request's message to exist before looking again.
+DEPENDENCY_WAIT = timedelta(seconds=5)
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -83,11 +94,17 @@ class Dispatcher:
             await uow.commit()
             attempts, kind = message.attempts, message.kind
 
-        if isinstance(notice, Skip):
+        if isinstance(notice, Skip | Later):
             async with self._uow() as uow:
-                await uow.outbox.finish(message_id, now=self._clock(), sent=True)
+                now = self._clock()
+                if isinstance(notice, Later):
+                    await uow.outbox.finish(
+                        message_id, now=now, retry_at=now + DEPENDENCY_WAIT, error=notice.why
+                    )
+                else:
+                    await uow.outbox.finish(message_id, now=now, sent=True)
                 await uow.commit()
-            log.info("outbox %s (%s) skipped: %s", message_id, kind, notice.why)
+            log.info("outbox %s (%s) not sent now: %s", message_id, kind, notice.why)
             return False
 
         try:
@@ -144,7 +161,7 @@ class Dispatcher:
                     )
             await uow.commit()
 
-    async def _render(self, uow: UnitOfWork, message: OutboxMessage) -> Notice | Skip:
+    async def _render(self, uow: UnitOfWork, message: OutboxMessage) -> Notice | Skip | Later:
         payload = message.payload
         if message.kind == "problem":
             return ProblemReport(message.recipient or self._org.ceo, str(payload["text"]))
@@ -170,6 +187,8 @@ class Dispatcher:
         if message.kind == "approval_outcome":
             assert approval is not None
             if approval.message_channel is None or approval.message_ts is None:
+                if await uow.outbox.is_pending("approval_request", approval.id):
+                    return Later("the request itself is not delivered yet")
                 return Skip("the request was never delivered")
             return ApprovalOutcome(
                 channel=approval.message_channel,

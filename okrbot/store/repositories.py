@@ -306,10 +306,15 @@ class OutboxRepository:
             .execution_options(synchronize_session=False)
         )
 
-    async def pending_count(self) -> int:
-        rows = await self.session.scalars(
-            select(OutboxMessage.id).where(
-                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+    async def is_pending(self, kind: str, approval_id: int) -> bool:
+        found = await self.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.kind == kind,
+                OutboxMessage.approval_id == approval_id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
             )
+            .limit(1)
         )
-        return len(rows.all())
+        return found is not None

@@ -165,3 +165,20 @@ async def test_a_failing_listener_says_sorry_without_a_stack_trace(
     assert "Traceback" not in note
     assert "fire" not in note
     assert (await objectives(box))[0].status == Status.AWAITING_MANAGER
+
+
+async def test_a_request_decided_before_its_dm_went_out_is_never_sent(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    box.fake.http_error_next("chat.postMessage", status=503, times=2)
+    await submit_objective(box, AUTHOR.id)
+    [objective] = await objectives(box)
+    # The manager decides from elsewhere (here: a replayed payload) while the DM waits.
+    await box.slack.click_value(MANAGER.id, ids.APPROVE, f"{objective.id}:1:manager")
+    await box.settle()
+    box.clock.advance(minutes=5)
+    await box.settle()
+    assert requests_to(box, MANAGER.id) == []  # no DM with buttons that no longer work
+    assert len(requests_to(box, CEO.id)) == 1
+    assert await unsent(box) == 0

@@ -114,12 +114,13 @@ async def _open_reject(
         return
     async with deps.uow(readonly=True) as uow:
         result = await approvals.may_decide(uow, deps.actor(who), ref)
-        objective = await uow.objectives.get(who.workspace_id, ref.objective_id)
-    if not result.applied or objective is None:
+    if not result.applied or result.objective is None:
         await deps.tell(who.user_id, refusal(result, ref), channel)
         return
     try:
-        await deps.gateway.open_view(trigger, forms.reject_modal(ref.encode(), objective.title))
+        await deps.gateway.open_view(
+            trigger, forms.reject_modal(ref.encode(), result.objective.title)
+        )
     except DeliveryError as exc:
         log.warning("could not open the reject form for %s: %s", who.user_id, exc.code)
         await deps.tell(
