@@ -53,7 +53,7 @@ class FormState:
             slots = int(data.get("slots", DEFAULT_SLOTS))
             edit = data.get("edit")
             edit_of = (int(edit[0]), int(edit[1])) if edit else None
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
             return cls()
         return cls(max(MIN_KEY_RESULTS, min(MAX_KEY_RESULTS, slots)), edit_of)
 
