@@ -38,6 +38,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class _QuietTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client wins; it always does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOG = logging.getLogger("okrbot.bolt")
+_BOLT_LOG.addFilter(_QuietTokenNotice())
+
+
 @dataclass
 class Okrbot:
     settings: Settings
@@ -137,7 +148,7 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Okrbot:
         # goes out when the listener returns, and tests and shutdown can wait for the rest.
         process_before_response=True,
         request_verification_enabled=bool(settings.slack_signing_secret),
-        logger=logging.getLogger("okrbot.bolt"),
+        logger=_BOLT_LOG,
     )
     register_all(bolt, deps)
 

@@ -172,7 +172,10 @@ async def org_import(settings: Settings, name: str, text: str) -> int:
     try:
         current = await schema.current_revision(engine)
         if current != schema.head_revision():
-            print(f"okrbot: {schema.SchemaOutOfDate(current, schema.head_revision())}")
+            print(
+                f"okrbot: {schema.SchemaOutOfDate(current, schema.head_revision())}",
+                file=sys.stderr,
+            )
             return EXIT_CONFIG
         gateway = SlackGateway(make_client(settings.slack_bot_token, settings.slack_api_url))
         async with SessionFactory(engine)() as uow:

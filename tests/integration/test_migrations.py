@@ -1,0 +1,182 @@
+"""The Alembic migrations, the SQLite engine settings and the schema check at start-up."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from okrbot.bootstrap import build
+from okrbot.config import Settings
+from okrbot.store import schema
+from okrbot.store.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
+from okrbot.store.models import Base, Person
+from okrbot.store.uow import SessionFactory
+
+TABLES = {"approval", "key_result", "objective", "outbox", "person"}
+
+
+def _tables(path: Path) -> set[str]:
+    # A plain sqlite3 connection, so the check does not depend on okrbot's engine set-up.
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    schema.upgrade(_sqlite_url(path))
+
+    engine = sa.create_engine(_sqlite_url(path))
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+            revision = context.get_current_revision()
+    finally:
+        engine.dispose()
+
+    assert differences == []
+    assert revision == schema.head_revision()
+    assert _tables(path) == TABLES | {"alembic_version"}
+
+
+def test_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
+    path = tmp_path / "roundtrip.db"
+    url = _sqlite_url(path)
+
+    schema.upgrade(url)
+    assert _tables(path) >= TABLES
+
+    schema.downgrade(url, "base")
+    assert _tables(path) <= {"alembic_version"}
+    with sqlite3.connect(path) as connection:
+        indexes = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    assert indexes == []
+
+    schema.upgrade(url)
+    assert _tables(path) == TABLES | {"alembic_version"}
+    with sqlite3.connect(path) as connection:
+        (version,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert version == schema.head_revision()
+
+
+async def test_sqlite_engine_applies_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    engine = create_engine(_sqlite_url(tmp_path / "pragmas.db"))
+    try:
+        async with engine.connect() as connection:
+            journal = await connection.scalar(sa.text("PRAGMA journal_mode"))
+            busy = await connection.scalar(sa.text("PRAGMA busy_timeout"))
+            foreign_keys = await connection.scalar(sa.text("PRAGMA foreign_keys"))
+    finally:
+        await engine.dispose()
+
+    assert journal == "wal"
+    assert busy == SQLITE_BUSY_TIMEOUT_MS
+    assert busy > 0
+    assert foreign_keys == 1
+
+
+def _other_writer_error(path: Path) -> str | None:
+    """What a second connection's BEGIN IMMEDIATE says, or None when it gets the lock."""
+    # busy_timeout 0: a held write lock shows up as an immediate error instead of a wait.
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            return str(exc)
+        connection.execute("ROLLBACK")
+        return None
+    finally:
+        connection.close()
+
+
+async def test_write_unit_of_work_takes_the_write_lock_when_it_begins(
+    database_url: str,
+) -> None:
+    path = Path(database_url.removeprefix("sqlite:///"))
+    engine = create_engine(database_url)
+    factory = SessionFactory(engine)
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    try:
+        # Only a read so far: a DEFERRED transaction would hold no write lock yet, so a
+        # lock here can only come from BEGIN IMMEDIATE.
+        async with factory() as uow:
+            assert await uow.people.all("T1") == []
+            assert _other_writer_error(path) == "database is locked"
+
+        async with factory() as uow:
+            uow.people.add(
+                Person(
+                    workspace_id="T1",
+                    user_id="U0AAA0001",
+                    source="org_chart",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await uow.session.flush()
+            assert _other_writer_error(path) == "database is locked"
+            await uow.commit()
+            # The lock goes with the commit, or every later writer would wait for it.
+            assert _other_writer_error(path) is None
+
+        # The control case: the same read in a read-only unit of work leaves writers free.
+        async with factory(readonly=True) as uow:
+            assert [p.user_id for p in await uow.people.all("T1")] == ["U0AAA0001"]
+            assert _other_writer_error(path) is None
+    finally:
+        await engine.dispose()
+
+
+def _settings(database_url: str, *, auto_migrate: bool) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token="xoxb-test",
+        slack_signing_secret="secret",
+        # Nothing here talks to Slack; an unused loopback port keeps it that way.
+        slack_api_url="http://127.0.0.1:9/api/",
+        database_url=database_url,
+        ceo="U0CEO0001",
+        channel="C0OKRS001",
+        auto_migrate=auto_migrate,
+    )
+
+
+async def test_check_schema_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    app = build(_settings(_sqlite_url(path), auto_migrate=False))
+    try:
+        with pytest.raises(schema.SchemaOutOfDate, match="okrbot migrate"):
+            await app.check_schema()
+    finally:
+        await app.close()
+    assert _tables(path) == set()
+
+
+async def test_check_schema_upgrades_when_auto_migrate_is_on(tmp_path: Path) -> None:
+    path = tmp_path / "auto.db"
+    app = build(_settings(_sqlite_url(path), auto_migrate=True))
+    try:
+        await app.check_schema()
+        assert await schema.current_revision(app.engine) == schema.head_revision()
+        # A second start on the now current schema has nothing to do and must not fail.
+        await app.check_schema()
+    finally:
+        await app.close()
+    assert _tables(path) == TABLES | {"alembic_version"}
