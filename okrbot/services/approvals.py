@@ -10,8 +10,8 @@ from okrbot.domain.okr import Status
 from okrbot.domain.views import ObjectiveView
 from okrbot.domain.workflow import Outcome, Stage, clean_reason
 from okrbot.services.common import Actor, Organisation, to_view
-from okrbot.services.notices import AuthorEvent
-from okrbot.services.objectives import open_stage, queue_publication
+from okrbot.services.notices import AuthorEvent, OutboxKind
+from okrbot.services.objectives import open_stage, queue_publication, tell_author
 from okrbot.store.models import Approval, Objective
 from okrbot.store.uow import UnitOfWork
 
@@ -157,44 +157,27 @@ async def decide(
         )
     await uow.session.refresh(objective, ["status", "published_at", "updated_at"])
 
-    ws = actor.workspace_id
-    # Queued even before the request's own message is known: the dispatcher sends in
-    # order, so by then the request's ts is stored (or there is nothing to update).
+    # Queued even before the request's own message is known: the dispatcher waits for it.
     uow.outbox.add(
-        workspace_id=ws,
-        kind="approval_outcome",
+        workspace_id=actor.workspace_id,
+        kind=OutboxKind.APPROVAL_OUTCOME,
         now=now,
         objective_id=objective.id,
         approval_id=approval.id,
     )
+    stage, by = ref.stage.value, actor.user_id
     if not approve:
-        uow.outbox.add(
-            workspace_id=ws,
-            kind="author_update",
-            now=now,
-            objective_id=objective.id,
-            recipient=objective.owner_id,
-            payload={
-                "event": AuthorEvent.REJECTED.value,
-                "stage": ref.stage.value,
-                "by": actor.user_id,
-                "reason": cleaned,
-            },
-        )
+        tell_author(uow, objective, now, AuthorEvent.REJECTED, stage=stage, by=by, reason=cleaned)
     elif next_stage is not None:
         await open_stage(uow, objective, next_stage, org.ceo, now)
-        uow.outbox.add(
-            workspace_id=ws,
-            kind="author_update",
-            now=now,
-            objective_id=objective.id,
-            recipient=objective.owner_id,
-            payload={
-                "event": AuthorEvent.STAGE_APPROVED.value,
-                "stage": ref.stage.value,
-                "by": actor.user_id,
-                "next_approver": org.ceo,
-            },
+        tell_author(
+            uow,
+            objective,
+            now,
+            AuthorEvent.STAGE_APPROVED,
+            stage=stage,
+            by=by,
+            next_approver=org.ceo,
         )
     else:
         queue_publication(uow, objective, now)

@@ -14,6 +14,7 @@ from okrbot.services.notices import (
     AuthorEvent,
     AuthorUpdate,
     Notice,
+    OutboxKind,
     ProblemReport,
     Publication,
 )
@@ -114,7 +115,11 @@ class Dispatcher:
             return False
 
         async with self._uow() as uow:
-            if ref is not None and message.kind == "approval_request" and message.approval_id:
+            if (
+                ref is not None
+                and message.kind == OutboxKind.APPROVAL_REQUEST
+                and message.approval_id
+            ):
                 await uow.approvals.set_message(message.approval_id, ref.channel, ref.ts)
             await uow.outbox.finish(message_id, now=self._clock(), sent=True)
             await uow.commit()
@@ -137,7 +142,7 @@ class Dispatcher:
             getattr(notice, "approver_id", None) or message.recipient,
             exc.code,
         )
-        fixable = exc.code in FIXABLE and message.kind == "publication"
+        fixable = exc.code in FIXABLE and message.kind == OutboxKind.PUBLICATION
         async with self._uow() as uow:
             if exc.retryable and attempts < MAX_ATTEMPTS:
                 delay = timedelta(seconds=exc.retry_after or min(600, 5 * 2**attempts))
@@ -153,7 +158,7 @@ class Dispatcher:
                 if report is not None:
                     uow.outbox.add(
                         workspace_id=message.workspace_id,
-                        kind="problem",
+                        kind=OutboxKind.PROBLEM,
                         now=now,
                         objective_id=message.objective_id,
                         recipient=report.recipient,
@@ -163,7 +168,7 @@ class Dispatcher:
 
     async def _render(self, uow: UnitOfWork, message: OutboxMessage) -> Notice | Skip | Later:
         payload = message.payload
-        if message.kind == "problem":
+        if message.kind == OutboxKind.PROBLEM:
             return ProblemReport(message.recipient or self._org.ceo, str(payload["text"]))
         objective = (
             await uow.objectives.get(message.workspace_id, message.objective_id)
@@ -174,7 +179,7 @@ class Dispatcher:
             return Skip("objective gone")
         view = to_view(objective)
         approval = await uow.approvals.by_id(message.approval_id) if message.approval_id else None
-        if message.kind == "approval_request":
+        if message.kind == OutboxKind.APPROVAL_REQUEST:
             assert approval is not None
             if approval.outcome != Outcome.PENDING.value or objective.version != approval.version:
                 return Skip("request no longer pending")
@@ -184,10 +189,10 @@ class Dispatcher:
                 objective=view,
                 requested_at=approval.created_at,
             )
-        if message.kind == "approval_outcome":
+        if message.kind == OutboxKind.APPROVAL_OUTCOME:
             assert approval is not None
             if approval.message_channel is None or approval.message_ts is None:
-                if await uow.outbox.is_pending("approval_request", approval.id):
+                if await uow.outbox.is_pending(OutboxKind.APPROVAL_REQUEST, approval.id):
                     return Later("the request itself is not delivered yet")
                 return Skip("the request was never delivered")
             return ApprovalOutcome(
@@ -202,7 +207,7 @@ class Dispatcher:
                 reason=approval.reason,
                 newer_version=payload.get("newer_version"),
             )
-        if message.kind == "author_update":
+        if message.kind == OutboxKind.AUTHOR_UPDATE:
             stage = payload.get("stage")
             return AuthorUpdate(
                 author_id=objective.owner_id,
@@ -213,7 +218,7 @@ class Dispatcher:
                 reason=payload.get("reason"),
                 next_approver=payload.get("next_approver"),
             )
-        if message.kind == "publication":
+        if message.kind == OutboxKind.PUBLICATION:
             history = await uow.approvals.for_objective(message.workspace_id, objective.id)
             approvers = tuple(
                 a.decided_by

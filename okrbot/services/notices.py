@@ -36,6 +36,16 @@ class ApprovalOutcome:
     newer_version: int | None = None
 
 
+class OutboxKind(StrEnum):
+    """What an outbox row asks the dispatcher to send."""
+
+    APPROVAL_REQUEST = "approval_request"
+    APPROVAL_OUTCOME = "approval_outcome"
+    AUTHOR_UPDATE = "author_update"
+    PUBLICATION = "publication"
+    PROBLEM = "problem"
+
+
 class AuthorEvent(StrEnum):
     SUBMITTED = "submitted"
     STAGE_APPROVED = "stage_approved"

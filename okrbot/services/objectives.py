@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -19,7 +20,7 @@ from okrbot.domain.workflow import (
     status_after_submit,
 )
 from okrbot.services.common import Actor, NotFound, Organisation, to_view
-from okrbot.services.notices import AuthorEvent
+from okrbot.services.notices import AuthorEvent, OutboxKind
 from okrbot.store.models import Approval, Objective, Person
 from okrbot.store.uow import UnitOfWork
 
@@ -244,14 +245,7 @@ async def submit(
         first = chain[0]
         approver = first.approver
         await open_stage(uow, objective, first.stage, first.approver, now)
-        uow.outbox.add(
-            workspace_id=ws,
-            kind="author_update",
-            now=now,
-            objective_id=objective.id,
-            recipient=actor.user_id,
-            payload={"event": AuthorEvent.SUBMITTED.value, "next_approver": approver},
-        )
+        tell_author(uow, objective, now, AuthorEvent.SUBMITTED, next_approver=approver)
     else:
         queue_publication(uow, objective, now)
     await uow.commit()
@@ -274,7 +268,7 @@ async def open_stage(
     await uow.session.flush()
     uow.outbox.add(
         workspace_id=objective.workspace_id,
-        kind="approval_request",
+        kind=OutboxKind.APPROVAL_REQUEST,
         now=now,
         objective_id=objective.id,
         approval_id=approval.id,
@@ -282,21 +276,33 @@ async def open_stage(
     )
 
 
-def queue_publication(uow: UnitOfWork, objective: Objective, now: datetime) -> None:
+def tell_author(
+    uow: UnitOfWork,
+    objective: Objective,
+    now: datetime,
+    event: AuthorEvent,
+    **details: str | None,
+) -> None:
+    payload: dict[str, Any] = {"event": event.value}
+    payload.update((key, value) for key, value in details.items() if value is not None)
     uow.outbox.add(
         workspace_id=objective.workspace_id,
-        kind="publication",
-        now=now,
-        objective_id=objective.id,
-    )
-    uow.outbox.add(
-        workspace_id=objective.workspace_id,
-        kind="author_update",
+        kind=OutboxKind.AUTHOR_UPDATE,
         now=now,
         objective_id=objective.id,
         recipient=objective.owner_id,
-        payload={"event": AuthorEvent.PUBLISHED.value},
+        payload=payload,
     )
+
+
+def queue_publication(uow: UnitOfWork, objective: Objective, now: datetime) -> None:
+    uow.outbox.add(
+        workspace_id=objective.workspace_id,
+        kind=OutboxKind.PUBLICATION,
+        now=now,
+        objective_id=objective.id,
+    )
+    tell_author(uow, objective, now, AuthorEvent.PUBLISHED)
 
 
 async def _supersede(uow: UnitOfWork, objective: Objective, now: datetime) -> None:
@@ -307,7 +313,7 @@ async def _supersede(uow: UnitOfWork, objective: Objective, now: datetime) -> No
         if old.message_ts is not None:
             uow.outbox.add(
                 workspace_id=objective.workspace_id,
-                kind="approval_outcome",
+                kind=OutboxKind.APPROVAL_OUTCOME,
                 now=now,
                 objective_id=objective.id,
                 approval_id=old.id,

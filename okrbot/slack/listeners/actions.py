@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -19,78 +21,66 @@ from okrbot.slack.listeners.explain import refusal
 log = logging.getLogger(__name__)
 
 
-def _click(body: dict[str, Any]) -> tuple[payloads.Who, str, str | None, str]:
-    who = payloads.who(body)
-    action = payloads.first_action(body)
-    value = action.get("value")
-    trigger = body.get("trigger_id")
-    return (
-        who,
-        value if isinstance(value, str) else "",
-        payloads.channel_of(body),
-        trigger if isinstance(trigger, str) else "",
-    )
+@dataclass(frozen=True)
+class Click:
+    who: payloads.Who
+    value: str
+    channel: str | None
+    trigger: str
+    body: dict[str, Any]
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Click:
+        value = payloads.first_action(body).get("value")
+        trigger = body.get("trigger_id")
+        return cls(
+            payloads.who(body),
+            value if isinstance(value, str) else "",
+            payloads.channel_of(body),
+            trigger if isinstance(trigger, str) else "",
+            body,
+        )
+
+
+Work = Callable[[Deps, Click], Coroutine[Any, Any, None]]
+Listener = Callable[[AsyncAck, dict[str, Any]], Awaitable[None]]
+
+
+def _on_click(deps: Deps, work: Work) -> Listener:
+    """Ack at once; do the work after Slack has its answer."""
+
+    async def listener(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        try:
+            click = Click.parse(body)
+        except payloads.PayloadError:
+            return
+        deps.background.spawn(
+            work(deps, click), on_error=deps.sorry_to(click.who.user_id, click.channel)
+        )
+
+    return listener
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def approve(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        try:
-            who, value, channel, _ = _click(body)
-        except payloads.PayloadError:
-            return
-        deps.background.spawn(
-            _approve(deps, who, value, channel),
-            on_error=deps.sorry_to(who.user_id, channel),
-        )
-
-    async def reject(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        try:
-            who, value, channel, trigger = _click(body)
-        except payloads.PayloadError:
-            return
-        deps.background.spawn(
-            _open_reject(deps, who, value, channel, trigger),
-            on_error=deps.sorry_to(who.user_id, channel),
-        )
-
-    async def resubmit(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        try:
-            who, value, channel, trigger = _click(body)
-            objective_id = int(value.split(":")[0])
-        except (payloads.PayloadError, ValueError):
-            return
-        deps.background.spawn(
-            open_form(deps, who, trigger, channel, objective_id=objective_id),
-            on_error=deps.sorry_to(who.user_id, channel),
-        )
-
-    async def add_kr(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        try:
-            who = payloads.who(body)
-        except payloads.PayloadError:
-            return
-        deps.background.spawn(
-            _add_kr(deps, who, body),
-            on_error=deps.sorry_to(who.user_id),
-        )
-
-    app.action(ids.APPROVE)(approve)
-    app.action(ids.REJECT)(reject)
-    app.action(ids.RESUBMIT)(resubmit)
-    app.action(ids.ADD_KR)(add_kr)
+    app.action(ids.APPROVE)(_on_click(deps, _approve))
+    app.action(ids.REJECT)(_on_click(deps, _open_reject))
+    app.action(ids.RESUBMIT)(_on_click(deps, _resubmit))
+    app.action(ids.ADD_KR)(_on_click(deps, _add_kr))
 
 
-async def _approve(deps: Deps, who: payloads.Who, value: str, channel: str | None) -> None:
+async def _not_mine(deps: Deps, click: Click) -> None:
+    await deps.tell(
+        click.who.user_id, "That button is not one of mine. Nothing was changed.", click.channel
+    )
+
+
+async def _approve(deps: Deps, click: Click) -> None:
+    who, channel = click.who, click.channel
     try:
-        ref = RequestRef.decode(value)
+        ref = RequestRef.decode(click.value)
     except ValueError:
-        await deps.tell(
-            who.user_id, "That button is not one of mine. Nothing was changed.", channel
-        )
+        await _not_mine(deps, click)
         return
     async with deps.uow() as uow:
         result = await approvals.decide(
@@ -102,15 +92,12 @@ async def _approve(deps: Deps, who: payloads.Who, value: str, channel: str | Non
         await deps.tell(who.user_id, refusal(result, ref), channel)
 
 
-async def _open_reject(
-    deps: Deps, who: payloads.Who, value: str, channel: str | None, trigger: str
-) -> None:
+async def _open_reject(deps: Deps, click: Click) -> None:
+    who, channel = click.who, click.channel
     try:
-        ref = RequestRef.decode(value)
+        ref = RequestRef.decode(click.value)
     except ValueError:
-        await deps.tell(
-            who.user_id, "That button is not one of mine. Nothing was changed.", channel
-        )
+        await _not_mine(deps, click)
         return
     async with deps.uow(readonly=True) as uow:
         result = await approvals.may_decide(uow, deps.actor(who), ref)
@@ -119,7 +106,7 @@ async def _open_reject(
         return
     try:
         await deps.gateway.open_view(
-            trigger, forms.reject_modal(ref.encode(), result.objective.title)
+            click.trigger, forms.reject_modal(ref.encode(), result.objective.title)
         )
     except DeliveryError as exc:
         log.warning("could not open the reject form for %s: %s", who.user_id, exc.code)
@@ -128,7 +115,17 @@ async def _open_reject(
         )
 
 
-async def _add_kr(deps: Deps, who: payloads.Who, body: dict[str, Any]) -> None:
+async def _resubmit(deps: Deps, click: Click) -> None:
+    try:
+        objective_id = int(click.value.split(":")[0])
+    except ValueError:
+        await _not_mine(deps, click)
+        return
+    await open_form(deps, click.who, click.trigger, click.channel, objective_id=objective_id)
+
+
+async def _add_kr(deps: Deps, click: Click) -> None:
+    who, body = click.who, click.body
     view_id = payloads.view_field(body, "id")
     if not view_id:
         return
