@@ -15,13 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from okrbot.background import Background
 from okrbot.config import Settings
+from okrbot.jobs.runner import Jobs
+from okrbot.jobs.scheduler import WeeklyTimer
 from okrbot.services.common import Organisation
 from okrbot.services.delivery import Dispatcher
+from okrbot.services.fanout import FanOut, Pacer, Sleep
 from okrbot.services.ports import Clock
+from okrbot.services.weekly import Weekly
 from okrbot.slack.deps import Deps
 from okrbot.slack.gateway import SlackGateway, make_client
 from okrbot.slack.listeners import register_all
 from okrbot.slack.notifier import SlackNotifier
+from okrbot.slack.weekly import SlackWeekly
 from okrbot.store import schema
 from okrbot.store.engine import create_engine
 from okrbot.store.uow import SessionFactory
@@ -57,7 +62,9 @@ class Okrbot:
     bolt: AsyncApp
     deps: Deps
     background: Background
+    jobs: Jobs
     _sweeper: asyncio.Task[None] | None = field(default=None, init=False)
+    _timer: WeeklyTimer | None = field(default=None, init=False)
 
     @property
     def dispatcher(self) -> Dispatcher:
@@ -95,7 +102,14 @@ class Okrbot:
 
         self._sweeper = asyncio.create_task(sweep())
 
+    def start_scheduler(self) -> None:
+        """The weekly jobs' timer; safe to run in every instance (see jobs.scheduler)."""
+        self._timer = WeeklyTimer(self.jobs, self.settings.tick_seconds)
+        self._timer.start()
+
     async def close(self) -> None:
+        if self._timer is not None:
+            await self._timer.stop()
         if self._sweeper is not None:
             self._sweeper.cancel()
             await asyncio.gather(self._sweeper, return_exceptions=True)
@@ -122,7 +136,7 @@ class Okrbot:
         return app
 
 
-def build(settings: Settings, *, clock: Clock = utc_now) -> Okrbot:
+def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.sleep) -> Okrbot:
     if not settings.ceo or not settings.channel:
         raise ValueError("OKRBOT_CEO and OKRBOT_CHANNEL are needed to run the app")
     engine = create_engine(settings.database_url)
@@ -152,8 +166,22 @@ def build(settings: Settings, *, clock: Clock = utc_now) -> Okrbot:
     )
     register_all(bolt, deps)
 
+    team: list[str] = []
+
+    async def workspace() -> str:
+        # One workspace per install for now: the token's own, asked once.
+        if not team:
+            team.append(await gateway.team_id())
+        return team[0]
+
+    pacer = Pacer(settings.fanout_per_minute, lambda: clock().timestamp(), sleep)
+    fanout = FanOut(uow, pacer, clock, concurrency=settings.fanout_concurrency)
+    messenger = SlackWeekly(gateway)
+    weekly = Weekly(uow, messenger, fanout, settings.schedule, org, clock)
+    jobs = Jobs(uow, weekly, messenger, workspace, clock)
+
     @bolt.error
     async def on_error(error: Exception) -> None:
         log.error("unhandled error in a listener: %s", type(error).__name__, exc_info=error)
 
-    return Okrbot(settings, engine, uow, bolt, deps, background)
+    return Okrbot(settings, engine, uow, bolt, deps, background, jobs)

@@ -86,12 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_INPUT
         return asyncio.run(org_import(settings, args.file.name, text))
     if args.command == "run-job":
-        print(
-            "okrbot: the weekly jobs (check-in prompts, reminders, digest) are not part of "
-            "this release yet.",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
+        settings = _settings("run-job")
+        _logging(settings)
+        return asyncio.run(run_job(settings, args.job, force=args.force))
     mode = args.command
     settings = _settings(mode)
     if mode == "serve" and args.port:
@@ -133,6 +130,7 @@ async def _serve(settings: Settings, host: str) -> int:
     site = web.TCPSite(runner, host, settings.port)
     await site.start()
     app.start_sweeper()
+    app.start_scheduler()
     log.info("okrbot listening on %s:%s (POST /slack/events, GET /healthz)", host, settings.port)
     try:
         await _wait_for_stop()
@@ -150,6 +148,7 @@ async def _socket(settings: Settings) -> int:
     handler = AsyncSocketModeHandler(app.bolt, settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     app.start_sweeper()
+    app.start_scheduler()
     log.info("okrbot connected over Socket Mode")
     try:
         await _wait_for_stop()
@@ -198,3 +197,26 @@ async def org_import(settings: Settings, name: str, text: str) -> int:
         f"{summary.unchanged} unchanged"
     )
     return 0
+
+
+async def run_job(settings: Settings, name: str, *, force: bool) -> int:
+    from okrbot.domain.weekly import Job
+
+    app = await _start(settings)
+    try:
+        report = await app.jobs.run(Job(name), force=force)
+        # Whatever the job queued (a problem report, say) goes out before we exit.
+        await app.settle()
+    finally:
+        await app.close()
+    weeks = ", ".join(report.weeks) or "nobody due"
+    fan = report.fanout
+    if fan is None:
+        print(f"okrbot: {name}: nothing to do")
+        return 0
+    print(
+        f"okrbot: {name} ({weeks}): {fan.sent + fan.recovered} sent, {fan.already} already sent "
+        f"this week{' (use --force to send again)' if fan.already and not force else ''}, "
+        f"{fan.failed} failed"
+    )
+    return 0 if fan.failed == 0 else EXIT_INPUT

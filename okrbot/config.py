@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from okrbot.domain.schedule import WeeklyTime
+from okrbot.domain.weekly import Schedule
+
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
@@ -37,6 +40,23 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = Field(3000, validation_alias=_env("PORT"))
     auto_migrate: bool = Field(False, validation_alias=_env("OKRBOT_AUTO_MIGRATE"))
     log_level: str = Field("INFO", validation_alias=_env("OKRBOT_LOG_LEVEL"))
+    # The weekly rhythm: a weekday and a local time. Prompts and reminders go out in each
+    # person's own time zone (from Slack), the digest in OKRBOT_TIMEZONE.
+    checkin_at: str = Field("fri 13:00", validation_alias=_env("OKRBOT_CHECKIN_AT"))
+    reminder_at: str = Field("mon 09:00", validation_alias=_env("OKRBOT_REMINDER_AT"))
+    digest_at: str = Field("mon 10:00", validation_alias=_env("OKRBOT_DIGEST_AT"))
+    checkin_quiet_days: Annotated[int, Field(ge=0, le=7)] = Field(
+        3, validation_alias=_env("OKRBOT_CHECKIN_QUIET_DAYS")
+    )
+    fanout_concurrency: Annotated[int, Field(ge=1, le=50)] = Field(
+        4, validation_alias=_env("OKRBOT_FANOUT_CONCURRENCY")
+    )
+    fanout_per_minute: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        300, validation_alias=_env("OKRBOT_FANOUT_PER_MINUTE")
+    )
+    tick_seconds: Annotated[float, Field(ge=1, le=3600)] = Field(
+        60.0, validation_alias=_env("OKRBOT_TICK_SECONDS")
+    )
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -82,9 +102,25 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return v if v.endswith("/") else v + "/"
 
+    @field_validator("checkin_at", "reminder_at", "digest_at")
+    @classmethod
+    def _weekly(cls, v: str) -> str:
+        WeeklyTime.parse(v)
+        return v
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(
+            checkin=WeeklyTime.parse(self.checkin_at),
+            reminder=WeeklyTime.parse(self.reminder_at),
+            digest=WeeklyTime.parse(self.digest_at),
+            quiet_days=self.checkin_quiet_days,
+            zone=self.zone,
+        )
 
 
 ENV_NAMES = {
@@ -99,12 +135,20 @@ ENV_NAMES = {
     "port": "PORT",
     "auto_migrate": "OKRBOT_AUTO_MIGRATE",
     "log_level": "OKRBOT_LOG_LEVEL",
+    "checkin_at": "OKRBOT_CHECKIN_AT",
+    "reminder_at": "OKRBOT_REMINDER_AT",
+    "digest_at": "OKRBOT_DIGEST_AT",
+    "checkin_quiet_days": "OKRBOT_CHECKIN_QUIET_DAYS",
+    "fanout_concurrency": "OKRBOT_FANOUT_CONCURRENCY",
+    "fanout_per_minute": "OKRBOT_FANOUT_PER_MINUTE",
+    "tick_seconds": "OKRBOT_TICK_SECONDS",
 }
 
 REQUIRED_FOR = {
     "serve": ("slack_bot_token", "slack_signing_secret", "ceo", "channel"),
     "socket": ("slack_bot_token", "slack_app_token", "ceo", "channel"),
     "org": ("slack_bot_token",),
+    "run-job": ("slack_bot_token", "ceo", "channel"),
 }
 
 

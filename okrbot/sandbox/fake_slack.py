@@ -16,6 +16,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import math
 import re
 import time
 from collections import deque
@@ -122,6 +123,7 @@ class Message:
     thread_ts: str | None = None
     ephemeral_for: str | None = None
     updated: int = 0
+    metadata: Json | None = None
 
 
 @dataclass
@@ -425,6 +427,15 @@ class _Checker:
 # --------------------------------------------------------------------------- the fake
 
 
+def message_problems(text: str, blocks: list[Json]) -> list[str]:
+    """What Slack would refuse in a message, without sending it (for pure tests)."""
+    try:
+        FakeSlack._check_message_static({"text": text, "blocks": blocks})
+    except _Refusal as refusal:
+        return [refusal.error, *refusal.problems]
+    return []
+
+
 def _truthy(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() in ("1", "true"))
 
@@ -480,6 +491,13 @@ class FakeSlack:
         self._external_ids: dict[str, str] = {}
         self._home_views: dict[str, str] = {}
         self._serial = 0
+        self._last_ts_micros = 0
+        # Slack's posting limit, as a sliding minute on the fake's clock (None: no limit).
+        self.post_limit_per_minute: int | None = None
+        self._post_times: deque[float] = deque()
+        # Called with each method name after it has been answered (tests use it to crash
+        # the app at a chosen moment).
+        self.after_call: Callable[[str], None] | None = None
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -493,6 +511,8 @@ class FakeSlack:
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "users.list": self._users_list,
         }
 
     # -- lifecycle
@@ -626,6 +646,33 @@ class FakeSlack:
         fault = self._take_fault(method)
         if fault is not None:
             return fault
+        if method == "chat.postMessage":
+            wait = self._post_wait()
+            if wait is not None:
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(wait)},
+                )
+        try:
+            return self._answer(method, args)
+        finally:
+            if self.after_call is not None:
+                self.after_call(method)
+
+    def _post_wait(self) -> int | None:
+        """Seconds until the posting limit lets another message through, or None if it does."""
+        if self.post_limit_per_minute is None:
+            return None
+        now = self._clock()
+        while self._post_times and self._post_times[0] <= now - 60:
+            self._post_times.popleft()
+        if len(self._post_times) >= self.post_limit_per_minute:
+            return max(1, math.ceil(self._post_times[0] + 60 - now))
+        self._post_times.append(now)
+        return None
+
+    def _answer(self, method: str, args: Json) -> web.Response:
         handler = self._handlers.get(method)
         if handler is None:
             return self._reply({"ok": False, "error": "unknown_method"})
@@ -672,8 +719,11 @@ class FakeSlack:
         return self._serial
 
     def _next_ts(self) -> str:
-        micros = self._next_serial() * 100
-        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+        """Message timestamps follow the fake's clock, strictly increasing, as Slack's do."""
+        self._next_serial()
+        micros = max(int(self._clock() * 1_000_000), self._last_ts_micros + 1)
+        self._last_ts_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _live_user(self, user_id: str, error: str) -> FakeUser:
         user = self.users.get(user_id)
@@ -703,6 +753,10 @@ class FakeSlack:
         return found.id, None
 
     def _check_message(self, args: Json) -> tuple[str, list[Json]]:
+        return self._check_message_static(args)
+
+    @staticmethod
+    def _check_message_static(args: Json) -> tuple[str, list[Json]]:
         """Validate text/blocks of a message; return them or refuse."""
         text = _arg(args, "text")
         blocks = args.get("blocks")
@@ -801,6 +855,11 @@ class FakeSlack:
         thread_ts = self._thread(channel, args)
         text, blocks = self._check_message(args)
         message = Message(channel, self._next_ts(), recipient, text, blocks, thread_ts)
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            with contextlib.suppress(ValueError):
+                metadata = json.loads(metadata)
+        message.metadata = metadata if isinstance(metadata, dict) else None
         self.messages.append(message)
         self._posted[(channel, message.ts)] = message
         return {"channel": channel, "ts": message.ts, "message": self._message_json(message)}
@@ -926,6 +985,39 @@ class FakeSlack:
             if email and user.email is not None and user.email.casefold() == email:
                 return {"user": self._user_json(user, include_locale=False)}
         raise _Refusal("users_not_found")
+
+    def _conversations_history(self, method: str, args: Json) -> Json:
+        channel, _ = self._conversation(args.get("channel"))
+        oldest = float(_arg(args, "oldest") or 0)
+        limit = int(_arg(args, "limit") or 100)
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        found = [
+            m
+            for m in reversed(self.messages)
+            if m.channel == channel
+            and m.thread_ts is None
+            and m.ephemeral_for is None
+            and float(m.ts) > oldest
+        ][:limit]
+        listed = []
+        for message in found:
+            body = self._message_json(message)
+            if with_metadata and message.metadata:
+                body["metadata"] = message.metadata
+            listed.append(body)
+        return {"messages": listed, "has_more": False}
+
+    def _users_list(self, method: str, args: Json) -> Json:
+        limit = max(1, min(200, int(_arg(args, "limit") or 200)))
+        start = int(_arg(args, "cursor") or 0)
+        everyone = sorted(self.users.values(), key=lambda u: u.id)
+        page = everyone[start : start + limit]
+        following = start + limit
+        cursor = str(following) if following < len(everyone) else ""
+        return {
+            "members": [self._user_json(u, include_locale=False) for u in page],
+            "response_metadata": {"next_cursor": cursor},
+        }
 
     def _conversations_open(self, method: str, args: Json) -> Json:
         users = [u.strip() for u in _arg(args, "users").split(",") if u.strip()]

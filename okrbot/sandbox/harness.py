@@ -55,6 +55,10 @@ class FrozenClock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+    async def sleep(self, seconds: float) -> None:
+        """What the app waits with: time passes at once, nobody waits for real."""
+        self.advance(seconds=max(0.0, seconds))
+
 
 class Sandbox:
     def __init__(
@@ -67,7 +71,8 @@ class Sandbox:
         self.database_url = database_url
         self.clock = clock or FrozenClock(datetime.now(UTC).replace(microsecond=0))
         self.timezone = timezone
-        self.fake = FakeSlack()
+        # Slack's clock is the app's clock: trigger ids and rate limits follow the test's time.
+        self.fake = FakeSlack(clock=lambda: self.clock().timestamp())
         self.app: Okrbot | None = None
         self.driver: SlackDriver | None = None
         self._runner: web.AppRunner | None = None
@@ -113,7 +118,7 @@ class Sandbox:
         await self._start_app()
 
     async def _start_app(self) -> None:
-        self.app = build(self.settings(), clock=self.clock)
+        self.app = build(self.settings(), clock=self.clock, sleep=self.clock.sleep)
         await self.app.check_schema()
         self._runner = web.AppRunner(self.app.web_app())
         await self._runner.setup()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from okrbot.domain.workflow import Outcome, Stage
 from okrbot.services.common import Organisation, to_view
@@ -16,6 +16,7 @@ from okrbot.services.notices import (
     Notice,
     OutboxKind,
     ProblemReport,
+    PromptAnswered,
     Publication,
 )
 from okrbot.services.ports import Clock, DeliveryError, Notifier
@@ -170,6 +171,13 @@ class Dispatcher:
         payload = message.payload
         if message.kind == OutboxKind.PROBLEM:
             return ProblemReport(message.recipient or self._org.ceo, str(payload["text"]))
+        if message.kind == OutboxKind.PROMPT_ANSWERED:
+            return PromptAnswered(
+                str(payload["channel"]),
+                str(payload["ts"]),
+                bool(payload.get("reminder")),
+                datetime.fromisoformat(str(payload["at"])),
+            )
         objective = (
             await uow.objectives.get(message.workspace_id, message.objective_id)
             if message.objective_id is not None

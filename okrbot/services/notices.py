@@ -44,6 +44,7 @@ class OutboxKind(StrEnum):
     AUTHOR_UPDATE = "author_update"
     PUBLICATION = "publication"
     PROBLEM = "problem"
+    PROMPT_ANSWERED = "prompt_answered"
 
 
 class AuthorEvent(StrEnum):
@@ -77,4 +78,17 @@ class ProblemReport:
     text: str
 
 
-Notice = ApprovalRequest | ApprovalOutcome | AuthorUpdate | Publication | ProblemReport
+@dataclass(frozen=True)
+class PromptAnswered:
+    """A check-in prompt (or reminder) the person has answered: it says so, and loses its
+    button, so nobody checks in twice by accident."""
+
+    channel: str
+    ts: str
+    reminder: bool
+    at: datetime
+
+
+Notice = (
+    ApprovalRequest | ApprovalOutcome | AuthorUpdate | Publication | ProblemReport | PromptAnswered
+)

@@ -26,6 +26,9 @@ TRANSIENT = frozenset(
 )
 
 
+MARKER_EVENT = "okrbot_delivery"
+
+
 def make_client(token: str | None, base_url: str) -> AsyncWebClient:
     # No rate-limit retry handler here: it would sleep inside a request. Deferred messages
     # wait in the outbox until Retry-After has passed, and interactive calls cannot wait.
@@ -68,12 +71,16 @@ class SlackGateway:
         blocks: list[dict[str, Any]] | None = None,
         *,
         thread_ts: str | None = None,
+        marker: str | None = None,
     ) -> MessageRef:
         args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
         if blocks is not None:
             args["blocks"] = blocks
         if thread_ts:
             args["thread_ts"] = thread_ts
+        if marker:
+            # Lets a resumed fan-out find out whether this message already went out.
+            args["metadata"] = {"event_type": MARKER_EVENT, "event_payload": {"marker": marker}}
         data = await self._call("chat.postMessage", **args)
         return MessageRef(str(data["channel"]), str(data["ts"]))
 
@@ -108,6 +115,33 @@ class SlackGateway:
                 return None
             raise
         return str(data["user"]["id"])
+
+    async def find_marked(self, channel: str, marker: str, since: float) -> MessageRef | None:
+        """The message carrying `marker` posted to `channel` (a user id means the DM)."""
+        if channel.startswith(("U", "W")):
+            opened = await self._call("conversations.open", users=channel)
+            channel = str(opened["channel"]["id"])
+        data = await self._call(
+            "conversations.history",
+            channel=channel,
+            oldest=f"{since:.6f}",
+            limit=200,
+            include_all_metadata=True,
+        )
+        for message in data.get("messages", []):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == MARKER_EVENT and payload.get("marker") == marker:
+                return MessageRef(channel, str(message["ts"]))
+        return None
+
+    async def users_page(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        args: dict[str, Any] = {"limit": 200}
+        if cursor:
+            args["cursor"] = cursor
+        data = await self._call("users.list", **args)
+        following = (data.get("response_metadata") or {}).get("next_cursor") or None
+        return list(data.get("members", [])), following
 
     async def team_id(self) -> str:
         data = await self._call("auth.test")

@@ -11,10 +11,12 @@ APPROVE = "okr_approve"
 REJECT = "okr_reject"
 RESUBMIT = "okr_resubmit"
 ADD_KR = "okr_add_kr"
+CHECKIN = "okr_checkin"
 
 # Modals
 NEW_OBJECTIVE_VIEW = "okr_new"
 REJECT_VIEW = "okr_reject_reason"
+CHECKIN_VIEW = "okr_checkin_form"
 
 # Blocks of the objective form; the action id inside each input block is always VALUE.
 VALUE = "value"

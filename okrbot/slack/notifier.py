@@ -9,10 +9,12 @@ from okrbot.services.notices import (
     AuthorUpdate,
     Notice,
     ProblemReport,
+    PromptAnswered,
     Publication,
 )
 from okrbot.services.ports import MessageRef
-from okrbot.slack.blocks import messages
+from okrbot.slack.blocks import checkin, messages
+from okrbot.slack.blocks.common import when
 from okrbot.slack.gateway import SlackGateway
 
 
@@ -40,3 +42,7 @@ class SlackNotifier:
             case ProblemReport():
                 text, blocks = messages.problem(notice)
                 return await self.gateway.post_message(notice.recipient, text, blocks)
+            case PromptAnswered():
+                text, blocks = checkin.prompt_answered(notice.reminder, when(notice.at))
+                await self.gateway.update_message(notice.channel, notice.ts, text, blocks)
+                return None

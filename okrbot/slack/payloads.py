@@ -108,9 +108,21 @@ def view_field(body: dict[str, Any], name: str) -> str | None:
     return _str(_dict(body.get("view")).get(name))
 
 
-def form_field_blocks(body: dict[str, Any]) -> set[str]:
-    """Block ids present in the submitted view, so errors only name blocks that exist."""
+def form_field_blocks(body: dict[str, Any]) -> list[str]:
+    """Input block ids of the submitted view, in order: errors can only go under these."""
     blocks = _dict(body.get("view")).get("blocks")
     if not isinstance(blocks, list):
-        return set()
-    return {b["block_id"] for b in blocks if isinstance(b, dict) and _str(b.get("block_id"))}
+        return []
+    return [
+        b["block_id"]
+        for b in blocks
+        if isinstance(b, dict) and b.get("type") == "input" and _str(b.get("block_id"))
+    ]
+
+
+def all_values(body: dict[str, Any]) -> dict[str, str | None]:
+    """Every input's value by block id (the action id inside is always ids.VALUE)."""
+    values = view_values(body)
+    return {
+        block_id: _state_value(values, block_id) for block_id in values if isinstance(block_id, str)
+    }

@@ -68,6 +68,11 @@ class Person(Base):
     # "org_chart" when imported, "self" when the person picked their manager in the modal;
     # an import always wins over a self-chosen manager.
     source: Mapped[str] = mapped_column(String(16), default="org_chart")
+    # From Slack's directory (users.list), refreshed daily: prompts go out in local time,
+    # and the digest names people without mentioning (and so pinging) them.
+    tz: Mapped[str | None] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    directory_synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -97,6 +102,9 @@ class Objective(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
+    # The latest check-in's, kept here so the digest and prompts need no history scan.
+    confidence: Mapped[str | None] = mapped_column(String(16))
+    last_check_in_at: Mapped[datetime | None]
 
     key_results: Mapped[list[KeyResult]] = relationship(
         back_populates="objective",
@@ -118,8 +126,83 @@ class KeyResult(Base):
     start_value: Mapped[float] = mapped_column(Float)
     target_value: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(30), default="")
+    # The latest check-in's value (the history is in check_in_value).
+    current_value: Mapped[float | None] = mapped_column(Float)
+    current_at: Mapped[datetime | None]
 
     objective: Mapped[Objective] = relationship(back_populates="key_results", lazy="raise")
+
+
+class CheckIn(Base):
+    """One person's weekly update of one objective. Never overwritten: history."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (
+        Index(None, "workspace_id", "author_id", "created_at"),
+        Index(None, "objective_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objective.id"))
+    author_id: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class CheckInValue(Base):
+    __tablename__ = "check_in_value"
+    __table_args__ = (
+        UniqueConstraint("check_in_id", "key_result_id"),
+        Index(None, "key_result_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_in.id"))
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("key_result.id"))
+    value: Mapped[float] = mapped_column(Float)
+    # Denormalised from check_in so "the value a week ago" is one indexed lookup.
+    created_at: Mapped[datetime]
+
+
+class JobRun(Base):
+    """A weekly job's run, claimed by inserting it: of two processes only one can."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("workspace_id", "job", "period", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    job: Mapped[str] = mapped_column(String(16))
+    # The ISO week, "2026-W48".
+    period: Mapped[str] = mapped_column(String(10))
+    # 0 for the scheduled run; `run-job --force` adds 1, 2, ... to post again.
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    # What the run sends, fixed when it starts so a resumed run sends the same thing.
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Delivery(Base):
+    """One message of a run to one recipient; the unique key makes a resumed run skip it."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("job_run_id", "recipient"),
+        Index(None, "recipient", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_run_id: Mapped[int] = mapped_column(ForeignKey("job_run.id"))
+    recipient: Mapped[str] = mapped_column(String(40))
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class Approval(Base):

@@ -6,11 +6,20 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from okrbot.store.models import Approval, KeyResult, Objective, OutboxMessage, Person
+from okrbot.store.models import (
+    Approval,
+    CheckInValue,
+    Delivery,
+    JobRun,
+    KeyResult,
+    Objective,
+    OutboxMessage,
+    Person,
+)
 
 
 def _rowcount(result: Any) -> int:
@@ -75,6 +84,47 @@ class ObjectiveRepository:
         )
         return (await self.session.scalars(stmt)).all()
 
+    async def approved_in(self, workspace_id: str, quarter: str) -> Sequence[Objective]:
+        """Every published objective of a quarter with its key results: two queries."""
+        stmt = (
+            select(Objective)
+            .options(selectinload(Objective.key_results))
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+            )
+            .order_by(Objective.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def values_as_of(
+        self, workspace_id: str, quarter: str, moment: datetime
+    ) -> dict[int, float]:
+        """Each key result's latest checked-in value at `moment`, for a quarter: one query."""
+        latest = (
+            select(
+                CheckInValue.key_result_id,
+                func.max(CheckInValue.created_at).label("at"),
+            )
+            .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+                CheckInValue.created_at <= moment,
+            )
+            .group_by(CheckInValue.key_result_id)
+            .subquery()
+        )
+        stmt = select(CheckInValue.key_result_id, CheckInValue.value).join(
+            latest,
+            (CheckInValue.key_result_id == latest.c.key_result_id)
+            & (CheckInValue.created_at == latest.c.at),
+        )
+        return {kr_id: value for kr_id, value in (await self.session.execute(stmt)).all()}
+
     async def owned_by(self, workspace_id: str, owner_id: str) -> Sequence[Objective]:
         stmt = self._with_details(
             select(Objective)
@@ -82,6 +132,40 @@ class ObjectiveRepository:
             .order_by(Objective.quarter.desc(), Objective.id)
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def approved_of(
+        self, workspace_id: str, owner_id: str, quarter: str
+    ) -> Sequence[Objective]:
+        stmt = (
+            select(Objective)
+            .options(selectinload(Objective.key_results))
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.owner_id == owner_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+            )
+            .order_by(Objective.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def note_check_in(
+        self, objective_id: int, confidence: str, at: datetime, values: dict[int, float]
+    ) -> None:
+        """Keep the latest check-in on the rows themselves (history stays in check_in)."""
+        await self.session.execute(
+            update(Objective)
+            .where(Objective.id == objective_id)
+            .values(confidence=confidence, last_check_in_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        for kr_id, value in values.items():
+            await self.session.execute(
+                update(KeyResult)
+                .where(KeyResult.id == kr_id, KeyResult.objective_id == objective_id)
+                .values(current_value=value, current_at=at)
+                .execution_options(synchronize_session=False)
+            )
 
     async def transition(
         self,
@@ -318,3 +402,129 @@ class OutboxRepository:
             .limit(1)
         )
         return found is not None
+
+
+class JobRunRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def latest(self, workspace_id: str, job: str, period: str) -> JobRun | None:
+        return await self.session.scalar(
+            select(JobRun)
+            .where(JobRun.workspace_id == workspace_id, JobRun.job == job, JobRun.period == period)
+            .order_by(JobRun.attempt.desc())
+            .limit(1)
+        )
+
+    def add(self, run: JobRun) -> None:
+        self.session.add(run)
+
+    async def finish(self, run_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id, JobRun.finished_at.is_(None))
+            .values(finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def unfinished(self, workspace_id: str, job: str) -> Sequence[JobRun]:
+        stmt = (
+            select(JobRun)
+            .where(
+                JobRun.workspace_id == workspace_id,
+                JobRun.job == job,
+                JobRun.finished_at.is_(None),
+            )
+            .order_by(JobRun.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+
+class DeliveryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, delivery: Delivery) -> None:
+        self.session.add(delivery)
+
+    async def for_run(self, run_id: int) -> Sequence[Delivery]:
+        stmt = select(Delivery).where(Delivery.job_run_id == run_id).order_by(Delivery.id)
+        return (await self.session.scalars(stmt)).all()
+
+    async def recipients(self, workspace_id: str, job: str, period: str) -> set[str]:
+        """Everyone any run of this job and week reached or is reaching."""
+        stmt = (
+            select(Delivery.recipient)
+            .join(JobRun, JobRun.id == Delivery.job_run_id)
+            .where(JobRun.workspace_id == workspace_id, JobRun.job == job, JobRun.period == period)
+        )
+        return set((await self.session.scalars(stmt)).all())
+
+    async def sent_since(self, workspace_id: str, job: str, since: datetime) -> dict[str, Delivery]:
+        """Each recipient's latest delivered message of `job` since `since`."""
+        stmt = (
+            select(Delivery)
+            .join(JobRun, JobRun.id == Delivery.job_run_id)
+            .where(
+                JobRun.workspace_id == workspace_id,
+                JobRun.job == job,
+                Delivery.sent_at.is_not(None),
+                Delivery.sent_at >= since,
+            )
+            .order_by(Delivery.sent_at)
+        )
+        return {d.recipient: d for d in await self.session.scalars(stmt)}
+
+    async def recent_to(
+        self, workspace_id: str, recipient: str, jobs: Sequence[str], since: datetime
+    ) -> Sequence[tuple[Delivery, str]]:
+        """A person's delivered messages of `jobs` since `since`, with each one's job."""
+        stmt = (
+            select(Delivery, JobRun.job)
+            .join(JobRun, JobRun.id == Delivery.job_run_id)
+            .where(
+                JobRun.workspace_id == workspace_id,
+                JobRun.job.in_(list(jobs)),
+                Delivery.recipient == recipient,
+                Delivery.sent_at >= since,
+                Delivery.ts.is_not(None),
+            )
+            .order_by(Delivery.id)
+        )
+        return [(d, job) for d, job in (await self.session.execute(stmt)).all()]
+
+    async def settle(
+        self,
+        delivery_id: int,
+        *,
+        now: datetime,
+        channel: str | None = None,
+        ts: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = (
+            {"sent_at": now, "channel": channel, "ts": ts}
+            if error is None
+            else {"failed_at": now, "error": error[:200]}
+        )
+        await self.session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def reclaim(self, delivery_id: int, claimed_at: datetime, now: datetime) -> bool:
+        """Take over a delivery whose sender died; only one process can."""
+        result = await self.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.claimed_at == claimed_at,
+                Delivery.sent_at.is_(None),
+                Delivery.failed_at.is_(None),
+            )
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from okrbot.store.engine import BEGIN_MODE, is_sqlite
 from okrbot.store.repositories import (
     ApprovalRepository,
+    DeliveryRepository,
+    JobRunRepository,
     ObjectiveRepository,
     OutboxRepository,
     PersonRepository,
@@ -23,6 +25,8 @@ class UnitOfWork:
         self.objectives = ObjectiveRepository(session)
         self.approvals = ApprovalRepository(session)
         self.outbox = OutboxRepository(session)
+        self.job_runs = JobRunRepository(session)
+        self.deliveries = DeliveryRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
         return self

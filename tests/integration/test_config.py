@@ -125,11 +125,33 @@ def test_dotenv_in_the_working_directory_is_read(clean_env: pytest.MonkeyPatch) 
     assert (settings.timezone, settings.port) == ("Europe/Oslo", 8080)
 
 
-def test_run_job_says_it_is_not_available(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["run-job", "digest"]) == cli.EXIT_CONFIG
+def test_run_job_needs_its_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["run-job", "digest"])
+    assert exited.value.code == cli.EXIT_CONFIG
     err = capsys.readouterr().err
-    assert err.startswith("okrbot: the weekly jobs")
-    assert "not part of this release" in err
+    assert err.strip().splitlines() == [
+        "okrbot: configuration error: SLACK_BOT_TOKEN is not set "
+        "(put it in the environment or in .env)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("OKRBOT_CHECKIN_AT", "someday 13:00", "OKRBOT_CHECKIN_AT: "),
+        ("OKRBOT_DIGEST_AT", "mon 25:00", "OKRBOT_DIGEST_AT: "),
+        ("OKRBOT_CHECKIN_QUIET_DAYS", "9", "OKRBOT_CHECKIN_QUIET_DAYS: "),
+    ],
+)
+def test_schedule_settings_are_checked(
+    name: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert str(refused.value).startswith(message)
+    assert "\n" not in str(refused.value)
 
 
 # --------------------------------------------------------------------------- processes

@@ -18,7 +18,17 @@ from okrbot.store.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
 from okrbot.store.models import Base, Person
 from okrbot.store.uow import SessionFactory
 
-TABLES = {"approval", "key_result", "objective", "outbox", "person"}
+TABLES = {
+    "approval",
+    "check_in",
+    "check_in_value",
+    "delivery",
+    "job_run",
+    "key_result",
+    "objective",
+    "outbox",
+    "person",
+}
 
 
 def _tables(path: Path) -> set[str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from okrbot.slack.deps import Deps
-from okrbot.slack.listeners import actions, commands, views
+from okrbot.slack.listeners import actions, checkins, commands, views
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
     commands.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    checkins.register(app, deps)

@@ -46,7 +46,7 @@ Work = Callable[[Deps, Click], Coroutine[Any, Any, None]]
 Listener = Callable[[AsyncAck, dict[str, Any]], Awaitable[None]]
 
 
-def _on_click(deps: Deps, work: Work) -> Listener:
+def on_click(deps: Deps, work: Work) -> Listener:
     """Ack at once; do the work after Slack has its answer."""
 
     async def listener(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -63,10 +63,10 @@ def _on_click(deps: Deps, work: Work) -> Listener:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    app.action(ids.APPROVE)(_on_click(deps, _approve))
-    app.action(ids.REJECT)(_on_click(deps, _open_reject))
-    app.action(ids.RESUBMIT)(_on_click(deps, _resubmit))
-    app.action(ids.ADD_KR)(_on_click(deps, _add_kr))
+    app.action(ids.APPROVE)(on_click(deps, _approve))
+    app.action(ids.REJECT)(on_click(deps, _open_reject))
+    app.action(ids.RESUBMIT)(on_click(deps, _resubmit))
+    app.action(ids.ADD_KR)(on_click(deps, _add_kr))
 
 
 async def _not_mine(deps: Deps, click: Click) -> None:

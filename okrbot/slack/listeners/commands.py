@@ -7,9 +7,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from okrbot.services import objectives
+from okrbot.services import checkins, objectives
 from okrbot.services.ports import DeliveryError
 from okrbot.slack import ids, payloads
+from okrbot.slack.blocks import checkin as checkin_blocks
 from okrbot.slack.blocks import forms, messages
 from okrbot.slack.deps import SORRY, Deps
 
@@ -31,6 +32,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
             channel = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
             deps.background.spawn(
                 open_form(deps, who, trigger if isinstance(trigger, str) else "", channel),
+                on_error=deps.sorry_to(who.user_id, channel),
+            )
+        elif word == "checkin":
+            await ack()
+            trigger = body.get("trigger_id")
+            channel = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
+            deps.background.spawn(
+                open_checkin(deps, who, trigger if isinstance(trigger, str) else "", channel),
                 on_error=deps.sorry_to(who.user_id, channel),
             )
         elif word == "list":
@@ -85,4 +94,21 @@ async def open_form(
             who.user_id,
             "Slack did not let me open the form in time. Please try again.",
             channel,
+        )
+
+
+async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
+    async with deps.uow(readonly=True) as uow:
+        page = await checkins.form_page(uow, deps.actor(who), deps.today())
+    view = (
+        checkin_blocks.checkin_modal(page)
+        if page.objectives
+        else checkin_blocks.nothing_to_check_in()
+    )
+    try:
+        await deps.gateway.open_view(trigger, view)
+    except DeliveryError as exc:
+        log.warning("views.open (check-in) failed for %s: %s", who.user_id, exc.code)
+        await deps.tell(
+            who.user_id, "Slack did not let me open the form in time. Try again.", channel
         )

@@ -18,11 +18,13 @@ from okrbot.slack.listeners.explain import refusal
 log = logging.getLogger(__name__)
 
 
-def field_errors(errors: list[FieldError], present: set[str]) -> dict[str, str]:
-    """Slack shows errors only under blocks the view has; others go under the title."""
+def field_errors(
+    errors: list[FieldError], present: list[str], fallback: str = ids.TITLE
+) -> dict[str, str]:
+    """Slack shows errors only under blocks the view has; others go under `fallback`."""
     shown: dict[str, str] = {}
     for error in errors:
-        block = error.field if error.field in present else ids.TITLE
+        block = error.field if error.field in present else fallback
         if block in shown:
             shown[block] = f"{shown[block]} {error.message}"[:2000]
         else:
@@ -37,7 +39,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         except payloads.PayloadError:
             await ack(response_action="errors", errors={ids.TITLE: "I could not tell who you are."})
             return
-        present = payloads.form_field_blocks(body) or {ids.TITLE}
+        present = payloads.form_field_blocks(body) or [ids.TITLE]
         raw, manager = payloads.objective_form(body)
         state = forms.FormState.decode(payloads.view_field(body, "private_metadata"))
         try:

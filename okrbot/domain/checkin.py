@@ -1,0 +1,82 @@
+"""Weekly check-ins: how confident people are, and which numbers make sense."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from okrbot.domain.okr import ABS_VALUE_MAX, parse_number
+
+
+class Confidence(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+
+    @property
+    def label(self) -> str:
+        return {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}[self.value]
+
+    @property
+    def emoji(self) -> str:
+        return {
+            "on_track": ":large_green_circle:",
+            "at_risk": ":large_yellow_circle:",
+            "off_track": ":red_circle:",
+        }[self.value]
+
+    @property
+    def urgency(self) -> int:
+        """Sort key: what needs attention first."""
+        return {"off_track": 0, "at_risk": 1, "on_track": 3}[self.value]
+
+
+COMMENT_MAX = 1000
+# Beyond this many times the distance from start to target, a value is a typo, not news.
+ABSURD_FACTOR = 100.0
+
+
+def check_value(text: str | None, start: float, target: float) -> tuple[float | None, str | None]:
+    """(value, error) for a key result's new value as typed."""
+    if text is None or not text.strip():
+        return None, "Enter the current value."
+    value = parse_number(text)
+    if value is None:
+        return None, "That is not a number."
+    span = abs(target - start)
+    if abs(value) > ABS_VALUE_MAX or abs(value - start) > ABSURD_FACTOR * span:
+        return None, "That looks like a typo: it is far outside the range from start to target."
+    return value, None
+
+
+def parse_confidence(text: str | None) -> Confidence | None:
+    try:
+        return Confidence((text or "").strip())
+    except ValueError:
+        return None
+
+
+def clean_comment(text: str | None) -> tuple[str | None, str | None]:
+    comment = (text or "").strip()
+    if len(comment) > COMMENT_MAX:
+        return None, f"Keep the comment under {COMMENT_MAX} characters ({len(comment)} now)."
+    return comment or None, None
+
+
+def pages(sizes: list[int], budget: int, overhead: int = 3) -> list[list[int]]:
+    """Split items (each taking `size + overhead` blocks) into pages within `budget` blocks.
+
+    Returns lists of indexes; an item never spans two pages.
+    """
+    result: list[list[int]] = []
+    current: list[int] = []
+    used = 0
+    for index, size in enumerate(sizes):
+        cost = size + overhead
+        if current and used + cost > budget:
+            result.append(current)
+            current, used = [], 0
+        current.append(index)
+        used += cost
+    if current:
+        result.append(current)
+    return result

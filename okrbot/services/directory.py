@@ -1,0 +1,47 @@
+"""Time zones and names from Slack's directory, kept on the people okrbot knows."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from okrbot.store.uow import UnitOfWork
+
+REFRESH_EVERY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    user_id: str
+    tz: str | None
+    name: str | None
+
+
+class Directory(Protocol):
+    def entries(self) -> AsyncIterator[DirectoryEntry]: ...
+
+
+async def stale(uow: UnitOfWork, workspace_id: str, now: datetime) -> bool:
+    people = await uow.people.all(workspace_id)
+    return any(
+        p.directory_synced_at is None or p.directory_synced_at < now - REFRESH_EVERY for p in people
+    )
+
+
+async def sync(uow: UnitOfWork, workspace_id: str, directory: Directory, now: datetime) -> int:
+    """One pass over users.list (paged, ~10 calls for 2,000 people) instead of a
+    users.info per person. Returns how many people changed."""
+    people = {p.user_id: p for p in await uow.people.all(workspace_id)}
+    changed = 0
+    async for entry in directory.entries():
+        person = people.get(entry.user_id)
+        if person is None:
+            continue
+        if (person.tz, person.display_name) != (entry.tz, entry.name):
+            person.tz, person.display_name = entry.tz, entry.name
+            changed += 1
+        person.directory_synced_at = now
+    await uow.commit()
+    return changed

@@ -1,0 +1,353 @@
+"""The weekly rhythm: check-in prompts, reminders and the Monday digest.
+
+Each run is claimed in the database (job, workspace, ISO week); each message of a run is
+a delivery row with a unique (run, recipient) key. So a restart, a second instance on the
+same database or `okrbot run-job` never sends anything twice, and a run missed while the
+app was down happens when it comes back, as long as it is still that week.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import IntegrityError
+
+from okrbot.domain.checkin import parse_confidence
+from okrbot.domain.digest import Digest, DigestKR, DigestObjective, build_digest
+from okrbot.domain.okr import Level
+from okrbot.domain.quarters import Quarter
+from okrbot.domain.schedule import due_week, iso_week, occurrence
+from okrbot.domain.weekly import Job, Schedule
+from okrbot.services.checkins import ObjectiveState, to_state
+from okrbot.services.common import Organisation
+from okrbot.services.fanout import FanOut, FanOutReport
+from okrbot.services.notices import OutboxKind
+from okrbot.services.ports import Clock, MessageRef
+from okrbot.store.models import JobRun, Objective, Person
+from okrbot.store.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Part = dict[str, Any]
+STALE_AFTER = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class CheckInPrompt:
+    user_id: str
+    week: str
+    objectives: tuple[ObjectiveState, ...]
+    reminder: bool
+
+
+class WeeklyMessenger(Protocol):
+    async def send_prompt(self, prompt: CheckInPrompt, marker: str) -> MessageRef: ...
+
+    async def post_part(
+        self, channel: str, part: Part, thread_ts: str | None, marker: str
+    ) -> MessageRef: ...
+
+    def digest_parts(self, digest: Digest) -> list[Part]: ...
+
+    async def find_marked(
+        self, recipient: str, marker: str, since: datetime
+    ) -> MessageRef | None: ...
+
+
+@dataclass
+class RunReport:
+    job: Job
+    weeks: tuple[str, ...] = ()
+    fanout: FanOutReport | None = None
+
+    @property
+    def sent(self) -> int:
+        return self.fanout.sent + self.fanout.recovered if self.fanout else 0
+
+
+def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
+
+
+class Weekly:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        messenger: WeeklyMessenger,
+        fanout: FanOut,
+        schedule: Schedule,
+        org: Organisation,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._messenger = messenger
+        self._fanout = fanout
+        self._schedule = schedule
+        self._org = org
+        self._clock = clock
+
+    # -- entry points
+
+    async def tick(self, workspace_id: str) -> list[RunReport]:
+        """What the scheduler calls every minute: each job for whoever is due now."""
+        return [
+            await self.prompts(workspace_id, reminder=False),
+            await self.prompts(workspace_id, reminder=True),
+            await self.digest(workspace_id),
+        ]
+
+    async def run(self, workspace_id: str, job: Job, *, force: bool = False) -> RunReport:
+        """`okrbot run-job`: everyone due this week now, whatever their local time."""
+        if job is Job.DIGEST:
+            return await self.digest(workspace_id, now_for_everyone=True, force=force)
+        return await self.prompts(
+            workspace_id, reminder=job is Job.REMINDER, now_for_everyone=True, force=force
+        )
+
+    # -- prompts and reminders
+
+    async def prompts(
+        self,
+        workspace_id: str,
+        *,
+        reminder: bool,
+        now_for_everyone: bool = False,
+        force: bool = False,
+    ) -> RunReport:
+        job = Job.REMINDER if reminder else Job.CHECKIN
+        now = self._clock()
+        quarter = str(Quarter.containing(now.astimezone(self._schedule.zone).date()))
+        async with self._uow(readonly=True) as uow:
+            objectives = await uow.objectives.approved_in(workspace_id, quarter)
+            people = {p.user_id: p for p in await uow.people.all(workspace_id)}
+            prompted = (
+                await uow.deliveries.sent_since(workspace_id, Job.CHECKIN, now - timedelta(days=14))
+                if reminder
+                else {}
+            )
+        by_owner: dict[str, list[Objective]] = defaultdict(list)
+        for objective in objectives:
+            by_owner[objective.owner_id].append(objective)
+
+        due: dict[str, list[str]] = defaultdict(list)
+        company_week = iso_week(now.astimezone(self._schedule.zone).date())
+        when = self._schedule.time_of(job)
+        quiet = timedelta(days=self._schedule.quiet_days)
+        for owner, owned in by_owner.items():
+            person = people.get(owner)
+            zone = _zone(person.tz if person else None, self._schedule.zone)
+            week = company_week if now_for_everyone else due_week(now, when, zone)
+            if week is None:
+                continue
+            last = max((o.last_check_in_at for o in owned if o.last_check_in_at), default=None)
+            if reminder:
+                # The prompt this reminds of came before this reminder's own moment (a
+                # Monday reminder is about last Friday's prompt, not this Friday's).
+                moment = now if now_for_everyone else occurrence(week, when, zone)
+                prompt = prompted.get(owner)
+                if prompt is None or prompt.sent_at is None:
+                    continue
+                if not moment - timedelta(days=7) <= prompt.sent_at < moment:
+                    continue
+                if last is not None and last >= prompt.sent_at:
+                    continue
+            elif last is not None and now - last < quiet:
+                continue
+            due[week].append(owner)
+
+        report = RunReport(job, tuple(sorted(due)), FanOutReport())
+        for week, owners in sorted(due.items()):
+            run = await self._run_for(workspace_id, job, week, force=force)
+            async with self._uow(readonly=True) as uow:
+                reached = {d.recipient for d in await uow.deliveries.for_run(run.id)}
+                if not force:
+                    reached |= await uow.deliveries.recipients(workspace_id, job, week)
+            states = {owner: tuple(to_state(o) for o in by_owner[owner]) for owner in owners}
+
+            async def send(
+                recipient: str,
+                marker: str,
+                week: str = week,
+                states: dict[str, tuple[ObjectiveState, ...]] = states,
+            ) -> MessageRef:
+                prompt = CheckInPrompt(recipient, week, states[recipient], reminder)
+                return await self._messenger.send_prompt(prompt, marker)
+
+            assert report.fanout is not None
+            report.fanout.add(await self._fanout.recover(run.id, send, self._messenger.find_marked))
+            todo = sorted(o for o in owners if o not in reached)
+            report.fanout.add(await self._fanout.to_each(run.id, todo, send))
+        return report
+
+    async def _run_for(self, workspace_id: str, job: Job, week: str, *, force: bool) -> JobRun:
+        """This week's run of `job`: claimed by inserting it, or the one another process
+        (or an earlier tick) claimed. `force` starts a new attempt."""
+        while True:
+            async with self._uow(readonly=True) as uow:
+                latest = await uow.job_runs.latest(workspace_id, job, week)
+            if latest is not None and not force:
+                return latest
+            attempt = latest.attempt + 1 if latest is not None else 0
+            claimed = await self._claim(workspace_id, job, week, attempt, {})
+            if claimed is not None:
+                return claimed
+            force = False
+
+    async def _claim(
+        self, workspace_id: str, job: Job, week: str, attempt: int, payload: dict[str, Any]
+    ) -> JobRun | None:
+        async with self._uow() as uow:
+            run = JobRun(
+                workspace_id=workspace_id,
+                job=job.value,
+                period=week,
+                attempt=attempt,
+                started_at=self._clock(),
+                payload=payload,
+            )
+            uow.job_runs.add(run)
+            try:
+                await uow.commit()
+            except IntegrityError:
+                return None
+            log.info("claimed %s for %s (attempt %s) in %s", job, week, attempt, workspace_id)
+            return run
+
+    # -- the digest
+
+    async def digest(
+        self, workspace_id: str, *, now_for_everyone: bool = False, force: bool = False
+    ) -> RunReport:
+        now = self._clock()
+        zone = self._schedule.zone
+        week = (
+            iso_week(now.astimezone(zone).date())
+            if now_for_everyone
+            else due_week(now, self._schedule.digest, zone)
+        )
+        report = RunReport(Job.DIGEST, (), FanOutReport())
+        if week is None:
+            return report
+        async with self._uow(readonly=True) as uow:
+            latest = await uow.job_runs.latest(workspace_id, Job.DIGEST, week)
+        if latest is None or force:
+            # The content is fixed when the run is claimed, so a resumed run posts the rest
+            # of the same digest, whoever resumes it.
+            parts = self._messenger.digest_parts(await self.build_digest(workspace_id))
+            attempt = latest.attempt + 1 if latest is not None else 0
+            claimed = await self._claim(workspace_id, Job.DIGEST, week, attempt, {"parts": parts})
+            if claimed is None:
+                async with self._uow(readonly=True) as uow:
+                    latest = await uow.job_runs.latest(workspace_id, Job.DIGEST, week)
+            else:
+                latest = claimed
+        assert latest is not None
+        report.weeks = (week,)
+        if latest.finished_at is None:
+            assert report.fanout is not None
+            report.fanout.add(await self._post_digest(latest))
+        return report
+
+    async def _post_digest(self, run: JobRun) -> FanOutReport:
+        """The parent message, then the thread replies, each part at most once."""
+        parts: list[Part] = list(run.payload.get("parts", []))
+        channel = self._org.channel
+        report = FanOutReport()
+        thread_ts: str | None = None
+
+        async def send(recipient: str, marker: str) -> MessageRef:
+            index = int(recipient.removeprefix("part-"))
+            return await self._messenger.post_part(
+                channel, parts[index], thread_ts if index else None, marker
+            )
+
+        async def find(_recipient: str, marker: str, since: datetime) -> MessageRef | None:
+            return await self._messenger.find_marked(channel, marker, since)
+
+        report.add(await self._fanout.recover(run.id, send, find))
+        async with self._uow(readonly=True) as uow:
+            done = {d.recipient: d for d in await uow.deliveries.for_run(run.id)}
+        for index in range(len(parts)):
+            key = f"part-{index}"
+            row = done.get(key)
+            if row is None:
+                delivery = await self._fanout.claim(run.id, key)
+                if delivery is None:
+                    return report  # another process is posting this digest
+                ref = await self._fanout.send(delivery, send)
+                if ref is None:
+                    report.failed += 1
+                    await self._digest_failed(run)
+                    return report
+                report.sent += 1
+                ts: str | None = ref.ts
+            elif row.sent_at is not None:
+                ts = row.ts
+            else:
+                return report  # failed, or still being posted elsewhere
+            if index == 0:
+                thread_ts = ts
+        async with self._uow() as uow:
+            await uow.job_runs.finish(run.id, self._clock())
+            await uow.commit()
+        return report
+
+    async def _digest_failed(self, run: JobRun) -> None:
+        async with self._uow() as uow:
+            uow.outbox.add(
+                workspace_id=run.workspace_id,
+                kind=OutboxKind.PROBLEM,
+                now=self._clock(),
+                recipient=self._org.ceo,
+                payload={
+                    "text": f"I could not post this week's OKR digest ({run.period}) in "
+                    f"<#{self._org.channel}>. Invite me to the channel (`/invite @okrbot`), "
+                    "then run `okrbot run-job digest --force` to post it."
+                },
+            )
+            await uow.commit()
+
+    async def build_digest(self, workspace_id: str) -> Digest:
+        now = self._clock()
+        today = now.astimezone(self._schedule.zone).date()
+        quarter = Quarter.containing(today)
+        async with self._uow(readonly=True) as uow:
+            objectives = await uow.objectives.approved_in(workspace_id, str(quarter))
+            people = {p.user_id: p for p in await uow.people.all(workspace_id)}
+            week_ago = await uow.objectives.values_as_of(
+                workspace_id, str(quarter), now - STALE_AFTER
+            )
+        return build_digest(
+            quarter, today, now, [_digest_objective(o, people, week_ago) for o in objectives]
+        )
+
+
+def _digest_objective(
+    objective: Objective, people: dict[str, Person], week_ago: dict[int, float]
+) -> DigestObjective:
+    person = people.get(objective.owner_id)
+    return DigestObjective(
+        id=objective.id,
+        title=objective.title,
+        owner_id=objective.owner_id,
+        owner_name=person.display_name if person else None,
+        team=objective.team,
+        level=Level(objective.level),
+        confidence=parse_confidence(objective.confidence),
+        krs=tuple(
+            DigestKR(kr.start_value, kr.target_value, kr.current_value, week_ago.get(kr.id))
+            for kr in objective.key_results
+        ),
+        last_check_in=objective.last_check_in_at,
+        published_at=objective.published_at,
+    )

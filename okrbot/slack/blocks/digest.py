@@ -1,0 +1,261 @@
+"""The Monday digest as Slack messages: a short summary in the channel, details in its thread.
+
+A digest reaches everyone in the company, so it names owners in plain text: a `<@id>`
+mention would notify each of them every Monday. A mention is only the fallback for an
+owner whose name is unknown, since an empty name would be worse.
+
+A company of thousands does not fit one message: the details are packed into as many
+thread replies as needed, each within Slack's limits with a margin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from okrbot.domain.checkin import Confidence
+from okrbot.domain.digest import Digest, DigestRow, Person, TeamSection
+from okrbot.domain.progress import progress_bar
+from okrbot.slack.blocks.common import (
+    FALLBACK_MAX,
+    SECTION_TEXT_MAX,
+    Block,
+    clip,
+    context,
+    escape,
+    header,
+    section,
+    user,
+)
+
+Message = tuple[str, list[Block]]
+
+ATTENTION_MAX = 10
+STALE_NAMES_MAX = 30
+TITLE_CLIP = 80
+# Slack display names can be 80 characters; a line needs far less to say who.
+NAME_CLIP = 40
+BAR_WIDTH = 10
+MESSAGE_BLOCKS_MAX = 50
+# Slack refuses roughly 12,000 characters of block text; what it counts exactly is not
+# documented, so stay clear of it.
+MESSAGE_TEXT_MAX = 11_000
+
+_NO_CHECK_IN_EMOJI = ":white_circle:"
+
+
+def digest_messages(digest: Digest) -> list[Message]:
+    """The parent message first, then the thread replies, in posting order."""
+    replies = _pack([_team_lines(team) for team in digest.teams])
+    total = 1 + len(replies)
+    messages = [_parent(digest)]
+    for number, (blocks, teams) in enumerate(replies, start=2):
+        # Slack formats the fallback too, so team names are escaped like any user text.
+        names = ", ".join(escape(clip(team, TITLE_CLIP)) for team in teams)
+        fallback = f"OKR digest {digest.quarter}, part {number} of {total}: {names}"
+        messages.append((clip(fallback, FALLBACK_MAX), blocks))
+    return messages
+
+
+# -- the parent message
+
+
+def _parent(digest: Digest) -> Message:
+    percent = _percent(digest.progress)
+    text = f"OKR digest {digest.quarter} week {digest.week}: {percent} overall"
+    blocks = [
+        header(f"OKR digest · {digest.quarter} · week {digest.week} of {digest.weeks}"),
+        context(
+            f"{_percent(digest.elapsed)} of the quarter has gone · "
+            f"{_count(digest.objectives, 'objective')}"
+        ),
+    ]
+    if not digest.objectives:
+        blocks.append(section(f"No published objectives for {digest.quarter} yet."))
+        return text, blocks
+    blocks += [
+        section(
+            f"*Overall progress* {progress_bar(digest.progress, BAR_WIDTH)} *{percent}* · "
+            f"week on week: {_change(digest.change)}"
+        ),
+        context(_counts(digest)),
+        section(_attention(digest.attention)),
+    ]
+    if digest.stale:
+        blocks.append(section(_stale(digest.stale, digest.stale_after_days)))
+    blocks.append(context("Every objective, team by team, is in the thread."))
+    return text, blocks
+
+
+def _counts(digest: Digest) -> str:
+    parts = [
+        f"{confidence.emoji} {digest.counts.get(confidence.value, 0)} {confidence.label.lower()}"
+        for confidence in (Confidence.ON_TRACK, Confidence.AT_RISK, Confidence.OFF_TRACK)
+    ]
+    parts.append(f"{_NO_CHECK_IN_EMOJI} {digest.counts.get('no_check_in', 0)} not checked in yet")
+    return "   ".join(parts)
+
+
+def _attention(rows: Sequence[DigestRow]) -> str:
+    if not rows:
+        return "*Needs attention*\nNothing is off track or at risk. :tada:"
+    lines = [
+        f"{_emoji(row)} {_title(row)} · {_owner(row.owner_id, row.owner_name)} · "
+        f"{_percent(row.progress)}"
+        for row in rows[:ATTENTION_MAX]
+    ]
+    return _capped("*Needs attention*\n", lines, len(rows), "\n", "\nand {} more in the thread")
+
+
+def _stale(people: Sequence[Person], days: int) -> str:
+    names = [_owner(person.id, person.name) for person in people[:STALE_NAMES_MAX]]
+    return _capped(f"*Not checked in for {days}+ days:* ", names, len(people), ", ", " and {} more")
+
+
+def _capped(prefix: str, entries: Sequence[str], total: int, sep: str, more: str) -> str:
+    """As many entries as fit one section, then how many were left out.
+
+    The count cap alone is not enough: escaping can make a clipped title or name five
+    times longer, and section() would otherwise cut the text mid-entity.
+    """
+    room = SECTION_TEXT_MAX - len(prefix) - len(more.format(total))
+    shown: list[str] = []
+    used = 0
+    for entry in entries:
+        used += len(entry) + (len(sep) if shown else 0)
+        if used > room:
+            break
+        shown.append(entry)
+    rest = total - len(shown)
+    return prefix + sep.join(shown) + (more.format(rest) if rest else "")
+
+
+# -- the thread replies
+
+
+def _team_lines(team: TeamSection) -> tuple[str, list[str]]:
+    lines = [
+        f"{_emoji(row)} {_title(row)} · {_owner(row.owner_id, row.owner_name)} · "
+        f"{progress_bar(row.progress, BAR_WIDTH)} {_percent(row.progress)} {_change(row.change)}"
+        for row in team.rows
+    ]
+    return team.name, lines
+
+
+def _pack(teams: Sequence[tuple[str, list[str]]]) -> list[tuple[list[Block], list[str]]]:
+    """Lines into sections, sections into messages, each filled as far as its limits allow.
+
+    A team's lines stay in order; a team cut by a message boundary carries on in the
+    next message under a "(continued)" heading so that a reader opening that reply alone
+    still knows whose objectives these are.
+    """
+    packer = _Packer()
+    for name, lines in teams:
+        packer.start_team(name, lines)
+    packer.finish_message()
+    return packer.messages
+
+
+class _Packer:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[Block], list[str]]] = []
+        self.blocks: list[Block] = []
+        self.teams: list[str] = []
+        self.chars = 0
+        self.lines: list[str] = []
+        self.size = 0
+
+    def fits_section(self, extra: int) -> bool:
+        """Whether the open section can grow by `extra` characters."""
+        return (
+            self.size + extra <= SECTION_TEXT_MAX
+            and self.chars + self.size + extra <= MESSAGE_TEXT_MAX
+        )
+
+    def fits_new_section(self, length: int) -> bool:
+        """Whether, once the open section is closed, one of `length` characters still fits."""
+        used_blocks = len(self.blocks) + (1 if self.lines else 0)
+        return (
+            used_blocks < MESSAGE_BLOCKS_MAX and self.chars + self.size + length <= MESSAGE_TEXT_MAX
+        )
+
+    def start_team(self, name: str, lines: Sequence[str]) -> None:
+        title = escape(clip(name, TITLE_CLIP))
+        heading = f"*{title}*"
+        if lines:
+            # Keep the heading with the team's first line instead of stranding it at
+            # the end of a message.
+            first = len(heading) + 1 + len(lines[0])
+            if not self.fits_new_section(first):
+                self.finish_message()
+        self.close_section()
+        self.open_section(heading, name)
+        for line in lines:
+            self.add_line(line, title, name)
+
+    def add_line(self, line: str, title: str, name: str) -> None:
+        if self.fits_section(1 + len(line)):
+            self.lines.append(line)
+            self.size += 1 + len(line)
+            return
+        if self.fits_new_section(len(line)):
+            self.close_section()
+            self.lines, self.size = [line], len(line)
+            return
+        self.finish_message()
+        self.open_section(f"*{title} (continued)*", name)
+        self.lines.append(line)
+        self.size += 1 + len(line)
+
+    def open_section(self, heading: str, name: str) -> None:
+        self.lines, self.size = [heading], len(heading)
+        self.teams.append(name)
+
+    def close_section(self) -> None:
+        if self.lines:
+            self.blocks.append(section("\n".join(self.lines)))
+            self.chars += self.size
+            self.lines, self.size = [], 0
+
+    def finish_message(self) -> None:
+        self.close_section()
+        if self.blocks:
+            self.messages.append((self.blocks, self.teams))
+        self.blocks, self.teams, self.chars = [], [], 0
+
+
+# -- small pieces
+
+
+def _emoji(row: DigestRow) -> str:
+    return row.confidence.emoji if row.confidence else _NO_CHECK_IN_EMOJI
+
+
+def _title(row: DigestRow) -> str:
+    # Clipped before escaping so that an entity like &amp; is never cut in half.
+    return escape(clip(row.title, TITLE_CLIP))
+
+
+def _owner(user_id: str, name: str | None) -> str:
+    if name and name.strip():
+        return escape(clip(name.strip(), NAME_CLIP))
+    return user(user_id)
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100)}%"
+
+
+def _change(change: float | None) -> str:
+    if change is None:
+        return "–"
+    points = round(change * 100)
+    unit = "pt" if abs(points) == 1 else "pts"
+    if points > 0:
+        return f"▲ {points} {unit}"
+    if points < 0:
+        return f"▼ {-points} {unit}"
+    return f"±0 {unit}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

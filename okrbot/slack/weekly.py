@@ -1,0 +1,66 @@
+"""The weekly jobs' messages, as Slack messages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from okrbot.domain.digest import Digest
+from okrbot.services.directory import DirectoryEntry
+from okrbot.services.ports import MessageRef
+from okrbot.services.weekly import CheckInPrompt, Part
+from okrbot.slack.blocks.checkin import checkin_prompt
+from okrbot.slack.blocks.digest import digest_messages
+from okrbot.slack.gateway import SlackGateway
+
+
+class SlackWeekly:
+    def __init__(self, gateway: SlackGateway) -> None:
+        self.gateway = gateway
+
+    async def send_prompt(self, prompt: CheckInPrompt, marker: str) -> MessageRef:
+        text, blocks = checkin_prompt(prompt.objectives, week=prompt.week, reminder=prompt.reminder)
+        return await self.gateway.post_message(prompt.user_id, text, blocks, marker=marker)
+
+    def digest_parts(self, digest: Digest) -> list[Part]:
+        return [{"text": text, "blocks": blocks} for text, blocks in digest_messages(digest)]
+
+    async def post_part(
+        self, channel: str, part: Part, thread_ts: str | None, marker: str
+    ) -> MessageRef:
+        return await self.gateway.post_message(
+            channel, str(part["text"]), list(part["blocks"]), thread_ts=thread_ts, marker=marker
+        )
+
+    async def find_marked(self, recipient: str, marker: str, since: datetime) -> MessageRef | None:
+        # A little slack before the claim: clocks of two machines are never quite equal.
+        return await self.gateway.find_marked(recipient, marker, since.timestamp() - 60)
+
+    async def entries(self) -> AsyncIterator[DirectoryEntry]:
+        cursor: str | None = None
+        while True:
+            members, cursor = await self.gateway.users_page(cursor)
+            for member in members:
+                entry = _entry(member)
+                if entry is not None:
+                    yield entry
+            if not cursor:
+                return
+
+
+def _entry(member: dict[str, Any]) -> DirectoryEntry | None:
+    user_id = member.get("id")
+    if not isinstance(user_id, str) or member.get("deleted") or member.get("is_bot"):
+        return None
+    profile = member.get("profile") or {}
+    name = (
+        profile.get("real_name")
+        or member.get("real_name")
+        or profile.get("display_name")
+        or member.get("name")
+    )
+    tz = member.get("tz")
+    return DirectoryEntry(
+        user_id, tz if isinstance(tz, str) else None, name if isinstance(name, str) else None
+    )

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from okrbot.domain.okr import Level, Status
+from okrbot.sandbox.fake_slack import FakeUser, Message
+from okrbot.sandbox.harness import CHANNEL, Sandbox
+from okrbot.store.models import CheckIn, KeyResult, Objective, Person
+
+
+def _weekly_dms(box: Sandbox, user: str, reminder: bool) -> list[Message]:
+    """Fan-out DMs carry a delivery marker; a reminder says so, before and after it is
+    answered (answering rewrites the text)."""
+    return [
+        m
+        for m in box.fake.dms_to(user)
+        if m.metadata is not None and ("reminder" in m.text.lower().split(":")[0]) == reminder
+    ]
+
+
+def prompts_to(box: Sandbox, user: str) -> list[Message]:
+    return _weekly_dms(box, user, reminder=False)
+
+
+def reminders_to(box: Sandbox, user: str) -> list[Message]:
+    return _weekly_dms(box, user, reminder=True)
+
+
+def digests(box: Sandbox) -> list[Message]:
+    return [
+        m
+        for m in box.fake.channel_messages(CHANNEL)
+        if m.thread_ts is None and m.text.startswith("OKR digest")
+    ]
+
+
+async def seed_company(
+    box: Sandbox,
+    people: int,
+    *,
+    per_person: int = 1,
+    krs: int = 3,
+    quarter: str = "2026-Q4",
+    tz: str = "Europe/Oslo",
+    teams: int = 5,
+    published: datetime | None = None,
+    first: int = 0,
+) -> list[str]:
+    """People with approved objectives, written straight to the database (the approval
+    path has tests of its own), and known to the fake Slack with a time zone."""
+    now = published or box.clock()
+    ids = [f"U9{n:07d}" for n in range(first, first + people)]
+    async with box.uow(readonly=False) as uow:
+        for n, user_id in enumerate(ids, start=first):
+            box.fake.add_user(
+                FakeUser(id=user_id, name=f"p{n}", real_name=f"Person {n:04d}", tz=tz)
+            )
+            team = f"Team {n % teams:02d}"
+            uow.people.add(
+                Person(
+                    workspace_id=box.fake.team_id,
+                    user_id=user_id,
+                    manager_id=None,
+                    team=team,
+                    source="org_chart",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            for k in range(per_person):
+                uow.objectives.add(
+                    Objective(
+                        workspace_id=box.fake.team_id,
+                        owner_id=user_id,
+                        level=Level.PERSONAL.value,
+                        team=team,
+                        quarter=quarter,
+                        title=f"Objective {k} of person {n:04d}",
+                        description="",
+                        status=Status.APPROVED.value,
+                        version=1,
+                        created_at=now,
+                        updated_at=now,
+                        published_at=now,
+                        key_results=[
+                            KeyResult(
+                                position=i + 1,
+                                description=f"Key result {i + 1}",
+                                start_value=0.0,
+                                target_value=100.0,
+                                unit="%",
+                            )
+                            for i in range(krs)
+                        ],
+                    )
+                )
+        await uow.commit()
+    return ids
+
+
+async def check_in_count(box: Sandbox) -> int:
+    async with box.uow() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(CheckIn)) or 0)
