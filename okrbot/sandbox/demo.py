@@ -1,4 +1,4 @@
-"""`okrbot demo`: the approval path, end to end, with no Slack workspace.
+"""`okrbot demo`: the OKR cycle, end to end, with no Slack workspace.
 
 It runs the real app (the same HTTP endpoint, listeners, services and SQLite database a
 company runs) against an in-process stand-in for Slack, plays each person's clicks as signed
@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from okrbot.domain.quarters import Quarter
+from okrbot.domain.weekly import Job
 from okrbot.sandbox.fake_slack import Message
 from okrbot.sandbox.harness import (
     AUTHOR,
@@ -70,7 +72,10 @@ async def run_demo(database: str | None = None) -> int:
 
 async def _story(box: Sandbox) -> None:
     slack = box.slack
-    print("okrbot demo: the OKR approval path, played against a stand-in for Slack.")
+    # The current quarter, also in its last two weeks (when the form suggests the next one),
+    # so that the weekly check-in below has something to ask about.
+    quarter = str(Quarter.containing(box.bot.deps.today()))
+    print("okrbot demo: the OKR cycle, played against a stand-in for Slack.")
     print("People: " + ", ".join(p.name for p in PEOPLE[:4]) + f"; channel #okrs ({CHANNEL}).")
 
     _say("1. The org chart is imported (okrbot org import org.csv)")
@@ -87,6 +92,7 @@ async def _story(box: Sandbox) -> None:
         {
             "title": "Become the Nordics' favourite OKR tool",
             "level": "company",
+            "quarter": quarter,
             "kr1_desc": "Paying companies",
             "kr1_start": "120",
             "kr1_target": "300",
@@ -130,6 +136,7 @@ async def _story(box: Sandbox) -> None:
             "title": "Make onboarding delightful",
             "description": "New teams should get value on day one.",
             "level": "team",
+            "quarter": quarter,
             "aligned_to": company["value"],
             "kr1_desc": "Activation rate in the first week",
             "kr1_start": "40",
@@ -189,5 +196,36 @@ async def _story(box: Sandbox) -> None:
     _say("11. Aisha types /okr list")
     listing = (await slack.slash(AUTHOR.id, "list")).json()
     print(render(listing.get("blocks", []), NAMES, indent="  "))
+
+    _say("12. Friday 13:00 in her time zone, the weekly check-in prompt (okrbot run-job checkin)")
+    await box.bot.jobs.run(Job.CHECKIN)
+    await box.settle()
+    prompt = _latest_dm(box, AUTHOR.id)
+    _show_message("Aisha", prompt)
+
+    _say("13. One click and a few numbers: the form is prefilled; she updates two values")
+    await slack.click(AUTHOR.id, prompt, ids.CHECKIN)
+    await box.settle()
+    checkin_view = box.fake.views[_open_view(box, AUTHOR.id)]
+    _show_view("Aisha", checkin_view)
+    fields = [b["block_id"] for b in checkin_view["blocks"] if b.get("type") == "input"]
+    krs = [f for f in fields if f.startswith("kr_")]
+    confidence = next(f for f in fields if f.startswith("conf_"))
+    await slack.submit_view(
+        AUTHOR.id,
+        checkin_view["id"],
+        {krs[0]: "52", krs[1]: "1.5", confidence: "at_risk", fields[-1]: "Docs are late."},
+    )
+    await box.settle()
+    _show_message("Aisha (the prompt, updated)", prompt)
+
+    _say("14. Monday 10:00, the digest in #okrs (okrbot run-job digest)")
+    await box.bot.jobs.run(Job.DIGEST)
+    await box.settle()
+    posted = box.fake.channel_messages(CHANNEL)
+    parent = next(m for m in reversed(posted) if m.thread_ts is None)
+    _show_message("Everyone", parent)
+    for reply in [m for m in posted if m.thread_ts == parent.ts]:
+        _show_message("Everyone (in the thread)", reply)
     calls = len(box.fake.calls)
     print(f"\n{calls} Slack Web API calls, none refused: {not box.fake.violations}.")

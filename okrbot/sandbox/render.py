@@ -21,6 +21,10 @@ _EMOJI = {
     ":warning:": "\u26a0\ufe0f",
     ":hourglass:": "\u231b",
     ":no_entry_sign:": "\U0001f6ab",
+    ":white_circle:": "\u26aa",
+    ":large_green_circle:": "\U0001f7e2",
+    ":large_yellow_circle:": "\U0001f7e1",
+    ":red_circle:": "\U0001f534",
 }
 
 
@@ -28,7 +32,7 @@ def text_of(value: str, names: Mapping[str, str]) -> str:
     value = _DATE.sub(lambda m: m.group(1), value)
     value = _USER.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), value)
     value = _CHANNEL.sub(lambda m: "#" + names.get(m.group(1), m.group(1)), value)
-    value = _ITALIC.sub(r"\1", _BOLD.sub(r"\1", value))
+    value = _ITALIC.sub(r"\1", _BOLD.sub(r"\1", value)).replace("`", "")
     for code, glyph in _EMOJI.items():
         value = value.replace(code, glyph)
     return value.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -4,6 +4,7 @@ reminders, the digest, and runs that never happen twice."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -317,3 +318,74 @@ async def test_dst_weeks_neither_skip_nor_double(
         # The first one is caught up at start (Monday noon), then every Monday at 10:00.
         expected = ["Mon 12:00"] + ["Mon 10:00"] * weeks
         assert [m.strftime("%a %H:%M") for m in digest_times] == expected
+
+
+async def test_a_delivery_that_cannot_be_verified_is_not_sent_twice(box: Sandbox) -> None:
+    people = await seed_company(box, 3)
+    box.clock.now = FRIDAY_NOON_UTC
+    tick = asyncio.create_task(box.bot.jobs.tick())
+    seen = 0
+
+    def crash_on_second(method: str) -> None:
+        nonlocal seen
+        if method == "chat.postMessage":
+            seen += 1
+            if seen == 2:
+                tick.cancel()
+
+    box.fake.after_call = crash_on_second
+    with pytest.raises(asyncio.CancelledError):
+        await tick
+    box.fake.after_call = None
+    await box.restart()
+    box.clock.advance(minutes=6)
+    # Without the history scopes okrbot cannot tell whether the second prompt went out.
+    box.fake.fail_next("conversations.open", "missing_scope", times=5)
+    await box.bot.jobs.tick()
+    assert sorted(len(prompts_to(box, p)) for p in people) == [1, 1, 1]
+    async with box.uow() as uow:
+        doubtful = (
+            await uow.session.scalars(select(Delivery).where(Delivery.error.is_not(None)))
+        ).all()
+    assert [d.error for d in doubtful] == ["in_doubt:missing_scope"]
+
+
+async def test_recovery_finds_the_message_in_slack(box: Sandbox) -> None:
+    people = await seed_company(box, 2)
+    box.clock.now = FRIDAY_NOON_UTC
+    tick = asyncio.create_task(box.bot.jobs.tick())
+
+    def crash_on_first(method: str) -> None:
+        if method == "chat.postMessage":
+            tick.cancel()
+
+    box.fake.after_call = crash_on_first
+    with pytest.raises(asyncio.CancelledError):
+        await tick
+    box.fake.after_call = None
+    await box.restart()
+    box.clock.advance(minutes=6)
+    await box.bot.jobs.tick()
+    assert [len(prompts_to(box, p)) for p in people] == [1, 1]
+    assert len(box.fake.calls_to("conversations.history")) == 1
+
+
+async def test_a_forged_check_in_for_someone_elses_objective_changes_nothing(
+    box: Sandbox,
+) -> None:
+    mine, theirs = await seed_company(box, 2, krs=2)
+    await box.slack.slash(mine, "checkin")
+    await box.settle()
+    view = box.fake.open_views_for(mine)[-1]
+    async with box.uow() as uow:
+        other = await uow.session.scalar(select(Objective).where(Objective.owner_id == theirs))
+    assert other is not None
+    forged = json.dumps({"ids": [other.id], "rest": []})
+    response = await box.slack.submit_view(mine, view["id"], {}, private_metadata=forged)
+    assert response.status == 200
+    assert await check_in_count(box) == 0
+
+
+async def test_help_mentions_the_check_in(box: Sandbox) -> None:
+    body = (await box.slack.slash("U0AUT0001", "help")).json()
+    assert "/okr checkin" in str(body["blocks"])

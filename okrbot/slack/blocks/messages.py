@@ -153,9 +153,11 @@ HELP = (
     "your manager and then the CEO, published for everyone.\n\n"
     "`/okr new` \u2014 write an objective (a form opens)\n"
     "`/okr list` \u2014 your objectives and where each one stands\n"
+    "`/okr checkin` \u2014 update your key results and how confident you are\n"
     "`/okr help` \u2014 this help\n\n"
     "Approvers get a DM with *Approve* and *Reject*; a rejection comes back to you with the "
-    "reason and an *Edit and resubmit* button."
+    "reason and an *Edit and resubmit* button. Every week I ask for a check-in (Friday "
+    "afternoon, your time) and post a digest of everyone's progress on Monday."
 )
 
 
