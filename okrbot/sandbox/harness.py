@@ -56,8 +56,10 @@ class FrozenClock:
         self.now += timedelta(**delta)
 
     async def sleep(self, seconds: float) -> None:
-        """What the app waits with: time passes at once, nobody waits for real."""
+        """What the app waits with: time passes at once, nobody waits for real (but other
+        tasks get their turn, as with a real sleep)."""
         self.advance(seconds=max(0.0, seconds))
+        await asyncio.sleep(0)
 
 
 class Sandbox:
@@ -67,10 +69,12 @@ class Sandbox:
         *,
         clock: FrozenClock | None = None,
         timezone: str = "Europe/Oslo",
+        **settings: object,
     ) -> None:
         self.database_url = database_url
         self.clock = clock or FrozenClock(datetime.now(UTC).replace(microsecond=0))
         self.timezone = timezone
+        self.overrides = settings
         # Slack's clock is the app's clock: trigger ids and rate limits follow the test's time.
         self.fake = FakeSlack(clock=lambda: self.clock().timestamp())
         self.app: Okrbot | None = None
@@ -97,7 +101,7 @@ class Sandbox:
             ceo=CEO.id,
             channel=CHANNEL,
             timezone=self.timezone,
-        )
+        ).model_copy(update=self.overrides)
 
     async def migrate(self) -> None:
         # Alembic's env.py runs its own event loop, so it gets a thread of its own.

@@ -42,6 +42,9 @@ async def sync(uow: UnitOfWork, workspace_id: str, directory: Directory, now: da
         if (person.tz, person.display_name) != (entry.tz, entry.name):
             person.tz, person.display_name = entry.tz, entry.name
             changed += 1
+    # Everyone counts as looked up, also those Slack no longer lists (deactivated): they
+    # keep what was known, and the next look is tomorrow, not next minute.
+    for person in people.values():
         person.directory_synced_at = now
     await uow.commit()
     return changed

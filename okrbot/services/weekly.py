@@ -127,29 +127,26 @@ class Weekly:
         job = Job.REMINDER if reminder else Job.CHECKIN
         now = self._clock()
         quarter = str(Quarter.containing(now.astimezone(self._schedule.zone).date()))
+        # Every minute, for everyone: only owners, zones and dates here; key results are
+        # loaded only for those who get a message now.
         async with self._uow(readonly=True) as uow:
-            objectives = await uow.objectives.approved_in(workspace_id, quarter)
-            people = {p.user_id: p for p in await uow.people.all(workspace_id)}
+            owners = await uow.objectives.owners_in(workspace_id, quarter)
+            zones = await uow.people.zones(workspace_id)
             prompted = (
                 await uow.deliveries.sent_since(workspace_id, Job.CHECKIN, now - timedelta(days=14))
                 if reminder
                 else {}
             )
-        by_owner: dict[str, list[Objective]] = defaultdict(list)
-        for objective in objectives:
-            by_owner[objective.owner_id].append(objective)
 
         due: dict[str, list[str]] = defaultdict(list)
         company_week = iso_week(now.astimezone(self._schedule.zone).date())
         when = self._schedule.time_of(job)
         quiet = timedelta(days=self._schedule.quiet_days)
-        for owner, owned in by_owner.items():
-            person = people.get(owner)
-            zone = _zone(person.tz if person else None, self._schedule.zone)
+        for owner, last in owners:
+            zone = _zone(zones.get(owner), self._schedule.zone)
             week = company_week if now_for_everyone else due_week(now, when, zone)
             if week is None:
                 continue
-            last = max((o.last_check_in_at for o in owned if o.last_check_in_at), default=None)
             if reminder:
                 # The prompt this reminds of came before this reminder's own moment (a
                 # Monday reminder is about last Friday's prompt, not this Friday's).
@@ -166,13 +163,19 @@ class Weekly:
             due[week].append(owner)
 
         report = RunReport(job, tuple(sorted(due)), FanOutReport())
-        for week, owners in sorted(due.items()):
+        for week, week_owners in sorted(due.items()):
             run = await self._run_for(workspace_id, job, week, force=force)
             async with self._uow(readonly=True) as uow:
                 reached = {d.recipient for d in await uow.deliveries.for_run(run.id)}
                 if not force:
                     reached |= await uow.deliveries.recipients(workspace_id, job, week)
-            states = {owner: tuple(to_state(o) for o in by_owner[owner]) for owner in owners}
+            todo = sorted(o for o in week_owners if o not in reached)
+            states: dict[str, tuple[ObjectiveState, ...]] = defaultdict(tuple)
+            async with self._uow(readonly=True) as uow:
+                for objective in await uow.objectives.approved_of_owners(
+                    workspace_id, quarter, week_owners if todo else []
+                ):
+                    states[objective.owner_id] += (to_state(objective),)
 
             async def send(
                 recipient: str,
@@ -185,7 +188,6 @@ class Weekly:
 
             assert report.fanout is not None
             report.fanout.add(await self._fanout.recover(run.id, send, self._messenger.find_marked))
-            todo = sorted(o for o in owners if o not in reached)
             report.fanout.add(await self._fanout.to_each(run.id, todo, send))
         return report
 

@@ -36,6 +36,21 @@ class PersonRepository:
             select(Person).where(Person.workspace_id == workspace_id, Person.user_id == user_id)
         )
 
+    async def zones(self, workspace_id: str) -> dict[str, str | None]:
+        stmt = select(Person.user_id, Person.tz).where(Person.workspace_id == workspace_id)
+        return {user_id: tz for user_id, tz in (await self.session.execute(stmt)).all()}
+
+    async def directory_stale(self, workspace_id: str, cutoff: datetime) -> bool:
+        stmt = (
+            select(Person.id)
+            .where(
+                Person.workspace_id == workspace_id,
+                (Person.directory_synced_at.is_(None)) | (Person.directory_synced_at < cutoff),
+            )
+            .limit(1)
+        )
+        return await self.session.scalar(stmt) is not None
+
     async def all(self, workspace_id: str) -> Sequence[Person]:
         rows = await self.session.scalars(
             select(Person).where(Person.workspace_id == workspace_id).order_by(Person.user_id)
@@ -97,6 +112,41 @@ class ObjectiveRepository:
             .order_by(Objective.id)
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def owners_in(self, workspace_id: str, quarter: str) -> list[tuple[str, datetime | None]]:
+        """Everyone with a published objective this quarter, and their latest check-in."""
+        stmt = (
+            select(Objective.owner_id, func.max(Objective.last_check_in_at))
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+            )
+            .group_by(Objective.owner_id)
+            .order_by(Objective.owner_id)
+        )
+        # max() keeps the column's type, so the dates come back aware like any other.
+        return [(owner, last) for owner, last in (await self.session.execute(stmt)).all()]
+
+    async def approved_of_owners(
+        self, workspace_id: str, quarter: str, owners: Sequence[str]
+    ) -> list[Objective]:
+        found: list[Objective] = []
+        # In slices: SQLite caps how many values one statement may bind.
+        for start in range(0, len(owners), 500):
+            stmt = (
+                select(Objective)
+                .options(selectinload(Objective.key_results))
+                .where(
+                    Objective.workspace_id == workspace_id,
+                    Objective.quarter == quarter,
+                    Objective.status == "approved",
+                    Objective.owner_id.in_(list(owners[start : start + 500])),
+                )
+                .order_by(Objective.id)
+            )
+            found += (await self.session.scalars(stmt)).all()
+        return found
 
     async def values_as_of(
         self, workspace_id: str, quarter: str, moment: datetime

@@ -17,6 +17,7 @@ from okrbot.domain.weekly import Job
 from okrbot.sandbox.harness import AUTHOR, CHANNEL, FrozenClock, Sandbox
 from okrbot.slack import ids
 from okrbot.store.models import CheckIn, CheckInValue, Delivery, JobRun, KeyResult, Objective
+from tests.conftest import START
 from tests.slack.weekly_helpers import (
     check_in_count,
     digests,
@@ -320,7 +321,13 @@ async def test_dst_weeks_neither_skip_nor_double(
         assert [m.strftime("%a %H:%M") for m in digest_times] == expected
 
 
-async def test_a_delivery_that_cannot_be_verified_is_not_sent_twice(box: Sandbox) -> None:
+async def test_a_delivery_that_cannot_be_verified_is_not_sent_twice(database_url: str) -> None:
+    # One message at a time, so that exactly one is in flight when the process dies.
+    async with Sandbox(database_url, clock=FrozenClock(START), fanout_concurrency=1) as box:
+        await _unverifiable(box)
+
+
+async def _unverifiable(box: Sandbox) -> None:
     people = await seed_company(box, 3)
     box.clock.now = FRIDAY_NOON_UTC
     tick = asyncio.create_task(box.bot.jobs.tick())
