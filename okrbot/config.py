@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from okrbot.domain.schedule import WeeklyTime
 from okrbot.domain.weekly import Schedule
+from okrbot.i18n import LANGUAGES
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = Field(3000, validation_alias=_env("PORT"))
     auto_migrate: bool = Field(False, validation_alias=_env("OKRBOT_AUTO_MIGRATE"))
     log_level: str = Field("INFO", validation_alias=_env("OKRBOT_LOG_LEVEL"))
+    # For people whose Slack locale is neither English nor Norwegian, or not known yet.
+    language: str = Field("en", validation_alias=_env("OKRBOT_LANGUAGE"))
     # The weekly rhythm: a weekday and a local time. Prompts and reminders go out in each
     # person's own time zone (from Slack), the digest in OKRBOT_TIMEZONE.
     checkin_at: str = Field("fri 13:00", validation_alias=_env("OKRBOT_CHECKIN_AT"))
@@ -102,6 +105,13 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return v if v.endswith("/") else v + "/"
 
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        if v not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(sorted(LANGUAGES))}")
+        return v
+
     @field_validator("checkin_at", "reminder_at", "digest_at")
     @classmethod
     def _weekly(cls, v: str) -> str:
@@ -135,6 +145,7 @@ ENV_NAMES = {
     "port": "PORT",
     "auto_migrate": "OKRBOT_AUTO_MIGRATE",
     "log_level": "OKRBOT_LOG_LEVEL",
+    "language": "OKRBOT_LANGUAGE",
     "checkin_at": "OKRBOT_CHECKIN_AT",
     "reminder_at": "OKRBOT_REMINDER_AT",
     "digest_at": "OKRBOT_DIGEST_AT",

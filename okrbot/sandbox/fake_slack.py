@@ -1014,8 +1014,9 @@ class FakeSlack:
         page = everyone[start : start + limit]
         following = start + limit
         cursor = str(following) if following < len(everyone) else ""
+        include_locale = _truthy(args.get("include_locale"))
         return {
-            "members": [self._user_json(u, include_locale=False) for u in page],
+            "members": [self._user_json(u, include_locale=include_locale) for u in page],
             "response_metadata": {"next_cursor": cursor},
         }
 

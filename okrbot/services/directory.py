@@ -17,6 +17,7 @@ class DirectoryEntry:
     user_id: str
     tz: str | None
     name: str | None
+    locale: str | None = None
 
 
 class Directory(Protocol):
@@ -39,8 +40,9 @@ async def sync(uow: UnitOfWork, workspace_id: str, directory: Directory, now: da
         person = people.get(entry.user_id)
         if person is None:
             continue
-        if (person.tz, person.display_name) != (entry.tz, entry.name):
-            person.tz, person.display_name = entry.tz, entry.name
+        known = (entry.tz, entry.name, entry.locale)
+        if (person.tz, person.display_name, person.locale) != known:
+            person.tz, person.display_name, person.locale = known
             changed += 1
     # Everyone counts as looked up, also those Slack no longer lists (deactivated): they
     # keep what was known, and the next look is tomorrow, not next minute.

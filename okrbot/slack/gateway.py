@@ -136,7 +136,7 @@ class SlackGateway:
         return None
 
     async def users_page(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        args: dict[str, Any] = {"limit": 200}
+        args: dict[str, Any] = {"limit": 200, "include_locale": True}
         if cursor:
             args["cursor"] = cursor
         data = await self._call("users.list", **args)

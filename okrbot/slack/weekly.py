@@ -60,7 +60,10 @@ def _entry(member: dict[str, Any]) -> DirectoryEntry | None:
         or profile.get("display_name")
         or member.get("name")
     )
-    tz = member.get("tz")
+    tz, locale = member.get("tz"), member.get("locale")
     return DirectoryEntry(
-        user_id, tz if isinstance(tz, str) else None, name if isinstance(name, str) else None
+        user_id,
+        tz if isinstance(tz, str) else None,
+        name if isinstance(name, str) else None,
+        locale if isinstance(locale, str) else None,
     )

@@ -72,7 +72,11 @@ class Person(Base):
     # and the digest names people without mentioning (and so pinging) them.
     tz: Mapped[str | None] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(120))
+    # Slack's locale ("nb-NO"): which language okrbot speaks to this person.
+    locale: Mapped[str | None] = mapped_column(String(16))
     directory_synced_at: Mapped[datetime | None]
+    # Nobody gets more than one nudge a day.
+    last_nudged_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -105,6 +109,10 @@ class Objective(Base):
     # The latest check-in's, kept here so the digest and prompts need no history scan.
     confidence: Mapped[str | None] = mapped_column(String(16))
     last_check_in_at: Mapped[datetime | None]
+    # The owner's end-of-quarter score, 0.0-1.0 (0.6-0.8 is a healthy stretch).
+    score: Mapped[float | None] = mapped_column(Float)
+    scored_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
 
     key_results: Mapped[list[KeyResult]] = relationship(
         back_populates="objective",
@@ -129,6 +137,9 @@ class KeyResult(Base):
     # The latest check-in's value (the history is in check_in_value).
     current_value: Mapped[float | None] = mapped_column(Float)
     current_at: Mapped[datetime | None]
+    score: Mapped[float | None] = mapped_column(Float)
+    # A key result removed by an approved edit keeps its row and history, retired.
+    retired_at: Mapped[datetime | None]
 
     objective: Mapped[Objective] = relationship(back_populates="key_results", lazy="raise")
 
@@ -228,6 +239,27 @@ class Approval(Base):
     # The approver's DM that carries the buttons, so the outcome can replace them.
     message_channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # When the approver was reminded of it (once).
+    nudged_at: Mapped[datetime | None]
+
+
+class Revision(Base):
+    """A proposed change to an approved objective, approved like a new one.
+
+    The objective stays published as it was until the revision's last approval applies it.
+    """
+
+    __tablename__ = "revision"
+    __table_args__ = (UniqueConstraint("objective_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    objective_id: Mapped[int] = mapped_column(ForeignKey("objective.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(24))
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):

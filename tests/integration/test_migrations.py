@@ -28,6 +28,7 @@ TABLES = {
     "objective",
     "outbox",
     "person",
+    "revision",
 }
 
 
