@@ -154,6 +154,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         gateway=gateway,
         background=background,
         dispatcher=dispatcher,
+        language=settings.language,
     )
     bolt = AsyncApp(
         client=client,

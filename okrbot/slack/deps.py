@@ -8,6 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from okrbot.background import Background, ErrorHook
+from okrbot.i18n import Translator, language_of, translator
 from okrbot.services.common import Actor, Organisation
 from okrbot.services.delivery import Dispatcher
 from okrbot.services.ports import Clock, DeliveryError
@@ -32,9 +33,17 @@ class Deps:
     gateway: SlackGateway
     background: Background
     dispatcher: Dispatcher
+    # For people whose Slack locale okrbot has no catalogue for, or does not know yet.
+    language: str = "en"
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
+
+    async def words_for(self, who: Who) -> Translator:
+        """The catalogue in the person's own language (their Slack locale)."""
+        async with self.uow(readonly=True) as uow:
+            person = await uow.people.get(who.workspace_id, who.user_id)
+        return translator(language_of(person.locale if person else None, self.language))
 
     def actor(self, who: Who) -> Actor:
         return Actor(who.workspace_id, who.user_id)
