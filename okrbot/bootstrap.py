@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from okrbot.background import Background
 from okrbot.config import Settings
+from okrbot.i18n import translator
 from okrbot.jobs.runner import Jobs
 from okrbot.jobs.scheduler import WeeklyTimer
 from okrbot.services.common import Organisation
@@ -177,7 +178,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
 
     pacer = Pacer(settings.fanout_per_minute, lambda: clock().timestamp(), sleep)
     fanout = FanOut(uow, pacer, clock, concurrency=settings.fanout_concurrency)
-    messenger = SlackWeekly(gateway)
+    messenger = SlackWeekly(gateway, translator(settings.language))
     weekly = Weekly(uow, messenger, fanout, settings.schedule, org, clock)
     jobs = Jobs(uow, weekly, messenger, workspace, clock)
 

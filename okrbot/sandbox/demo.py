@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,23 @@ def _say(title: str) -> None:
     print(f"\n\u2501\u2501 {title}")
 
 
-def _show_message(who: str, message: Message) -> None:
+def _show_message(
+    who: str, message: Message, files: Mapping[str, dict[str, Any]] | None = None
+) -> None:
     where = (
         f"#{NAMES.get(message.channel, message.channel)}"
         if message.channel.startswith("C")
         else "DM"
     )
     print(f"  \u2709  {who} sees ({where}):")
-    print(render(message.blocks, NAMES, indent="     "))
+    if message.blocks:
+        print(render(message.blocks, NAMES, indent="     "))
+    else:
+        print(f"     {text_of(message.text, NAMES)}")
+    for file_id in message.files:
+        shared = (files or {}).get(file_id, {})
+        size = len(shared.get("data") or b"") // 1024
+        print(f"     \U0001f4c8 {shared.get('title')} ({shared.get('filename')}, {size} KB PNG)")
 
 
 def _show_view(who: str, view: dict[str, Any]) -> None:
@@ -226,6 +236,6 @@ async def _story(box: Sandbox) -> None:
     parent = next(m for m in reversed(posted) if m.thread_ts is None)
     _show_message("Everyone", parent)
     for reply in [m for m in posted if m.thread_ts == parent.ts]:
-        _show_message("Everyone (in the thread)", reply)
+        _show_message("Everyone (in the thread)", reply, box.fake.files)
     calls = len(box.fake.calls)
     print(f"\n{calls} Slack Web API calls, none refused: {not box.fake.violations}.")

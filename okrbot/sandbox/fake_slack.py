@@ -124,6 +124,7 @@ class Message:
     ephemeral_for: str | None = None
     updated: int = 0
     metadata: Json | None = None
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -513,7 +514,11 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             "users.list": self._users_list,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
+        # Uploaded files by id: filename, bytes, and where they were shared.
+        self.files: dict[str, Json] = {}
 
     # -- lifecycle
 
@@ -522,6 +527,7 @@ class FakeSlack:
             raise RuntimeError("FakeSlack is already running")
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_post("/upload/{file_id}", self._receive_upload)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, self.host, 0).start()
@@ -1006,6 +1012,53 @@ class FakeSlack:
                 body["metadata"] = message.metadata
             listed.append(body)
         return {"messages": listed, "has_more": False}
+
+    def _files_get_upload_url(self, method: str, args: Json) -> Json:
+        filename = _arg(args, "filename")
+        length = _arg(args, "length")
+        if not filename or not length.isdigit():
+            raise _Refusal("invalid_arguments", ["filename and a numeric length are required"])
+        file_id = f"F{self._next_serial():09d}"
+        self.files[file_id] = {"filename": filename, "length": int(length), "data": None}
+        return {
+            "upload_url": f"http://{self.host}:{self._port}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    async def _receive_upload(self, request: web.Request) -> web.Response:
+        upload = self.files.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="no such upload")
+        upload["data"] = await request.read()
+        return web.Response(text=f"OK - {len(upload['data'])}")
+
+    def _files_complete_upload(self, method: str, args: Json) -> Json:
+        listed = args.get("files")
+        if isinstance(listed, str):
+            with contextlib.suppress(ValueError):
+                listed = json.loads(listed)
+        if not isinstance(listed, list) or not listed:
+            raise _Refusal("invalid_arguments", ["files must be a non-empty array"])
+        channel = _arg(args, "channel_id") or None
+        thread_ts = _arg(args, "thread_ts") or None
+        shared = []
+        for item in listed:
+            upload = self.files.get(str(item.get("id"))) if isinstance(item, dict) else None
+            if upload is None or upload["data"] is None:
+                raise _Refusal("file_not_found")
+            upload.update(title=item.get("title"), channel=channel, thread_ts=thread_ts)
+            shared.append(
+                {"id": item["id"], "title": item.get("title"), "name": upload["filename"]}
+            )
+        if channel is not None:
+            resolved, recipient = self._conversation(channel)
+            if thread_ts is not None and (resolved, thread_ts) not in self._posted:
+                raise _Refusal("thread_not_found")
+            comment = _arg(args, "initial_comment")
+            message = Message(resolved, self._next_ts(), recipient, comment, [], thread_ts)
+            message.files = [f["id"] for f in shared]
+            self.messages.append(message)
+        return {"files": shared}
 
     def _users_list(self, method: str, args: Json) -> Json:
         limit = max(1, min(200, int(_arg(args, "limit") or 200)))

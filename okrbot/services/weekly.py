@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,12 +22,13 @@ from okrbot.domain.digest import Digest, DigestKR, DigestObjective, build_digest
 from okrbot.domain.okr import Level
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.schedule import due_week, iso_week, occurrence
+from okrbot.domain.trend import TrendKR, weekly_progress
 from okrbot.domain.weekly import Job, Schedule
 from okrbot.services.checkins import ObjectiveState, to_state
 from okrbot.services.common import Organisation
 from okrbot.services.fanout import FanOut, FanOutReport
 from okrbot.services.notices import OutboxKind
-from okrbot.services.ports import Clock, MessageRef
+from okrbot.services.ports import Clock, DeliveryError, MessageRef
 from okrbot.store.models import JobRun, Objective, Person
 from okrbot.store.uow import UnitOfWorkFactory
 
@@ -53,6 +54,8 @@ class WeeklyMessenger(Protocol):
     ) -> MessageRef: ...
 
     def digest_parts(self, digest: Digest) -> list[Part]: ...
+
+    async def upload_chart(self, channel: str, thread_ts: str, chart: Part) -> None: ...
 
     async def find_marked(
         self, recipient: str, marker: str, since: datetime
@@ -245,9 +248,13 @@ class Weekly:
         if latest is None or force:
             # The content is fixed when the run is claimed, so a resumed run posts the rest
             # of the same digest, whoever resumes it.
-            parts = self._messenger.digest_parts(await self.build_digest(workspace_id))
+            digest = await self.build_digest(workspace_id)
+            payload = {
+                "parts": self._messenger.digest_parts(digest),
+                "chart": await self.trend(workspace_id),
+            }
             attempt = latest.attempt + 1 if latest is not None else 0
-            claimed = await self._claim(workspace_id, Job.DIGEST, week, attempt, {"parts": parts})
+            claimed = await self._claim(workspace_id, Job.DIGEST, week, attempt, payload)
             if claimed is None:
                 async with self._uow(readonly=True) as uow:
                     latest = await uow.job_runs.latest(workspace_id, Job.DIGEST, week)
@@ -268,6 +275,9 @@ class Weekly:
         thread_ts: str | None = None
 
         async def send(recipient: str, marker: str) -> MessageRef:
+            if not recipient.startswith("part-"):
+                # A chart upload interrupted by a crash: a missing picture beats two.
+                raise DeliveryError("in_doubt", retryable=False)
             index = int(recipient.removeprefix("part-"))
             return await self._messenger.post_part(
                 channel, parts[index], thread_ts if index else None, marker
@@ -299,10 +309,53 @@ class Weekly:
                 return report  # failed, or still being posted elsewhere
             if index == 0:
                 thread_ts = ts
+                if ts is not None:
+                    await self._post_chart(run, channel, ts)
         async with self._uow() as uow:
             await uow.job_runs.finish(run.id, self._clock())
             await uow.commit()
         return report
+
+    async def _post_chart(self, run: JobRun, channel: str, thread_ts: str) -> None:
+        """The picture goes first in the thread; the digest does not depend on it."""
+        chart = run.payload.get("chart")
+        if not chart:
+            return
+        delivery = await self._fanout.claim(run.id, "chart")
+        if delivery is None:
+            return
+        try:
+            await self._messenger.upload_chart(channel, thread_ts, chart)
+        except DeliveryError as exc:
+            log.warning("the digest's chart was not posted: %s", exc.code)
+            async with self._uow() as uow:
+                await uow.deliveries.settle(delivery.id, now=self._clock(), error=exc.code)
+                await uow.commit()
+            return
+        async with self._uow() as uow:
+            await uow.deliveries.settle(delivery.id, now=self._clock(), channel=channel)
+            await uow.commit()
+
+    async def trend(self, workspace_id: str) -> Part:
+        """Overall progress at the end of each week of the quarter so far."""
+        now = self._clock()
+        zone = self._schedule.zone
+        quarter = Quarter.containing(now.astimezone(zone).date())
+        async with self._uow(readonly=True) as uow:
+            krs, history = await uow.objectives.history_in(workspace_id, str(quarter))
+        if not krs:
+            return {}
+        start = datetime.combine(quarter.first_day, time(), zone)
+        moments = []
+        for week in range(1, quarter.weeks + 1):
+            moment = start + timedelta(days=7 * week)
+            moments.append(min(moment, now))
+            if moment >= now:
+                break
+        series = weekly_progress(
+            {kr_id: TrendKR(o, a, b) for kr_id, (o, a, b) in krs.items()}, history, moments
+        )
+        return {"quarter": str(quarter), "weeks": quarter.weeks, "series": series}
 
     async def _digest_failed(self, run: JobRun) -> None:
         async with self._uow() as uow:

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from aiohttp import ClientError
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from okrbot.services.ports import DeliveryError, MessageRef
@@ -142,6 +142,36 @@ class SlackGateway:
         data = await self._call("users.list", **args)
         following = (data.get("response_metadata") or {}).get("next_cursor") or None
         return list(data.get("members", [])), following
+
+    async def upload_file(
+        self,
+        channel: str,
+        content: bytes,
+        *,
+        filename: str,
+        title: str,
+        comment: str,
+        alt_text: str,
+        thread_ts: str | None = None,
+    ) -> None:
+        """files.getUploadURLExternal, the upload, files.completeUploadExternal."""
+        try:
+            await self.client.files_upload_v2(
+                channel=channel,
+                content=content,
+                filename=filename,
+                title=title,
+                initial_comment=comment,
+                alt_txt=alt_text,
+                thread_ts=thread_ts,
+            )
+        except SlackApiError as exc:
+            error = _error(exc)
+            log.warning("slack file upload failed: %s", error.code)
+            raise error from None
+        except (SlackRequestError, ClientError, TimeoutError) as exc:
+            log.warning("slack file upload failed: %s", type(exc).__name__)
+            raise DeliveryError("upload_failed", retryable=True) from None
 
     async def team_id(self) -> str:
         data = await self._call("auth.test")

@@ -7,17 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from okrbot.domain.digest import Digest
+from okrbot.i18n import Translator
 from okrbot.services.directory import DirectoryEntry
 from okrbot.services.ports import MessageRef
 from okrbot.services.weekly import CheckInPrompt, Part
 from okrbot.slack.blocks.checkin import checkin_prompt
 from okrbot.slack.blocks.digest import digest_messages
+from okrbot.slack.chart import progress_chart
 from okrbot.slack.gateway import SlackGateway
 
 
 class SlackWeekly:
-    def __init__(self, gateway: SlackGateway) -> None:
+    def __init__(self, gateway: SlackGateway, words: Translator) -> None:
         self.gateway = gateway
+        # The channel's language: the company's default.
+        self.words = words
 
     async def send_prompt(self, prompt: CheckInPrompt, marker: str) -> MessageRef:
         text, blocks = checkin_prompt(prompt.objectives, week=prompt.week, reminder=prompt.reminder)
@@ -31,6 +35,19 @@ class SlackWeekly:
     ) -> MessageRef:
         return await self.gateway.post_message(
             channel, str(part["text"]), list(part["blocks"]), thread_ts=thread_ts, marker=marker
+        )
+
+    async def upload_chart(self, channel: str, thread_ts: str, chart: Part) -> None:
+        quarter = str(chart["quarter"])
+        png = progress_chart(list(chart["series"]), int(chart["weeks"]), quarter, self.words)
+        await self.gateway.upload_file(
+            channel,
+            png,
+            filename=f"okr-progress-{quarter}.png",
+            title=self.words("chart.title", quarter=quarter),
+            comment=self.words("chart.comment"),
+            alt_text=self.words("chart.alt", quarter=quarter),
+            thread_ts=thread_ts,
         )
 
     async def find_marked(self, recipient: str, marker: str, since: datetime) -> MessageRef | None:

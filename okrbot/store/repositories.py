@@ -175,6 +175,37 @@ class ObjectiveRepository:
         )
         return {kr_id: value for kr_id, value in (await self.session.execute(stmt)).all()}
 
+    async def history_in(
+        self, workspace_id: str, quarter: str
+    ) -> tuple[dict[int, tuple[int, float, float]], list[tuple[int, datetime, float]]]:
+        """Key results of the quarter's published objectives (id -> objective, start,
+        target) and every value checked in for them: two queries, for the trend chart."""
+        krs = await self.session.execute(
+            select(
+                KeyResult.id, KeyResult.objective_id, KeyResult.start_value, KeyResult.target_value
+            )
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+            )
+        )
+        values = await self.session.execute(
+            select(CheckInValue.key_result_id, CheckInValue.created_at, CheckInValue.value)
+            .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+            )
+        )
+        return (
+            {kr_id: (objective_id, start, target) for kr_id, objective_id, start, target in krs},
+            [(kr_id, at, value) for kr_id, at, value in values],
+        )
+
     async def owned_by(self, workspace_id: str, owner_id: str) -> Sequence[Objective]:
         stmt = self._with_details(
             select(Objective)

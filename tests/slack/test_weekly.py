@@ -396,3 +396,34 @@ async def test_a_forged_check_in_for_someone_elses_objective_changes_nothing(
 async def test_help_mentions_the_check_in(box: Sandbox) -> None:
     body = (await box.slack.slash("U0AUT0001", "help")).json()
     assert "/okr checkin" in str(body["blocks"])
+
+
+async def test_the_digest_carries_a_chart_of_the_quarter(box: Sandbox) -> None:
+    [person] = await seed_company(box, 1, krs=1)
+    box.clock.now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    await checkin_everything(box, person)
+    box.clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    await box.bot.jobs.tick()
+    [parent] = digests(box)
+    [chart] = [f for f in box.fake.files.values() if f.get("thread_ts") == parent.ts]
+    assert chart["data"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert chart["filename"] == "okr-progress-2026-Q4.png"
+    replies = [m for m in box.fake.channel_messages(CHANNEL) if m.thread_ts == parent.ts]
+    # The picture first, then the teams.
+    assert replies[0].files == [next(iter(box.fake.files))]
+
+
+async def test_the_digest_goes_out_when_the_chart_cannot(box: Sandbox) -> None:
+    await seed_company(box, 3)
+    box.fake.fail_next("files.getUploadURLExternal", "not_allowed_token_type")
+    report = await box.bot.jobs.run(Job.DIGEST)
+    [parent] = digests(box)
+    replies = [m for m in box.fake.channel_messages(CHANNEL) if m.thread_ts == parent.ts]
+    assert replies
+    assert all(not m.files for m in replies)
+    assert report.sent == 1 + len(replies)
+    async with box.uow() as uow:
+        [chart] = (
+            await uow.session.scalars(select(Delivery).where(Delivery.recipient == "chart"))
+        ).all()
+    assert chart.error == "not_allowed_token_type"
