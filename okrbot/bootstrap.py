@@ -180,7 +180,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     fanout = FanOut(uow, pacer, clock, concurrency=settings.fanout_concurrency)
     messenger = SlackWeekly(gateway, translator(settings.language))
     weekly = Weekly(uow, messenger, fanout, settings.schedule, org, clock)
-    jobs = Jobs(uow, weekly, messenger, workspace, clock)
+    jobs = Jobs(uow, weekly, messenger, workspace, clock, messenger, settings.zone)
 
     @bolt.error
     async def on_error(error: Exception) -> None:

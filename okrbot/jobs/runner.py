@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 from okrbot.domain.weekly import Job
-from okrbot.services import directory
+from okrbot.services import directory, nudges
 from okrbot.services.ports import Clock, DeliveryError
 from okrbot.services.weekly import RunReport, Weekly
 from okrbot.store.uow import UnitOfWorkFactory
@@ -22,7 +23,11 @@ class Jobs:
         people: directory.Directory,
         workspace: Callable[[], Awaitable[str]],
         clock: Clock,
+        nudger: nudges.NudgeMessenger,
+        zone: ZoneInfo,
     ) -> None:
+        self._nudger = nudger
+        self._zone = zone
         self._uow = uow
         self.weekly = weekly
         self._people = people
@@ -46,7 +51,9 @@ class Jobs:
     async def tick(self) -> list[RunReport]:
         workspace_id = await self._workspace()
         await self.refresh_directory(workspace_id)
-        return await self.weekly.tick(workspace_id)
+        reports = await self.weekly.tick(workspace_id)
+        await nudges.nudge_approvers(self._uow, self._nudger, workspace_id, self._clock, self._zone)
+        return reports
 
     async def run(self, job: Job, *, force: bool = False) -> RunReport:
         workspace_id = await self._workspace()

@@ -12,10 +12,8 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from sqlalchemy.exc import IntegrityError
 
 from okrbot.domain.checkin import parse_confidence
 from okrbot.domain.digest import Digest, DigestKR, DigestObjective, build_digest
@@ -24,17 +22,19 @@ from okrbot.domain.quarters import Quarter
 from okrbot.domain.schedule import due_week, iso_week, occurrence
 from okrbot.domain.trend import TrendKR, weekly_progress
 from okrbot.domain.weekly import Job, Schedule
+from okrbot.services import runs
 from okrbot.services.checkins import ObjectiveState, to_state
 from okrbot.services.common import Organisation
 from okrbot.services.fanout import FanOut, FanOutReport
 from okrbot.services.notices import OutboxKind
+from okrbot.services.nudges import claim_daily_slot
 from okrbot.services.ports import Clock, DeliveryError, MessageRef
+from okrbot.services.threads import Part, ThreadPoster
 from okrbot.store.models import JobRun, Objective, Person
 from okrbot.store.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-Part = dict[str, Any]
 STALE_AFTER = timedelta(days=7)
 
 
@@ -98,6 +98,7 @@ class Weekly:
         self._schedule = schedule
         self._org = org
         self._clock = clock
+        self._threads = ThreadPoster(uow, fanout, clock, messenger.post_part, messenger.find_marked)
 
     # -- entry points
 
@@ -167,12 +168,25 @@ class Weekly:
 
         report = RunReport(job, tuple(sorted(due)), FanOutReport())
         for week, week_owners in sorted(due.items()):
-            run = await self._run_for(workspace_id, job, week, force=force)
+            run = await runs.current(self._uow, self._clock, workspace_id, job, week, force=force)
             async with self._uow(readonly=True) as uow:
                 reached = {d.recipient for d in await uow.deliveries.for_run(run.id)}
                 if not force:
                     reached |= await uow.deliveries.recipients(workspace_id, job, week)
             todo = sorted(o for o in week_owners if o not in reached)
+            if reminder:
+                # A reminder is a nudge: at most one a day, whatever else okrbot nudged for.
+                todo = [
+                    owner
+                    for owner in todo
+                    if await claim_daily_slot(
+                        self._uow,
+                        workspace_id,
+                        owner,
+                        now,
+                        _zone(zones.get(owner), self._schedule.zone),
+                    )
+                ]
             states: dict[str, tuple[ObjectiveState, ...]] = defaultdict(tuple)
             async with self._uow(readonly=True) as uow:
                 for objective in await uow.objectives.approved_of_owners(
@@ -193,40 +207,6 @@ class Weekly:
             report.fanout.add(await self._fanout.recover(run.id, send, self._messenger.find_marked))
             report.fanout.add(await self._fanout.to_each(run.id, todo, send))
         return report
-
-    async def _run_for(self, workspace_id: str, job: Job, week: str, *, force: bool) -> JobRun:
-        """This week's run of `job`: claimed by inserting it, or the one another process
-        (or an earlier tick) claimed. `force` starts a new attempt."""
-        while True:
-            async with self._uow(readonly=True) as uow:
-                latest = await uow.job_runs.latest(workspace_id, job, week)
-            if latest is not None and not force:
-                return latest
-            attempt = latest.attempt + 1 if latest is not None else 0
-            claimed = await self._claim(workspace_id, job, week, attempt, {})
-            if claimed is not None:
-                return claimed
-            force = False
-
-    async def _claim(
-        self, workspace_id: str, job: Job, week: str, attempt: int, payload: dict[str, Any]
-    ) -> JobRun | None:
-        async with self._uow() as uow:
-            run = JobRun(
-                workspace_id=workspace_id,
-                job=job.value,
-                period=week,
-                attempt=attempt,
-                started_at=self._clock(),
-                payload=payload,
-            )
-            uow.job_runs.add(run)
-            try:
-                await uow.commit()
-            except IntegrityError:
-                return None
-            log.info("claimed %s for %s (attempt %s) in %s", job, week, attempt, workspace_id)
-            return run
 
     # -- the digest
 
@@ -254,7 +234,9 @@ class Weekly:
                 "chart": await self.trend(workspace_id),
             }
             attempt = latest.attempt + 1 if latest is not None else 0
-            claimed = await self._claim(workspace_id, Job.DIGEST, week, attempt, payload)
+            claimed = await runs.claim(
+                self._uow, self._clock, workspace_id, Job.DIGEST, week, attempt, payload
+            )
             if claimed is None:
                 async with self._uow(readonly=True) as uow:
                     latest = await uow.job_runs.latest(workspace_id, Job.DIGEST, week)
@@ -268,53 +250,21 @@ class Weekly:
         return report
 
     async def _post_digest(self, run: JobRun) -> FanOutReport:
-        """The parent message, then the thread replies, each part at most once."""
-        parts: list[Part] = list(run.payload.get("parts", []))
         channel = self._org.channel
-        report = FanOutReport()
-        thread_ts: str | None = None
 
-        async def send(recipient: str, marker: str) -> MessageRef:
-            if not recipient.startswith("part-"):
-                # A chart upload interrupted by a crash: a missing picture beats two.
-                raise DeliveryError("in_doubt", retryable=False)
-            index = int(recipient.removeprefix("part-"))
-            return await self._messenger.post_part(
-                channel, parts[index], thread_ts if index else None, marker
-            )
+        async def chart(thread_ts: str) -> None:
+            await self._post_chart(run, channel, thread_ts)
 
-        async def find(_recipient: str, marker: str, since: datetime) -> MessageRef | None:
-            return await self._messenger.find_marked(channel, marker, since)
+        async def failed() -> None:
+            await self._digest_failed(run)
 
-        report.add(await self._fanout.recover(run.id, send, find))
-        async with self._uow(readonly=True) as uow:
-            done = {d.recipient: d for d in await uow.deliveries.for_run(run.id)}
-        for index in range(len(parts)):
-            key = f"part-{index}"
-            row = done.get(key)
-            if row is None:
-                delivery = await self._fanout.claim(run.id, key)
-                if delivery is None:
-                    return report  # another process is posting this digest
-                ref = await self._fanout.send(delivery, send)
-                if ref is None:
-                    report.failed += 1
-                    await self._digest_failed(run)
-                    return report
-                report.sent += 1
-                ts: str | None = ref.ts
-            elif row.sent_at is not None:
-                ts = row.ts
-            else:
-                return report  # failed, or still being posted elsewhere
-            if index == 0:
-                thread_ts = ts
-                if ts is not None:
-                    await self._post_chart(run, channel, ts)
-        async with self._uow() as uow:
-            await uow.job_runs.finish(run.id, self._clock())
-            await uow.commit()
-        return report
+        return await self._threads.post(
+            run,
+            channel,
+            list(run.payload.get("parts", [])),
+            after_parent=chart,
+            on_failure=failed,
+        )
 
     async def _post_chart(self, run: JobRun, channel: str, thread_ts: str) -> None:
         """The picture goes first in the thread; the digest does not depend on it."""

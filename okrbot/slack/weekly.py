@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from okrbot.domain.digest import Digest
-from okrbot.i18n import Translator
+from okrbot.i18n import Translator, language_of, translator
 from okrbot.services.directory import DirectoryEntry
+from okrbot.services.nudges import Nudge
 from okrbot.services.ports import MessageRef
 from okrbot.services.weekly import CheckInPrompt, Part
 from okrbot.slack.blocks.checkin import checkin_prompt
 from okrbot.slack.blocks.digest import digest_messages
+from okrbot.slack.blocks.nudge import nudge_message
 from okrbot.slack.chart import progress_chart
 from okrbot.slack.gateway import SlackGateway
 
@@ -36,6 +38,11 @@ class SlackWeekly:
         return await self.gateway.post_message(
             channel, str(part["text"]), list(part["blocks"]), thread_ts=thread_ts, marker=marker
         )
+
+    async def send_nudge(self, nudge: Nudge) -> MessageRef:
+        words = translator(language_of(nudge.locale, self.words.language))
+        text, blocks = nudge_message(nudge, words)
+        return await self.gateway.post_message(nudge.approver_id, text, blocks)
 
     async def upload_chart(self, channel: str, thread_ts: str, chart: Part) -> None:
         quarter = str(chart["quarter"])

@@ -40,6 +40,10 @@ class PersonRepository:
         stmt = select(Person.user_id, Person.tz).where(Person.workspace_id == workspace_id)
         return {user_id: tz for user_id, tz in (await self.session.execute(stmt)).all()}
 
+    async def locales(self, workspace_id: str) -> dict[str, str | None]:
+        stmt = select(Person.user_id, Person.locale).where(Person.workspace_id == workspace_id)
+        return {user_id: locale for user_id, locale in (await self.session.execute(stmt)).all()}
+
     async def directory_stale(self, workspace_id: str, cutoff: datetime) -> bool:
         stmt = (
             select(Person.id)
@@ -50,6 +54,24 @@ class PersonRepository:
             .limit(1)
         )
         return await self.session.scalar(stmt) is not None
+
+    async def claim_nudge(
+        self, workspace_id: str, user_id: str, now: datetime, day_start: datetime
+    ) -> bool:
+        """Take the person's nudge of the day; people okrbot has no row for are not capped."""
+        result = await self.session.execute(
+            update(Person)
+            .where(
+                Person.workspace_id == workspace_id,
+                Person.user_id == user_id,
+                (Person.last_nudged_at.is_(None)) | (Person.last_nudged_at < day_start),
+            )
+            .values(last_nudged_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) == 1:
+            return True
+        return await self.get(workspace_id, user_id) is None
 
     async def all(self, workspace_id: str) -> Sequence[Person]:
         rows = await self.session.scalars(
@@ -376,6 +398,44 @@ class ApprovalRepository:
             Approval.objective_id == objective_id, Approval.version < before_version
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def waiting(self, workspace_id: str) -> list[tuple[Approval, str, str]]:
+        """Pending requests never nudged about, still current, with title and author."""
+        stmt = (
+            select(Approval, Objective.title, Objective.owner_id)
+            .join(Objective, Objective.id == Approval.objective_id)
+            .where(
+                Approval.workspace_id == workspace_id,
+                Approval.outcome == "pending",
+                Approval.nudged_at.is_(None),
+                Approval.version == Objective.version,
+                Objective.status.in_(["awaiting_manager", "awaiting_ceo"]),
+            )
+            .order_by(Approval.id)
+        )
+        return [(a, title, owner) for a, title, owner in (await self.session.execute(stmt)).all()]
+
+    async def mark_nudged(
+        self, workspace_id: str, objective_ids: Sequence[int], approver_id: str, now: datetime
+    ) -> set[int]:
+        """Mark the approver's pending requests nudged; returns those this call marked."""
+        marked: set[int] = set()
+        for objective_id in objective_ids:
+            result = await self.session.execute(
+                update(Approval)
+                .where(
+                    Approval.workspace_id == workspace_id,
+                    Approval.objective_id == objective_id,
+                    Approval.approver_id == approver_id,
+                    Approval.outcome == "pending",
+                    Approval.nudged_at.is_(None),
+                )
+                .values(nudged_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if _rowcount(result):
+                marked.add(objective_id)
+        return marked
 
     async def set_message(self, approval_id: int, channel: str, ts: str) -> None:
         await self.session.execute(

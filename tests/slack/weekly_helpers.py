@@ -103,3 +103,8 @@ async def seed_company(
 async def check_in_count(box: Sandbox) -> int:
     async with box.uow() as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(CheckIn)) or 0)
+
+
+def checkin_dms(box: Sandbox, user: str) -> list[Message]:
+    """Check-in prompts and reminders alike."""
+    return [m for m in box.fake.dms_to(user) if m.metadata is not None]
