@@ -18,6 +18,7 @@ from okrbot.config import Settings
 from okrbot.i18n import translator
 from okrbot.jobs.runner import Jobs
 from okrbot.jobs.scheduler import WeeklyTimer
+from okrbot.services.closing import Closing
 from okrbot.services.common import Organisation
 from okrbot.services.delivery import Dispatcher
 from okrbot.services.fanout import FanOut, Pacer, Sleep
@@ -146,7 +147,9 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     gateway = SlackGateway(client)
     org = Organisation(ceo=settings.ceo, channel=settings.channel)
     background = Background()
-    dispatcher = Dispatcher(uow, SlackNotifier(gateway), org, clock)
+    dispatcher = Dispatcher(
+        uow, SlackNotifier(gateway, settings.language), org, clock, zone=settings.zone
+    )
     deps = Deps(
         uow=uow,
         org=org,
@@ -180,7 +183,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     fanout = FanOut(uow, pacer, clock, concurrency=settings.fanout_concurrency)
     messenger = SlackWeekly(gateway, translator(settings.language))
     weekly = Weekly(uow, messenger, fanout, settings.schedule, org, clock)
-    jobs = Jobs(uow, weekly, messenger, workspace, clock, messenger, settings.zone)
+    closing = Closing(uow, messenger, fanout, org, settings.zone, clock)
+    jobs = Jobs(uow, weekly, messenger, workspace, clock, messenger, settings.zone, closing)
 
     @bolt.error
     async def on_error(error: Exception) -> None:

@@ -36,7 +36,8 @@ def report_due(now: datetime, zone: ZoneInfo) -> Quarter | None:
 
 
 def parse_score(text: str | None) -> tuple[float | None, str | None]:
-    """(score, error): 0.0 to 1.0, a decimal comma allowed, or a percentage like 70%."""
+    """(score, error): 0.0 to 1.0, a decimal comma allowed, or a percentage: "70%", or a
+    whole number from 2 to 100 ("70"). "1.5" is an error, not 1.5%."""
     cleaned = (text or "").strip().replace(",", ".")
     if not cleaned:
         return None, "score.error.empty"
@@ -45,7 +46,7 @@ def parse_score(text: str | None) -> tuple[float | None, str | None]:
         value = float(cleaned.rstrip("%").strip())
     except ValueError:
         return None, "score.error.number"
-    if percent or value > 1.0:
+    if percent or (value > 1.0 and value == int(value)):
         value /= 100.0
     if not 0.0 <= value <= 1.0:
         return None, "score.error.range"

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from okrbot.domain.weekly import Job
 from okrbot.services import directory, nudges
+from okrbot.services.closing import Closing
 from okrbot.services.ports import Clock, DeliveryError
 from okrbot.services.weekly import RunReport, Weekly
 from okrbot.store.uow import UnitOfWorkFactory
@@ -25,7 +26,9 @@ class Jobs:
         clock: Clock,
         nudger: nudges.NudgeMessenger,
         zone: ZoneInfo,
+        closing: Closing,
     ) -> None:
+        self.closing = closing
         self._nudger = nudger
         self._zone = zone
         self._uow = uow
@@ -53,6 +56,7 @@ class Jobs:
         await self.refresh_directory(workspace_id)
         reports = await self.weekly.tick(workspace_id)
         await nudges.nudge_approvers(self._uow, self._nudger, workspace_id, self._clock, self._zone)
+        await self.closing.tick(workspace_id)
         return reports
 
     async def run(self, job: Job, *, force: bool = False) -> RunReport:

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +83,46 @@ class SlackDriver:
 
     async def post_payload(self, payload: dict[str, Any], **kwargs: Any) -> Response:
         return await self.post_raw(urlencode({"payload": json.dumps(payload)}), **kwargs)
+
+    async def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
+    ) -> Response:
+        """An Events API delivery; `retry` is Slack's X-Slack-Retry-Num on a redelivery."""
+        now = self.wall_clock()
+        envelope = {
+            "token": "unused",
+            "team_id": self.team_id,
+            "api_app_id": "A0OKRBOT",
+            "event": {"event_ts": f"{now:.6f}", **event},
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}",
+            "event_time": int(now),
+            "authorizations": [
+                {
+                    "team_id": self.team_id,
+                    "user_id": self.fake.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+        }
+        headers: dict[str, str] = {}
+        if retry is not None:
+            headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.post_raw(
+            json.dumps(envelope), content_type="application/json", headers=headers
+        )
+
+    async def open_home(self, user: str, *, retry: int | None = None) -> Response:
+        return await self.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": self.fake.dm_id(user),
+                "tab": "home",
+            },
+            retry=retry,
+        )
 
     # What a person does
 

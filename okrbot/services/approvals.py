@@ -10,6 +10,7 @@ from okrbot.domain.okr import Status
 from okrbot.domain.views import ObjectiveView
 from okrbot.domain.workflow import Outcome, Stage, clean_reason
 from okrbot.services.common import Actor, Organisation, to_view
+from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import AuthorEvent, OutboxKind
 from okrbot.services.objectives import open_stage, queue_publication, tell_author
 from okrbot.store.models import Approval, Objective
@@ -181,6 +182,12 @@ async def decide(
         )
     else:
         queue_publication(uow, objective, now)
+    queue_home_refresh(
+        uow,
+        actor.workspace_id,
+        [objective.owner_id, actor.user_id, org.ceo if next_stage else None],
+        now,
+    )
     await uow.commit()
     return DecisionResult(
         Verdict.APPLIED,

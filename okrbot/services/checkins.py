@@ -17,6 +17,7 @@ from okrbot.domain.okr import FieldError
 from okrbot.domain.progress import kr_progress, objective_progress
 from okrbot.domain.quarters import Quarter
 from okrbot.services.common import Actor
+from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import OutboxKind
 from okrbot.store.models import CheckIn, CheckInValue, Objective
 from okrbot.store.uow import UnitOfWork
@@ -215,5 +216,6 @@ async def record(
                     "at": now.isoformat(),
                 },
             )
+        queue_home_refresh(uow, actor.workspace_id, [actor.user_id], now)
     await uow.commit()
     return Recorded(len(accepted), count)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from okrbot.domain.workflow import Outcome, Stage
 from okrbot.services.common import Organisation, to_view
+from okrbot.services.home import load_home
 from okrbot.services.notices import (
     ApprovalOutcome,
     ApprovalRequest,
     AuthorEvent,
     AuthorUpdate,
+    HomeRefresh,
     Notice,
     OutboxKind,
     ProblemReport,
@@ -26,6 +29,7 @@ from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+UTC_ZONE = ZoneInfo("UTC")
 MAX_ATTEMPTS = 12
 # Errors a person can fix (invite the bot to the channel): report once, then keep trying
 # slowly for a day so the message goes out once they have.
@@ -60,12 +64,15 @@ class Dispatcher:
         org: Organisation,
         clock: Clock,
         *,
+        zone: ZoneInfo = UTC_ZONE,
         batch: int = 50,
     ) -> None:
         self._uow = uow_factory
         self._notifier = notifier
         self._org = org
         self._clock = clock
+        # The company's zone: which quarter "this quarter" is on a Home that is refreshed.
+        self._zone = zone
         self._batch = batch
 
     async def run_once(self) -> int:
@@ -178,6 +185,13 @@ class Dispatcher:
                 bool(payload.get("reminder")),
                 datetime.fromisoformat(str(payload["at"])),
             )
+        if message.kind == OutboxKind.HOME_REFRESH:
+            if message.recipient is None:
+                return Skip("nobody to refresh")
+            # Built now, not when queued: the Home shows the state after every change so far.
+            today = self._clock().astimezone(self._zone).date()
+            home = await load_home(uow, message.workspace_id, message.recipient, today)
+            return HomeRefresh(message.recipient, message.workspace_id, home)
         objective = (
             await uow.objectives.get(message.workspace_id, message.objective_id)
             if message.objective_id is not None
@@ -258,7 +272,8 @@ def _problem_for(
             f"Slack said `{exc.code}`. Invite me to the channel (`/invite @okrbot`) or fix "
             "OKRBOT_CHANNEL; I will try again every hour for a day.",
         )
-    if isinstance(notice, ProblemReport):
+    if isinstance(notice, ProblemReport | HomeRefresh):
+        # A Home that could not be refreshed is refreshed again when the person opens it.
         return None
     log.error("could not deliver %s to %s: %s", message.kind, message.recipient, exc.code)
     return None

@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from okrbot.domain.views import ObjectiveView
 from okrbot.domain.workflow import Outcome, Stage
+
+if TYPE_CHECKING:
+    # services.home queues these notices; importing it here at run time would be a cycle.
+    from okrbot.services.home import HomeView
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class OutboxKind(StrEnum):
     PUBLICATION = "publication"
     PROBLEM = "problem"
     PROMPT_ANSWERED = "prompt_answered"
+    HOME_REFRESH = "home_refresh"
 
 
 class AuthorEvent(StrEnum):
@@ -89,6 +95,22 @@ class PromptAnswered:
     at: datetime
 
 
+@dataclass(frozen=True)
+class HomeRefresh:
+    """A person's App Home, republished because something of theirs changed. Carries the
+    view as it is when the dispatcher takes the row, not as it was when queued."""
+
+    user_id: str
+    workspace_id: str
+    home: HomeView
+
+
 Notice = (
-    ApprovalRequest | ApprovalOutcome | AuthorUpdate | Publication | ProblemReport | PromptAnswered
+    ApprovalRequest
+    | ApprovalOutcome
+    | AuthorUpdate
+    | Publication
+    | ProblemReport
+    | PromptAnswered
+    | HomeRefresh
 )

@@ -20,6 +20,7 @@ from okrbot.domain.workflow import (
     status_after_submit,
 )
 from okrbot.services.common import Actor, NotFound, Organisation, to_view
+from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import AuthorEvent, OutboxKind
 from okrbot.store.models import Approval, Objective, Person
 from okrbot.store.uow import UnitOfWork
@@ -186,6 +187,7 @@ async def submit(
     status = status_after_submit(chain)
     kr_rows = [(kr.description, kr.start, kr.target, kr.unit) for kr in draft.key_results]
 
+    superseded: list[str] = []
     if editing is None:
         objective = Objective(
             workspace_id=ws,
@@ -231,7 +233,7 @@ async def submit(
         objective.description, objective.aligned_to_id = draft.description, draft.aligned_to
         objective.team = person.team
         await uow.objectives.replace_key_results(objective, kr_rows)
-        await _supersede(uow, objective, now)
+        superseded = await _supersede(uow, objective, now)
 
     try:
         await uow.session.flush()
@@ -248,6 +250,8 @@ async def submit(
         tell_author(uow, objective, now, AuthorEvent.SUBMITTED, next_approver=approver)
     else:
         queue_publication(uow, objective, now)
+    # Whoever was asked about the old version loses that request from their Home, too.
+    queue_home_refresh(uow, ws, [actor.user_id, approver, *superseded], now)
     await uow.commit()
     return Submitted(objective.id, objective.version, status, approver, editing is not None)
 
@@ -305,11 +309,14 @@ def queue_publication(uow: UnitOfWork, objective: Objective, now: datetime) -> N
     tell_author(uow, objective, now, AuthorEvent.PUBLISHED)
 
 
-async def _supersede(uow: UnitOfWork, objective: Objective, now: datetime) -> None:
-    """Requests about older versions say they are out of date; their buttons go away."""
+async def _supersede(uow: UnitOfWork, objective: Objective, now: datetime) -> list[str]:
+    """Requests about older versions say they are out of date; their buttons go away.
+    Returns who was waiting to decide on one."""
+    approvers: list[str] = []
     for old in await uow.approvals.older_versions(objective.id, objective.version):
         if old.outcome == Outcome.PENDING.value:
             await uow.approvals.decide(old.id, outcome=Outcome.SUPERSEDED.value, by=None, at=now)
+            approvers.append(old.approver_id)
         if old.message_ts is not None:
             uow.outbox.add(
                 workspace_id=objective.workspace_id,
@@ -319,6 +326,7 @@ async def _supersede(uow: UnitOfWork, objective: Objective, now: datetime) -> No
                 approval_id=old.id,
                 payload={"newer_version": objective.version},
             )
+    return approvers
 
 
 async def my_objectives(uow: UnitOfWork, actor: Actor) -> list[ObjectiveListing]:

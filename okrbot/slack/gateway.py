@@ -107,6 +107,10 @@ class SlackGateway:
             args["hash"] = view_hash
         await self._call("views.update", **args)
 
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        # No hash: the newest state always wins, and a lost race is repaired by the next one.
+        await self._call("views.publish", user_id=user_id, view=view)
+
     async def user_id_for_email(self, email: str) -> str | None:
         try:
             data = await self._call("users.lookupByEmail", email=email)

@@ -12,11 +12,14 @@ REJECT = "okr_reject"
 RESUBMIT = "okr_resubmit"
 ADD_KR = "okr_add_kr"
 CHECKIN = "okr_checkin"
+SCORE = "okr_score"
+NEXT_QUARTER = "okr_next_quarter"
 
 # Modals
 NEW_OBJECTIVE_VIEW = "okr_new"
 REJECT_VIEW = "okr_reject_reason"
 CHECKIN_VIEW = "okr_checkin_form"
+SCORE_VIEW = "okr_score_form"
 
 # Blocks of the objective form; the action id inside each input block is always VALUE.
 VALUE = "value"

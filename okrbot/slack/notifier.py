@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+from okrbot.i18n import DEFAULT_LANGUAGE, language_of, translator
 from okrbot.services.approvals import RequestRef
 from okrbot.services.notices import (
     ApprovalOutcome,
     ApprovalRequest,
     AuthorUpdate,
+    HomeRefresh,
     Notice,
     ProblemReport,
     PromptAnswered,
     Publication,
 )
 from okrbot.services.ports import MessageRef
-from okrbot.slack.blocks import checkin, messages
+from okrbot.slack.blocks import checkin, home, messages
 from okrbot.slack.blocks.common import when
 from okrbot.slack.gateway import SlackGateway
 
 
 class SlackNotifier:
-    def __init__(self, gateway: SlackGateway) -> None:
+    def __init__(self, gateway: SlackGateway, language: str = DEFAULT_LANGUAGE) -> None:
         self.gateway = gateway
+        # For people whose Slack locale okrbot has no catalogue for, or does not know yet.
+        self.language = language
 
     async def deliver(self, notice: Notice) -> MessageRef | None:
         match notice:
@@ -45,4 +49,8 @@ class SlackNotifier:
             case PromptAnswered():
                 text, blocks = checkin.prompt_answered(notice.reminder, when(notice.at))
                 await self.gateway.update_message(notice.channel, notice.ts, text, blocks)
+                return None
+            case HomeRefresh():
+                words = translator(language_of(notice.home.locale, self.language))
+                await self.gateway.publish_home(notice.user_id, home.home_view(notice.home, words))
                 return None

@@ -8,11 +8,14 @@ from typing import Any
 
 from okrbot.domain.digest import Digest
 from okrbot.i18n import Translator, language_of, translator
+from okrbot.services.closing import QuarterReport, ScoringAsk
 from okrbot.services.directory import DirectoryEntry
 from okrbot.services.nudges import Nudge
 from okrbot.services.ports import MessageRef
-from okrbot.services.weekly import CheckInPrompt, Part
+from okrbot.services.threads import Part
+from okrbot.services.weekly import CheckInPrompt
 from okrbot.slack.blocks.checkin import checkin_prompt
+from okrbot.slack.blocks.closing import report_messages, scoring_ask
 from okrbot.slack.blocks.digest import digest_messages
 from okrbot.slack.blocks.nudge import nudge_message
 from okrbot.slack.chart import progress_chart
@@ -43,6 +46,16 @@ class SlackWeekly:
         words = translator(language_of(nudge.locale, self.words.language))
         text, blocks = nudge_message(nudge, words)
         return await self.gateway.post_message(nudge.approver_id, text, blocks)
+
+    async def send_scoring_ask(self, ask: ScoringAsk, marker: str) -> MessageRef:
+        words = translator(language_of(ask.locale, self.words.language))
+        text, blocks = scoring_ask(ask, words)
+        return await self.gateway.post_message(ask.user_id, text, blocks, marker=marker)
+
+    def report_parts(self, report: QuarterReport) -> list[Part]:
+        return [
+            {"text": text, "blocks": blocks} for text, blocks in report_messages(report, self.words)
+        ]
 
     async def upload_chart(self, channel: str, thread_ts: str, chart: Part) -> None:
         quarter = str(chart["quarter"])

@@ -82,6 +82,14 @@ class PersonRepository:
     def add(self, person: Person) -> None:
         self.session.add(person)
 
+    async def display_names(self, workspace_id: str) -> dict[str, str]:
+        """Everyone's known name in one query: browsing names every owner on the page."""
+        stmt = select(Person.user_id, Person.display_name).where(
+            Person.workspace_id == workspace_id, Person.display_name.is_not(None)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return {user_id: name for user_id, name in rows if name}
+
 
 class ObjectiveRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -196,6 +204,51 @@ class ObjectiveRepository:
             & (CheckInValue.created_at == latest.c.at),
         )
         return {kr_id: value for kr_id, value in (await self.session.execute(stmt)).all()}
+
+    async def unscored_owners(self, workspace_id: str, quarter: str) -> list[tuple[str, int]]:
+        stmt = (
+            select(Objective.owner_id, func.count(Objective.id))
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+                Objective.score.is_(None),
+            )
+            .group_by(Objective.owner_id)
+            .order_by(Objective.owner_id)
+        )
+        return [(owner, int(count)) for owner, count in (await self.session.execute(stmt)).all()]
+
+    async def record_scores(
+        self, objective_id: int, kr_scores: dict[int, float], score: float, now: datetime
+    ) -> None:
+        await self.session.execute(
+            update(Objective)
+            .where(Objective.id == objective_id)
+            .values(score=score, scored_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        for kr_id, kr_score in kr_scores.items():
+            await self.session.execute(
+                update(KeyResult)
+                .where(KeyResult.id == kr_id, KeyResult.objective_id == objective_id)
+                .values(score=kr_score)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def close_quarter(self, workspace_id: str, quarter: str, now: datetime) -> int:
+        """Published objectives of an ended quarter become closed: history, not deleted."""
+        result = await self.session.execute(
+            update(Objective)
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+            )
+            .values(status="closed", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
 
     async def history_in(
         self, workspace_id: str, quarter: str
@@ -325,6 +378,76 @@ class ObjectiveRepository:
                 )
         for kr in existing.values():
             objective.key_results.remove(kr)
+
+    async def teams(self, workspace_id: str, quarter: str) -> list[str]:
+        """Teams of the org chart and of the quarter's published objectives (an objective
+        keeps the team its owner had when it was written)."""
+        people = select(Person.team).where(
+            Person.workspace_id == workspace_id, Person.team.is_not(None)
+        )
+        published = select(Objective.team).where(
+            Objective.workspace_id == workspace_id,
+            Objective.quarter == quarter,
+            Objective.status == "approved",
+            Objective.team.is_not(None),
+        )
+        rows = await self.session.execute(people.union(published))
+        return sorted({team for (team,) in rows.all() if team})
+
+    async def approved_where(
+        self,
+        workspace_id: str,
+        quarter: str,
+        *,
+        teams: Sequence[str] | None = None,
+        level: str | None = None,
+    ) -> Sequence[Objective]:
+        """A quarter's published objectives of some teams or of one level, with key results."""
+        stmt = (
+            select(Objective)
+            .options(selectinload(Objective.key_results))
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+            )
+            .order_by(Objective.id)
+        )
+        if teams is not None:
+            stmt = stmt.where(Objective.team.in_(list(teams)))
+        if level is not None:
+            stmt = stmt.where(Objective.level == level)
+        return (await self.session.scalars(stmt)).all()
+
+    async def findable(
+        self, workspace_id: str, quarter: str, viewer: str
+    ) -> list[tuple[int, str, str, str]]:
+        """(id, title, owner, level) of what a person may look up by title: the quarter's
+        published objectives and their own of this quarter or later. Titles only, so that
+        matching a few words costs one light query whatever the company's size."""
+        stmt = (
+            select(Objective.id, Objective.title, Objective.owner_id, Objective.level)
+            .where(
+                Objective.workspace_id == workspace_id,
+                ((Objective.quarter == quarter) & (Objective.status == "approved"))
+                # "2026-Q4" < "2027-Q1": quarters sort as text.
+                | ((Objective.owner_id == viewer) & (Objective.quarter >= quarter)),
+            )
+            .order_by(Objective.id)
+        )
+        return [
+            (i, title, owner, level) for i, title, owner, level in await self.session.execute(stmt)
+        ]
+
+    async def supporting(self, workspace_id: str, objective_id: int) -> Sequence[Objective]:
+        """Objectives aligned to this one, whatever their status, with key results."""
+        stmt = (
+            select(Objective)
+            .options(selectinload(Objective.key_results))
+            .where(Objective.workspace_id == workspace_id, Objective.aligned_to_id == objective_id)
+            .order_by(Objective.id)
+        )
+        return (await self.session.scalars(stmt)).all()
 
 
 class ApprovalRepository:

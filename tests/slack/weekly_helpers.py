@@ -16,7 +16,9 @@ def _weekly_dms(box: Sandbox, user: str, reminder: bool) -> list[Message]:
     return [
         m
         for m in box.fake.dms_to(user)
-        if m.metadata is not None and ("reminder" in m.text.lower().split(":")[0]) == reminder
+        if m.metadata is not None
+        and "check-in" in m.text.lower()
+        and ("reminder" in m.text.lower().split(":")[0]) == reminder
     ]
 
 
@@ -107,4 +109,4 @@ async def check_in_count(box: Sandbox) -> int:
 
 def checkin_dms(box: Sandbox, user: str) -> list[Message]:
     """Check-in prompts and reminders alike."""
-    return [m for m in box.fake.dms_to(user) if m.metadata is not None]
+    return [m for m in box.fake.dms_to(user) if m.metadata and "check-in" in m.text.lower()]

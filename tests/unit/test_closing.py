@@ -57,6 +57,8 @@ def test_the_report_is_due_after_the_quarter(now: datetime, expected: Quarter | 
         ("abc", None, "score.error.number"),
         ("-0.1", None, "score.error.range"),
         ("150%", None, "score.error.range"),
+        ("1.5", None, "score.error.range"),
+        ("101", None, "score.error.range"),
     ],
 )
 def test_scores(text: str, score: float | None, error: str | None) -> None:

@@ -8,6 +8,8 @@ EN: dict[str, str] = {
         "Please try again in a minute; if it keeps happening, tell whoever runs okrbot."
     ),
     "common.form_too_slow": "Slack did not let me open the form in time. Please try again.",
+    "common.cancel": "Cancel",
+    "common.close": "Close",
 }
 
 NB: dict[str, str] = {
@@ -16,4 +18,6 @@ NB: dict[str, str] = {
         "Prøv igjen om et minutt; skjer det igjen, si fra til den som drifter okrbot."
     ),
     "common.form_too_slow": "Slack lot meg ikke åpne skjemaet i tide. Prøv igjen.",
+    "common.cancel": "Avbryt",
+    "common.close": "Lukk",
 }

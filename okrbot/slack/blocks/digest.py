@@ -10,7 +10,7 @@ thread replies as needed, each within Slack's limits with a margin.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from okrbot.domain.checkin import Confidence
 from okrbot.domain.digest import Digest, DigestRow, Person, TeamSection
@@ -45,7 +45,7 @@ _NO_CHECK_IN_EMOJI = ":white_circle:"
 
 def digest_messages(digest: Digest) -> list[Message]:
     """The parent message first, then the thread replies, in posting order."""
-    replies = _pack([_team_lines(team) for team in digest.teams])
+    replies = pack_team_lines([_team_lines(team) for team in digest.teams])
     total = 1 + len(replies)
     messages = [_parent(digest)]
     for number, (blocks, teams) in enumerate(replies, start=2):
@@ -141,14 +141,17 @@ def _team_lines(team: TeamSection) -> tuple[str, list[str]]:
     return team.name, lines
 
 
-def _pack(teams: Sequence[tuple[str, list[str]]]) -> list[tuple[list[Block], list[str]]]:
+def pack_team_lines(
+    teams: Sequence[tuple[str, list[str]]],
+    continued: Callable[[str], str] = lambda title: f"{title} (continued)",
+) -> list[tuple[list[Block], list[str]]]:
     """Lines into sections, sections into messages, each filled as far as its limits allow.
 
     A team's lines stay in order; a team cut by a message boundary carries on in the
     next message under a "(continued)" heading so that a reader opening that reply alone
     still knows whose objectives these are.
     """
-    packer = _Packer()
+    packer = _Packer(continued)
     for name, lines in teams:
         packer.start_team(name, lines)
     packer.finish_message()
@@ -156,7 +159,8 @@ def _pack(teams: Sequence[tuple[str, list[str]]]) -> list[tuple[list[Block], lis
 
 
 class _Packer:
-    def __init__(self) -> None:
+    def __init__(self, continued: Callable[[str], str]) -> None:
+        self.continued = continued
         self.messages: list[tuple[list[Block], list[str]]] = []
         self.blocks: list[Block] = []
         self.teams: list[str] = []
@@ -202,7 +206,7 @@ class _Packer:
             self.lines, self.size = [line], len(line)
             return
         self.finish_message()
-        self.open_section(f"*{title} (continued)*", name)
+        self.open_section(f"*{self.continued(title)}*", name)
         self.lines.append(line)
         self.size += 1 + len(line)
 

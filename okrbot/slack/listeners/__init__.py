@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from okrbot.slack.deps import Deps
-from okrbot.slack.listeners import actions, checkins, commands, views
+from okrbot.slack.listeners import actions, checkins, closing, commands, home, views
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
@@ -13,3 +13,5 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     actions.register(app, deps)
     views.register(app, deps)
     checkins.register(app, deps)
+    home.register(app, deps)
+    closing.register(app, deps)

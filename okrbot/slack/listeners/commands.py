@@ -12,7 +12,8 @@ from okrbot.services.ports import DeliveryError
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import checkin as checkin_blocks
 from okrbot.slack.blocks import forms, messages
-from okrbot.slack.deps import SORRY, Deps
+from okrbot.slack.deps import Deps
+from okrbot.slack.listeners import browse
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +43,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 open_checkin(deps, who, trigger if isinstance(trigger, str) else "", channel),
                 on_error=deps.sorry_to(who.user_id, channel),
             )
-        elif word == "list":
-            try:
-                async with deps.uow(readonly=True) as uow:
-                    listings = await objectives.my_objectives(uow, deps.actor(who))
-            except Exception:
-                log.exception("/okr list failed for %s", who.user_id)
-                await ack(text=SORRY)
-                return
-            reply, blocks = messages.listing_message(listings)
+        elif word in browse.WORDS:
+            rest = (text or "").strip()[len(word) :]
+            reply, blocks = await browse.answer(deps, who, word, rest)
             await ack(text=reply, blocks=blocks)
         elif word in ("", "help"):
             reply, blocks = messages.help_message()

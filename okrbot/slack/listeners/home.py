@@ -1,0 +1,43 @@
+"""The App Home tab: published whenever the person opens it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from okrbot.i18n import language_of, translator
+from okrbot.services.home import load_home
+from okrbot.services.ports import DeliveryError
+from okrbot.slack.blocks.home import home_view
+from okrbot.slack.deps import Deps
+from okrbot.slack.payloads import Who
+
+log = logging.getLogger(__name__)
+
+
+async def show_home(deps: Deps, who: Who) -> None:
+    async with deps.uow(readonly=True) as uow:
+        home = await load_home(uow, who.workspace_id, who.user_id, deps.today())
+    words = translator(language_of(home.locale, deps.language))
+    try:
+        await deps.gateway.publish_home(who.user_id, home_view(home, words))
+    except DeliveryError as exc:
+        # Nobody is waiting on an answer: the next opening tries again.
+        log.warning("views.publish for %s failed: %s", who.user_id, exc.code)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def opened(body: dict[str, Any], event: dict[str, Any]) -> None:
+        # The Messages tab opens with the same event; it shows the DMs, nothing to build.
+        if event.get("tab") != "home":
+            return
+        user_id, team_id = event.get("user"), body.get("team_id")
+        if not isinstance(user_id, str) or not isinstance(team_id, str):
+            return
+        # Bolt answers when this returns; the queries and views.publish come after. A retry
+        # of the same event (X-Slack-Retry-Num) just publishes the same view again.
+        deps.background.spawn(show_home(deps, Who(team_id, user_id)))
+
+    app.event("app_home_opened")(opened)

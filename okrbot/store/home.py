@@ -1,0 +1,119 @@
+"""The App Home's reads: each section is a bounded page plus a count, whatever the size of
+the company, so opening Home costs the same handful of queries for everyone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from okrbot.domain.okr import Level, Status
+from okrbot.domain.workflow import Outcome, Stage
+from okrbot.store.models import Approval, Objective
+
+IN_FLIGHT = (Status.AWAITING_MANAGER.value, Status.AWAITING_CEO.value, Status.REJECTED.value)
+
+
+class HomeQueries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def mine(self, workspace_id: str, owner_id: str, quarter: str) -> Sequence[Objective]:
+        """The owner's published objectives of `quarter`, and those still on their way (or
+        back with them) for `quarter` or later: next quarter's are written in this one."""
+        stmt = (
+            select(Objective)
+            .options(selectinload(Objective.key_results))
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.owner_id == owner_id,
+                or_(
+                    and_(Objective.status == Status.APPROVED.value, Objective.quarter == quarter),
+                    # "2026-Q4" < "2027-Q1": quarters sort as text.
+                    and_(Objective.status.in_(IN_FLIGHT), Objective.quarter >= quarter),
+                ),
+            )
+            .order_by(Objective.quarter, Objective.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    @staticmethod
+    def _waiting(workspace_id: str, approver_id: str) -> ColumnElement[bool]:
+        # Only requests the objective still waits on: a decision applies to no other.
+        return and_(
+            Approval.workspace_id == workspace_id,
+            Approval.approver_id == approver_id,
+            Approval.outcome == Outcome.PENDING.value,
+            Objective.version == Approval.version,
+            or_(
+                and_(
+                    Approval.stage == Stage.MANAGER.value,
+                    Objective.status == Status.AWAITING_MANAGER.value,
+                ),
+                and_(
+                    Approval.stage == Stage.CEO.value,
+                    Objective.status == Status.AWAITING_CEO.value,
+                ),
+            ),
+        )
+
+    async def waiting_for(
+        self, workspace_id: str, approver_id: str, limit: int
+    ) -> tuple[list[tuple[Approval, Objective]], int]:
+        """The oldest `limit` requests waiting for the approver, and how many there are."""
+        where = self._waiting(workspace_id, approver_id)
+        joined = Objective.id == Approval.objective_id
+        rows = await self.session.execute(
+            select(Approval, Objective)
+            .join(Objective, joined)
+            .options(selectinload(Objective.key_results))
+            .where(where)
+            .order_by(Approval.created_at, Approval.id)
+            .limit(limit)
+        )
+        total = await self.session.scalar(
+            select(func.count()).select_from(Approval).join(Objective, joined).where(where)
+        )
+        return [(a, o) for a, o in rows.all()], int(total or 0)
+
+    async def published(
+        self,
+        workspace_id: str,
+        quarter: str,
+        limit: int,
+        *,
+        team: str | None = None,
+        level: Level | None = None,
+        not_owner: str | None = None,
+    ) -> tuple[list[Objective], int]:
+        """A page of the quarter's published objectives (a team's, or a level's), higher
+        levels first, and how many there are in all."""
+        conditions: list[ColumnElement[bool]] = [
+            Objective.workspace_id == workspace_id,
+            Objective.quarter == quarter,
+            Objective.status == Status.APPROVED.value,
+        ]
+        if team is not None:
+            conditions.append(Objective.team == team)
+        if level is not None:
+            conditions.append(Objective.level == level.value)
+        if not_owner is not None:
+            conditions.append(Objective.owner_id != not_owner)
+        rank = case(
+            (Objective.level == Level.COMPANY.value, 0),
+            (Objective.level == Level.TEAM.value, 1),
+            else_=2,
+        )
+        rows = await self.session.scalars(
+            select(Objective)
+            .options(selectinload(Objective.key_results))
+            .where(*conditions)
+            .order_by(rank, Objective.id)
+            .limit(limit)
+        )
+        total = await self.session.scalar(
+            select(func.count()).select_from(Objective).where(*conditions)
+        )
+        return list(rows.all()), int(total or 0)
