@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from okrbot.config import ConfigError, Settings, load_settings
@@ -41,6 +42,32 @@ def _parser() -> argparse.ArgumentParser:
     job = commands.add_parser("run-job", help="run a weekly job now")
     job.add_argument("job", choices=["checkin", "reminder", "digest"])
     job.add_argument("--force", action="store_true", help="post again in the same week")
+    export = commands.add_parser(
+        "export",
+        help="write a quarter's OKRs, approvals and check-ins as JSON or CSV",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Write one quarter's objectives, in every status, with their key results, approval\n"
+            "decisions and check-ins. Needs only DATABASE_URL.\n\n"
+            "  json  the complete record, nested: objectives > key_results, approvals,\n"
+            "        check_ins (each with the value it gave every key result)\n"
+            "  csv   one sheet for spreadsheets: a row per key result with its objective's\n"
+            "        columns repeated, the latest values and confidence, the approval trail\n"
+            "        in one cell and the last rejection's reason (histories: use json)"
+        ),
+    )
+    export.add_argument("--quarter", required=True, help="the quarter, like 2027-Q1")
+    export.add_argument(
+        "--format", choices=["json", "csv"], default="json", dest="fmt", help="default: json"
+    )
+    export.add_argument(
+        "--output", type=Path, metavar="FILE", help="write to FILE instead of standard output"
+    )
+    export.add_argument(
+        "--workspace",
+        metavar="TEAM_ID",
+        help="the Slack workspace, needed only when the database holds more than one",
+    )
     return parser
 
 
@@ -85,6 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"okrbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
             return EXIT_INPUT
         return asyncio.run(org_import(settings, args.file.name, text))
+    if args.command == "export":
+        settings = _settings("export")
+        _logging(settings)
+        # The schema check reads Alembic's version table; its INFO lines are no news here.
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+        return asyncio.run(
+            export(settings, args.quarter, args.fmt, output=args.output, workspace=args.workspace)
+        )
     if args.command == "run-job":
         settings = _settings("run-job")
         _logging(settings)
@@ -197,6 +232,83 @@ async def org_import(settings: Settings, name: str, text: str) -> int:
         f"{summary.unchanged} unchanged"
     )
     return 0
+
+
+async def export(
+    settings: Settings,
+    quarter: str,
+    fmt: str,
+    *,
+    output: Path | None = None,
+    workspace: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    from okrbot.domain.quarters import Quarter
+    from okrbot.export_formats import render
+    from okrbot.services import export as exporting
+    from okrbot.store import schema
+    from okrbot.store.engine import create_engine
+    from okrbot.store.uow import SessionFactory
+
+    try:
+        wanted = Quarter.parse(quarter)
+    except ValueError as exc:
+        print(f"okrbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    engine = create_engine(settings.database_url)
+    try:
+        current = await schema.current_revision(engine)
+        if current != schema.head_revision():
+            print(
+                f"okrbot: {schema.SchemaOutOfDate(current, schema.head_revision())}",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        # One read-only transaction: the export is one consistent moment, and it never
+        # waits for (or blocks) a running okrbot's writes.
+        async with SessionFactory(engine)(readonly=True) as uow:
+            chosen, problem = _export_workspace(await exporting.workspaces(uow), workspace)
+            if problem:
+                print(f"okrbot: {problem}", file=sys.stderr)
+                return EXIT_CONFIG
+            data = await exporting.export_quarter(uow, chosen, wanted, now=now or datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    text = render(data, fmt)
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return 0
+    try:
+        # The BOM is how Excel knows a CSV is UTF-8 (names like "Åse" otherwise break);
+        # newline="" keeps the csv module's line ends and the ones inside fields as they are.
+        await asyncio.to_thread(
+            output.write_text,
+            text,
+            encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+            newline="",
+        )
+    except OSError as exc:
+        print(f"okrbot: cannot write {output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"okrbot: exported {len(data.objectives)} objectives of {wanted} to {output}")
+    return 0
+
+
+def _export_workspace(known: Sequence[str], wanted: str | None) -> tuple[str | None, str | None]:
+    """(workspace, problem): guessing between two workspaces would export the wrong one."""
+    if wanted is not None:
+        if wanted in known:
+            return wanted, None
+        held = ", ".join(known) or "none"
+        return None, f"workspace {wanted} is not in this database (it holds: {held})"
+    if len(known) > 1:
+        return None, (
+            f"this database holds several workspaces ({', '.join(known)}): "
+            "choose one with --workspace"
+        )
+    # A database nobody has used yet exports an empty quarter rather than failing.
+    return (known[0] if known else None), None
 
 
 async def run_job(settings: Settings, name: str, *, force: bool) -> int:

@@ -36,15 +36,15 @@ ABSURD_FACTOR = 100.0
 
 
 def check_value(text: str | None, start: float, target: float) -> tuple[float | None, str | None]:
-    """(value, error) for a key result's new value as typed."""
+    """(value, error key) for a key result's new value as typed."""
     if text is None or not text.strip():
-        return None, "Enter the current value."
+        return None, "checkin.error.empty"
     value = parse_number(text)
     if value is None:
-        return None, "That is not a number."
+        return None, "checkin.error.number"
     span = abs(target - start)
     if abs(value) > ABS_VALUE_MAX or abs(value - start) > ABSURD_FACTOR * span:
-        return None, "That looks like a typo: it is far outside the range from start to target."
+        return None, "checkin.error.absurd"
     return value, None
 
 
@@ -58,7 +58,7 @@ def parse_confidence(text: str | None) -> Confidence | None:
 def clean_comment(text: str | None) -> tuple[str | None, str | None]:
     comment = (text or "").strip()
     if len(comment) > COMMENT_MAX:
-        return None, f"Keep the comment under {COMMENT_MAX} characters ({len(comment)} now)."
+        return None, "checkin.error.comment_long"
     return comment or None, None
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -82,10 +84,15 @@ class ObjectiveDraft:
 
 @dataclass(frozen=True)
 class FieldError:
-    """A problem with one field of the form; `field` names it in the form's own terms."""
+    """A problem with one field of the form; `field` names it in the form's own terms.
+
+    `key` names the words in okrbot.i18n's catalogues, filled in with `params`: the domain
+    decides what is wrong, the person's language says it.
+    """
 
     field: str
-    message: str
+    key: str
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -151,19 +158,15 @@ def validate_objective(
 
     title = (raw.title or "").strip()
     if not title:
-        errors.append(FieldError("title", "Give the objective a short title."))
+        errors.append(FieldError("title", "form.title.empty"))
     elif len(title) > TITLE_MAX:
-        errors.append(
-            FieldError("title", f"Keep the title under {TITLE_MAX} characters ({len(title)} now).")
-        )
+        errors.append(FieldError("title", "form.too_long", {"max": TITLE_MAX, "now": len(title)}))
 
     description = (raw.description or "").strip()
     if len(description) > DESCRIPTION_MAX:
         errors.append(
             FieldError(
-                "description",
-                f"Keep the description under {DESCRIPTION_MAX} characters "
-                f"({len(description)} now).",
+                "description", "form.too_long", {"max": DESCRIPTION_MAX, "now": len(description)}
             )
         )
 
@@ -171,24 +174,26 @@ def validate_objective(
     try:
         level = Level((raw.level or "").strip())
     except ValueError:
-        errors.append(FieldError("level", "Choose company, team or personal."))
+        errors.append(FieldError("level", "form.level.choose"))
 
     quarter = (raw.quarter or "").strip()
     if quarter not in allowed_quarters:
-        errors.append(FieldError("quarter", f"Choose one of: {', '.join(allowed_quarters)}."))
+        errors.append(
+            FieldError("quarter", "form.quarter.choose", {"quarters": ", ".join(allowed_quarters)})
+        )
 
     aligned_to: int | None = None
     if raw.aligned_to and raw.aligned_to.strip():
         try:
             aligned_to = int(raw.aligned_to.strip())
         except ValueError:
-            errors.append(FieldError("aligned_to", "Choose an objective from the list."))
+            errors.append(FieldError("aligned_to", "form.aligned.choose"))
         else:
             if alignable is not None and aligned_to not in alignable:
                 errors.append(
                     FieldError(
                         "aligned_to",
-                        "That objective is not a published objective of the chosen quarter.",
+                        "form.aligned.not_published",
                     )
                 )
 
@@ -223,13 +228,14 @@ def _validate_key_results(
         unit = (kr.unit or "").strip()
         ok = True
         if not desc:
-            errors.append(FieldError(kr_field(index, "desc"), "Describe what you will measure."))
+            errors.append(FieldError(kr_field(index, "desc"), "form.kr.describe"))
             ok = False
         elif len(desc) > KR_DESCRIPTION_MAX:
             errors.append(
                 FieldError(
                     kr_field(index, "desc"),
-                    f"Keep it under {KR_DESCRIPTION_MAX} characters ({len(desc)} now).",
+                    "form.too_long",
+                    {"max": KR_DESCRIPTION_MAX, "now": len(desc)},
                 )
             )
             ok = False
@@ -239,7 +245,8 @@ def _validate_key_results(
                 errors.append(
                     FieldError(
                         kr_field(index, "desc"),
-                        f"Same as key result {seen[key] + 1}: each key result must differ.",
+                        "form.kr.duplicate",
+                        {"other": seen[key] + 1},
                     )
                 )
                 ok = False
@@ -247,7 +254,9 @@ def _validate_key_results(
                 seen[key] = index
         if len(unit) > UNIT_MAX:
             errors.append(
-                FieldError(kr_field(index, "unit"), f"Keep the unit under {UNIT_MAX} characters.")
+                FieldError(
+                    kr_field(index, "unit"), "form.too_long", {"max": UNIT_MAX, "now": len(unit)}
+                )
             )
             ok = False
         start = _check_number(kr.start, kr_field(index, "start"), "start", errors)
@@ -256,7 +265,7 @@ def _validate_key_results(
             errors.append(
                 FieldError(
                     kr_field(index, "target"),
-                    "The target must differ from the start, or there is nothing to measure.",
+                    "form.target.same_as_start",
                 )
             )
             ok = False
@@ -269,15 +278,16 @@ def _validate_key_results(
         errors.append(
             FieldError(
                 kr_field(min(first_empty, MIN_KEY_RESULTS - 1), "desc"),
-                f"An objective needs {MIN_KEY_RESULTS} to {MAX_KEY_RESULTS} key results "
-                f"({len(filled)} filled in).",
+                "form.kr.count",
+                {"min": MIN_KEY_RESULTS, "max": MAX_KEY_RESULTS, "now": len(filled)},
             )
         )
     elif len(filled) > MAX_KEY_RESULTS:
         errors.append(
             FieldError(
                 kr_field(filled[MAX_KEY_RESULTS][0], "desc"),
-                f"At most {MAX_KEY_RESULTS} key results: focus on what matters most.",
+                "form.kr.too_many",
+                {"max": MAX_KEY_RESULTS},
             )
         )
     return drafts, errors
@@ -287,14 +297,14 @@ def _check_number(
     text: str | None, field_name: str, what: str, errors: list[FieldError]
 ) -> float | None:
     if text is None or not text.strip():
-        errors.append(FieldError(field_name, f"Enter a {what} value."))
+        errors.append(FieldError(field_name, f"form.{what}.empty"))
         return None
     value = parse_number(text)
     if value is None:
-        errors.append(FieldError(field_name, f"The {what} value must be a number."))
+        errors.append(FieldError(field_name, f"form.{what}.not_number"))
         return None
     if abs(value) > ABS_VALUE_MAX:
-        errors.append(FieldError(field_name, f"The {what} value is out of range."))
+        errors.append(FieldError(field_name, f"form.{what}.out_of_range"))
         return None
     return value
 

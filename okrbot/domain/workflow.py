@@ -84,10 +84,10 @@ REASON_MAX = 2000
 
 
 def clean_reason(text: str | None) -> tuple[str | None, str | None]:
-    """(reason, error): a rejection must say why, briefly enough to read in a DM."""
+    """(reason, error key): a rejection must say why, briefly enough to read in a DM."""
     reason = (text or "").strip()
     if not reason:
-        return None, "Tell the author why, so they can fix it."
+        return None, "form.reason.empty"
     if len(reason) > REASON_MAX:
-        return None, f"Keep the reason under {REASON_MAX} characters ({len(reason)} now)."
+        return None, "form.reason.too_long"
     return reason, None

@@ -87,7 +87,7 @@ class RawCheckIn:
 
 class InvalidCheckIn(Exception):
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        super().__init__("; ".join(f"{e.field}: {e.key}" for e in errors))
         self.errors = errors
 
 
@@ -169,9 +169,7 @@ async def record(
                 values.append((kr.id, value))
         confidence = parse_confidence(raw.values.get(confidence_field(objective_id)))
         if confidence is None:
-            errors.append(
-                FieldError(confidence_field(objective_id), "Choose on track, at risk or off track.")
-            )
+            errors.append(FieldError(confidence_field(objective_id), "checkin.error.confidence"))
         comment, problem = clean_comment(raw.values.get(comment_field(objective_id)))
         if problem:
             errors.append(FieldError(comment_field(objective_id), problem))

@@ -74,7 +74,7 @@ class ScoringPage:
 
 class InvalidScores(Exception):
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        super().__init__("; ".join(f"{e.field}: {e.key}" for e in errors))
         # Messages are catalogue keys: the listener words them in the person's language.
         self.errors = errors
 

@@ -33,7 +33,7 @@ ALIGN_OPTIONS_MAX = 100
 
 class InvalidSubmission(Exception):
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        super().__init__("; ".join(f"{e.field}: {e.key}" for e in errors))
         self.errors = errors
 
 
@@ -147,9 +147,9 @@ async def submit(
     if actor.user_id != org.ceo and manager is None:
         choice = (manager_choice or "").strip()
         if not choice:
-            errors.append(FieldError(MANAGER_FIELD, "Pick your manager: they approve first."))
+            errors.append(FieldError(MANAGER_FIELD, "form.manager.pick"))
         elif choice == actor.user_id:
-            errors.append(FieldError(MANAGER_FIELD, "You cannot approve your own objectives."))
+            errors.append(FieldError(MANAGER_FIELD, "form.manager.self"))
         else:
             manager = choice
 
@@ -157,13 +157,7 @@ async def submit(
         editing.version != (edit_of[1] if edit_of else editing.version)
         or Status(editing.status) not in EDITABLE
     ):
-        errors.append(
-            FieldError(
-                "title",
-                "This objective changed since you opened the form "
-                f"(it is now: {Status(editing.status).label}). Close the form and start again.",
-            )
-        )
+        errors.append(FieldError("title", "form.changed_since_opened"))
     if errors or draft is None:
         raise InvalidSubmission(errors)
 
@@ -183,7 +177,7 @@ async def submit(
     try:
         chain = approval_chain(actor.user_id, manager, org.ceo)
     except NoManagerError:  # pragma: no cover - the manager check above prevents it
-        raise InvalidSubmission([FieldError(MANAGER_FIELD, "Pick your manager.")]) from None
+        raise InvalidSubmission([FieldError(MANAGER_FIELD, "form.manager.pick")]) from None
     status = status_after_submit(chain)
     kr_rows = [(kr.description, kr.start, kr.target, kr.unit) for kr in draft.key_results]
 
@@ -221,9 +215,7 @@ async def submit(
             new_version=old_version + 1,
         )
         if not moved:
-            raise InvalidSubmission(
-                [FieldError("title", "This objective changed meanwhile. Start again.")]
-            )
+            raise InvalidSubmission([FieldError("title", "form.changed_meanwhile")])
         await uow.session.refresh(objective, ["version", "status", "published_at"])
         objective.level, objective.quarter, objective.title = (
             draft.level.value,
@@ -240,7 +232,7 @@ async def submit(
     except IntegrityError:
         # A concurrent twin of this submission won the unique key.
         await uow.rollback()
-        raise InvalidSubmission([FieldError("title", "This form was already submitted.")]) from None
+        raise InvalidSubmission([FieldError("title", "form.already_submitted")]) from None
 
     approver: str | None = None
     if chain:

@@ -18,11 +18,6 @@ from okrbot.store.uow import SessionFactory
 
 log = logging.getLogger(__name__)
 
-SORRY = (
-    "Sorry, something went wrong on my side and nothing was changed. "
-    "Please try again in a minute; if it keeps happening, tell whoever runs okrbot."
-)
-
 
 @dataclass
 class Deps:
@@ -72,8 +67,9 @@ class Deps:
         except DeliveryError as exc:
             log.warning("could not tell %s: %s", user_id, exc.code)
 
-    def sorry_to(self, user_id: str, channel: str | None = None) -> ErrorHook:
+    def sorry_to(self, who: Who, channel: str | None = None) -> ErrorHook:
         async def hook(_exc: BaseException) -> None:
-            await self.tell(user_id, SORRY, channel)
+            words = await self.words_for(who)
+            await self.tell(who.user_id, words("common.sorry"), channel)
 
         return hook

@@ -55,9 +55,7 @@ def on_click(deps: Deps, work: Work) -> Listener:
             click = Click.parse(body)
         except payloads.PayloadError:
             return
-        deps.background.spawn(
-            work(deps, click), on_error=deps.sorry_to(click.who.user_id, click.channel)
-        )
+        deps.background.spawn(work(deps, click), on_error=deps.sorry_to(click.who, click.channel))
 
     return listener
 
@@ -70,9 +68,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 
 async def _not_mine(deps: Deps, click: Click) -> None:
-    await deps.tell(
-        click.who.user_id, "That button is not one of mine. Nothing was changed.", click.channel
-    )
+    words = await deps.words_for(click.who)
+    await deps.tell(click.who.user_id, words("click.not_mine"), click.channel)
 
 
 async def _approve(deps: Deps, click: Click) -> None:
@@ -89,7 +86,7 @@ async def _approve(deps: Deps, click: Click) -> None:
     if result.applied:
         await deps.dispatcher.run_once()
     else:
-        await deps.tell(who.user_id, refusal(result, ref), channel)
+        await deps.tell(who.user_id, refusal(result, ref, await deps.words_for(who)), channel)
 
 
 async def _open_reject(deps: Deps, click: Click) -> None:
@@ -102,7 +99,7 @@ async def _open_reject(deps: Deps, click: Click) -> None:
     async with deps.uow(readonly=True) as uow:
         result = await approvals.may_decide(uow, deps.actor(who), ref)
     if not result.applied or result.objective is None:
-        await deps.tell(who.user_id, refusal(result, ref), channel)
+        await deps.tell(who.user_id, refusal(result, ref, await deps.words_for(who)), channel)
         return
     try:
         await deps.gateway.open_view(
@@ -110,9 +107,8 @@ async def _open_reject(deps: Deps, click: Click) -> None:
         )
     except DeliveryError as exc:
         log.warning("could not open the reject form for %s: %s", who.user_id, exc.code)
-        await deps.tell(
-            who.user_id, "Slack did not let me open the form in time. Try again.", channel
-        )
+        words = await deps.words_for(who)
+        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
 
 
 async def _resubmit(deps: Deps, click: Click) -> None:

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from okrbot.services import checkins
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import checkin as blocks
-from okrbot.slack.deps import SORRY, Deps
+from okrbot.slack.deps import Deps
 from okrbot.slack.listeners.actions import Click, on_click
 from okrbot.slack.listeners.commands import open_checkin
 from okrbot.slack.listeners.views import field_errors
@@ -48,12 +48,17 @@ def register(app: AsyncApp, deps: Deps) -> None:
                         uow, deps.actor(who), deps.today(), only=state.rest
                     )
         except checkins.InvalidCheckIn as exc:
-            shown = field_errors(exc.errors, present, fallback=present[0] if present else "")
+            words = await deps.words_for(who)
+            shown = field_errors(exc.errors, present, words, fallback=present[0] if present else "")
             await ack(response_action="errors", errors=shown)
             return
         except Exception:
             log.exception("recording a check-in failed for %s", who.user_id)
-            await ack(response_action="errors", errors={present[0]: SORRY} if present else {})
+            words = await deps.words_for(who)
+            await ack(
+                response_action="errors",
+                errors={present[0]: words("common.sorry")} if present else {},
+            )
             return
         if next_page is not None and next_page.objectives:
             await ack(response_action="update", view=blocks.checkin_modal(next_page))

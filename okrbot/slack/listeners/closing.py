@@ -66,7 +66,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     )
         except closing.InvalidScores as exc:
             errors = {
-                e.field if e.field in present else present[0]: words(e.message)
+                e.field if e.field in present else present[0]: words(e.key, **e.params)
                 for e in exc.errors
                 if present
             }

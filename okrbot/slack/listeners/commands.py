@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from okrbot.i18n import ENGLISH
 from okrbot.services import checkins, objectives
 from okrbot.services.ports import DeliveryError
 from okrbot.slack import ids, payloads
@@ -25,7 +26,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         try:
             who = payloads.who(body)
         except payloads.PayloadError:
-            await ack(text="I could not tell who you are from that request.")
+            await ack(text=ENGLISH("form.who"))
             return
         if word == "new":
             await ack()
@@ -33,7 +34,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             channel = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
             deps.background.spawn(
                 open_form(deps, who, trigger if isinstance(trigger, str) else "", channel),
-                on_error=deps.sorry_to(who.user_id, channel),
+                on_error=deps.sorry_to(who, channel),
             )
         elif word == "checkin":
             await ack()
@@ -41,7 +42,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             channel = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
             deps.background.spawn(
                 open_checkin(deps, who, trigger if isinstance(trigger, str) else "", channel),
-                on_error=deps.sorry_to(who.user_id, channel),
+                on_error=deps.sorry_to(who, channel),
             )
         elif word in browse.WORDS:
             rest = (text or "").strip()[len(word) :]
@@ -65,31 +66,27 @@ async def open_form(
     *,
     objective_id: int | None = None,
 ) -> None:
+    words = await deps.words_for(who)
     async with deps.uow(readonly=True) as uow:
         try:
             ctx = await objectives.form_context(
                 uow, deps.actor(who), deps.org, deps.today(), objective_id=objective_id
             )
         except objectives.NotEditable as exc:
+            status = words(f"status.{exc.objective.status.value}").lower()
+            title = f"\u201c{exc.objective.title}\u201d"
             await deps.tell(
-                who.user_id,
-                f"\u201c{exc.objective.title}\u201d is {exc.objective.status.label.lower()}; "
-                "it can't be edited now.",
-                channel,
+                who.user_id, words("form.not_editable", title=title, status=status), channel
             )
             return
         except LookupError:
-            await deps.tell(who.user_id, "That objective is gone or not yours.", channel)
+            await deps.tell(who.user_id, words("form.gone_or_not_yours"), channel)
             return
     try:
         await deps.gateway.open_view(trigger_id, forms.objective_modal(ctx, forms.FormState()))
     except DeliveryError as exc:
         log.warning("views.open failed for %s: %s", who.user_id, exc.code)
-        await deps.tell(
-            who.user_id,
-            "Slack did not let me open the form in time. Please try again.",
-            channel,
-        )
+        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
 
 
 async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
@@ -104,6 +101,5 @@ async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str
         await deps.gateway.open_view(trigger, view)
     except DeliveryError as exc:
         log.warning("views.open (check-in) failed for %s: %s", who.user_id, exc.code)
-        await deps.tell(
-            who.user_id, "Slack did not let me open the form in time. Try again.", channel
-        )
+        words = await deps.words_for(who)
+        await deps.tell(who.user_id, words("common.form_too_slow"), channel)

@@ -8,27 +8,26 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from okrbot.domain.okr import FieldError
+from okrbot.i18n import ENGLISH, Translator
 from okrbot.services import approvals, objectives
 from okrbot.services.approvals import RequestRef, Verdict
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import forms
-from okrbot.slack.deps import SORRY, Deps
+from okrbot.slack.deps import Deps
 from okrbot.slack.listeners.explain import refusal
 
 log = logging.getLogger(__name__)
 
 
 def field_errors(
-    errors: list[FieldError], present: list[str], fallback: str = ids.TITLE
+    errors: list[FieldError], present: list[str], words: Translator, fallback: str = ids.TITLE
 ) -> dict[str, str]:
     """Slack shows errors only under blocks the view has; others go under `fallback`."""
     shown: dict[str, str] = {}
     for error in errors:
         block = error.field if error.field in present else fallback
-        if block in shown:
-            shown[block] = f"{shown[block]} {error.message}"[:2000]
-        else:
-            shown[block] = error.message
+        message = words(error.key, **error.params)
+        shown[block] = f"{shown[block]} {message}"[:2000] if block in shown else message
     return shown
 
 
@@ -37,8 +36,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         try:
             who = payloads.who(body)
         except payloads.PayloadError:
-            await ack(response_action="errors", errors={ids.TITLE: "I could not tell who you are."})
+            await ack(response_action="errors", errors={ids.TITLE: ENGLISH("form.who")})
             return
+        words = await deps.words_for(who)
         present = payloads.form_field_blocks(body) or [ids.TITLE]
         raw, manager = payloads.objective_form(body)
         state = forms.FormState.decode(payloads.view_field(body, "private_metadata"))
@@ -56,17 +56,17 @@ def register(app: AsyncApp, deps: Deps) -> None:
                     edit_of=state.edit_of,
                 )
         except objectives.InvalidSubmission as exc:
-            await ack(response_action="errors", errors=field_errors(exc.errors, present))
+            await ack(response_action="errors", errors=field_errors(exc.errors, present, words))
             return
         except LookupError:
             await ack(
                 response_action="errors",
-                errors={ids.TITLE: "That objective is gone or not yours. Close this form."},
+                errors={ids.TITLE: words("form.gone_close")},
             )
             return
         except Exception:
             log.exception("submitting an objective failed for %s", who.user_id)
-            await ack(response_action="errors", errors={ids.TITLE: SORRY})
+            await ack(response_action="errors", errors={ids.TITLE: words("common.sorry")})
             return
         await ack()
         deps.deliver_soon()
@@ -78,9 +78,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
         except (payloads.PayloadError, ValueError):
             await ack(
                 response_action="errors",
-                errors={ids.REASON: "This form is broken. Close it and click Reject again."},
+                errors={ids.REASON: ENGLISH("form.broken_reject")},
             )
             return
+        words = await deps.words_for(who)
         try:
             async with deps.uow() as uow:
                 result = await approvals.decide(
@@ -94,13 +95,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 )
         except Exception:
             log.exception("rejecting failed for %s", who.user_id)
-            await ack(response_action="errors", errors={ids.REASON: SORRY})
+            await ack(response_action="errors", errors={ids.REASON: words("common.sorry")})
             return
         if result.verdict is Verdict.APPLIED:
             await ack()
             deps.deliver_soon()
         else:
-            await ack(response_action="errors", errors={ids.REASON: refusal(result, ref)})
+            await ack(response_action="errors", errors={ids.REASON: refusal(result, ref, words)})
 
     app.view(ids.NEW_OBJECTIVE_VIEW)(submit_objective)
     app.view(ids.REJECT_VIEW)(submit_rejection)

@@ -1,0 +1,271 @@
+"""A quarter's OKRs with their whole history, for `okrbot export`.
+
+Everything is read in one read-only unit of work with a fixed number of queries, whatever
+the size of the company: objectives, then their key results, approvals, check-ins and
+check-in values each in one query joined back to the quarter's objectives (a subquery, not
+a list of ids, so a big quarter cannot hit a backend's limit on bound parameters).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ScalarSelect, select, union
+
+from okrbot.domain.progress import kr_progress, objective_progress
+from okrbot.domain.quarters import Quarter
+from okrbot.store.models import (
+    Approval,
+    CheckIn,
+    CheckInValue,
+    KeyResult,
+    Objective,
+    Person,
+)
+from okrbot.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class KeyResultRecord:
+    position: int
+    description: str
+    start: float
+    target: float
+    unit: str
+    current: float | None
+    current_at: datetime | None
+    score: float | None
+    retired_at: datetime | None
+
+    @property
+    def progress(self) -> float:
+        return kr_progress(self.start, self.target, self.current)
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    version: int
+    stage: str
+    approver_id: str
+    outcome: str
+    reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckInValueRecord:
+    # The key result's position within its objective: stable, and what people see.
+    key_result: int
+    value: float
+
+
+@dataclass(frozen=True)
+class CheckInRecord:
+    author_id: str
+    created_at: datetime
+    confidence: str
+    comment: str | None
+    values: tuple[CheckInValueRecord, ...]
+
+
+@dataclass(frozen=True)
+class ObjectiveRecord:
+    id: int
+    level: str
+    team: str | None
+    owner_id: str
+    title: str
+    description: str
+    status: str
+    version: int
+    aligned_to_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    withdrawn_at: datetime | None
+    confidence: str | None
+    last_check_in_at: datetime | None
+    score: float | None
+    scored_at: datetime | None
+    key_results: tuple[KeyResultRecord, ...]
+    approvals: tuple[ApprovalRecord, ...]
+    check_ins: tuple[CheckInRecord, ...]
+
+    @property
+    def progress(self) -> float:
+        """Over the key results still in force: a retired one no longer counts."""
+        return objective_progress([kr.progress for kr in self.key_results if kr.retired_at is None])
+
+
+@dataclass(frozen=True)
+class QuarterExport:
+    workspace_id: str | None
+    quarter: Quarter
+    exported_at: datetime
+    objectives: tuple[ObjectiveRecord, ...]
+    # Display names of the people the export mentions, where Slack's directory gave one.
+    names: Mapping[str, str]
+
+
+async def workspaces(uow: UnitOfWork) -> list[str]:
+    """Every workspace the database knows, from its people and its objectives."""
+    stmt = union(select(Person.workspace_id), select(Objective.workspace_id))
+    return sorted((await uow.session.scalars(stmt)).all())
+
+
+async def export_quarter(
+    uow: UnitOfWork, workspace_id: str | None, quarter: Quarter, *, now: datetime
+) -> QuarterExport:
+    """All of the quarter's objectives in any status, sorted by id: six queries."""
+    if workspace_id is None:
+        return QuarterExport(None, quarter, now, (), {})
+    in_quarter = (
+        select(Objective.id)
+        .where(Objective.workspace_id == workspace_id, Objective.quarter == str(quarter))
+        .scalar_subquery()
+    )
+    objectives = (
+        await uow.session.scalars(
+            select(Objective)
+            .where(Objective.workspace_id == workspace_id, Objective.quarter == str(quarter))
+            .order_by(Objective.id)
+        )
+    ).all()
+    key_results = await _key_results(uow, in_quarter)
+    approvals = await _approvals(uow, in_quarter)
+    check_ins = await _check_ins(uow, in_quarter)
+    names = await uow.people.display_names(workspace_id)
+
+    records = tuple(
+        ObjectiveRecord(
+            id=o.id,
+            level=o.level,
+            team=o.team,
+            owner_id=o.owner_id,
+            title=o.title,
+            description=o.description,
+            status=o.status,
+            version=o.version,
+            aligned_to_id=o.aligned_to_id,
+            created_at=o.created_at,
+            updated_at=o.updated_at,
+            published_at=o.published_at,
+            withdrawn_at=o.withdrawn_at,
+            confidence=o.confidence,
+            last_check_in_at=o.last_check_in_at,
+            score=o.score,
+            scored_at=o.scored_at,
+            key_results=tuple(key_results.get(o.id, ())),
+            approvals=tuple(approvals.get(o.id, ())),
+            check_ins=tuple(check_ins.get(o.id, ())),
+        )
+        for o in objectives
+    )
+    mentioned = {
+        person
+        for o in records
+        for person in (
+            o.owner_id,
+            *(a.approver_id for a in o.approvals),
+            *(a.decided_by for a in o.approvals if a.decided_by),
+            *(c.author_id for c in o.check_ins),
+        )
+    }
+    return QuarterExport(
+        workspace_id=workspace_id,
+        quarter=quarter,
+        exported_at=now,
+        objectives=records,
+        names={user: names[user] for user in sorted(mentioned) if user in names},
+    )
+
+
+async def _key_results(
+    uow: UnitOfWork, in_quarter: ScalarSelect[int]
+) -> dict[int, list[KeyResultRecord]]:
+    # Retired key results too: their check-in values would otherwise point at nothing.
+    stmt = (
+        select(KeyResult)
+        .where(KeyResult.objective_id.in_(in_quarter))
+        .order_by(KeyResult.objective_id, KeyResult.position)
+    )
+    grouped: dict[int, list[KeyResultRecord]] = defaultdict(list)
+    for kr in (await uow.session.scalars(stmt)).all():
+        grouped[kr.objective_id].append(
+            KeyResultRecord(
+                position=kr.position,
+                description=kr.description,
+                start=kr.start_value,
+                target=kr.target_value,
+                unit=kr.unit,
+                current=kr.current_value,
+                current_at=kr.current_at,
+                score=kr.score,
+                retired_at=kr.retired_at,
+            )
+        )
+    return grouped
+
+
+async def _approvals(
+    uow: UnitOfWork, in_quarter: ScalarSelect[int]
+) -> dict[int, list[ApprovalRecord]]:
+    # Rows are inserted as the chain advances, so the id orders them as they happened.
+    stmt = (
+        select(Approval)
+        .where(Approval.objective_id.in_(in_quarter))
+        .order_by(Approval.objective_id, Approval.id)
+    )
+    grouped: dict[int, list[ApprovalRecord]] = defaultdict(list)
+    for a in (await uow.session.scalars(stmt)).all():
+        grouped[a.objective_id].append(
+            ApprovalRecord(
+                version=a.version,
+                stage=a.stage,
+                approver_id=a.approver_id,
+                outcome=a.outcome,
+                reason=a.reason,
+                decided_by=a.decided_by,
+                decided_at=a.decided_at,
+                requested_at=a.created_at,
+            )
+        )
+    return grouped
+
+
+async def _check_ins(
+    uow: UnitOfWork, in_quarter: ScalarSelect[int]
+) -> dict[int, list[CheckInRecord]]:
+    """Two queries: the check-ins, then every value of them with its key result's position."""
+    values_stmt = (
+        select(CheckInValue.check_in_id, KeyResult.position, CheckInValue.value)
+        .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
+        .where(KeyResult.objective_id.in_(in_quarter))
+        .order_by(CheckInValue.check_in_id, KeyResult.position)
+    )
+    values: dict[int, list[CheckInValueRecord]] = defaultdict(list)
+    for check_in_id, position, value in (await uow.session.execute(values_stmt)).all():
+        values[check_in_id].append(CheckInValueRecord(position, value))
+
+    stmt = (
+        select(CheckIn)
+        .where(CheckIn.objective_id.in_(in_quarter))
+        .order_by(CheckIn.objective_id, CheckIn.created_at, CheckIn.id)
+    )
+    grouped: dict[int, list[CheckInRecord]] = defaultdict(list)
+    for c in (await uow.session.scalars(stmt)).all():
+        grouped[c.objective_id].append(
+            CheckInRecord(
+                author_id=c.author_id,
+                created_at=c.created_at,
+                confidence=c.confidence,
+                comment=c.comment,
+                values=tuple(values.get(c.id, ())),
+            )
+        )
+    return grouped
