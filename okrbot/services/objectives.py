@@ -356,3 +356,53 @@ def decision_view(approval: Approval) -> DecisionView:
 
 def current_quarter(today: date) -> Quarter:
     return Quarter.containing(today)
+
+
+WITHDRAWABLE = (Status.AWAITING_MANAGER, Status.AWAITING_CEO, Status.REJECTED, Status.APPROVED)
+
+
+class NotWithdrawable(Exception):
+    def __init__(self, objective: ObjectiveView) -> None:
+        super().__init__(objective.status)
+        self.objective = objective
+
+
+async def withdraw(
+    uow: UnitOfWork, actor: Actor, objective_id: int, *, now: datetime
+) -> ObjectiveView:
+    """The owner takes an objective back. Nothing is deleted: it stays, marked withdrawn,
+    with its history; requests still waiting say they are no longer needed."""
+    objective = await uow.objectives.get(actor.workspace_id, objective_id)
+    if objective is None or objective.owner_id != actor.user_id:
+        raise NotFound(objective_id)
+    if Status(objective.status) not in WITHDRAWABLE:
+        raise NotWithdrawable(to_view(objective))
+    moved = await uow.objectives.transition(
+        objective.id,
+        version=objective.version,
+        from_statuses=[s.value for s in WITHDRAWABLE],
+        to_status=Status.WITHDRAWN.value,
+        now=now,
+    )
+    if not moved:
+        raise NotWithdrawable(to_view(objective))
+    await uow.objectives.mark_withdrawn(objective.id, now)
+    waiting = []
+    for approval in await uow.approvals.for_objective(actor.workspace_id, objective.id):
+        if approval.outcome != Outcome.PENDING.value:
+            continue
+        await uow.approvals.decide(
+            approval.id, outcome=Outcome.CANCELLED.value, by=actor.user_id, at=now
+        )
+        waiting.append(approval.approver_id)
+        uow.outbox.add(
+            workspace_id=actor.workspace_id,
+            kind=OutboxKind.APPROVAL_OUTCOME,
+            now=now,
+            objective_id=objective.id,
+            approval_id=approval.id,
+        )
+    queue_home_refresh(uow, actor.workspace_id, [actor.user_id, *waiting], now)
+    await uow.commit()
+    await uow.session.refresh(objective, ["status"])
+    return to_view(objective)

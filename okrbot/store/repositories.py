@@ -352,6 +352,14 @@ class ObjectiveRepository:
         )
         return _rowcount(result) == 1
 
+    async def mark_withdrawn(self, objective_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(Objective)
+            .where(Objective.id == objective_id)
+            .values(withdrawn_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
     async def replace_key_results(
         self, objective: Objective, rows: Sequence[tuple[str, float, float, str]]
     ) -> None:

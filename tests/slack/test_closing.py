@@ -117,3 +117,12 @@ def reports(box: Sandbox) -> list[object]:
     return [
         m for m in box.fake.channel_messages(CHANNEL) if m.thread_ts is None and "is over" in m.text
     ]
+
+
+async def test_score_command_opens_the_form_any_time(box: Sandbox) -> None:
+    [person] = await seed_company(box, 1, krs=3)
+    await box.slack.slash(person, "score")
+    await box.settle()
+    [view] = box.fake.open_views_for(person)
+    assert view["callback_id"] == ids.SCORE_VIEW
+    assert sum(1 for b in view["blocks"] if b["type"] == "input") == 3

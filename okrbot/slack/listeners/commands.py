@@ -14,7 +14,7 @@ from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import checkin as checkin_blocks
 from okrbot.slack.blocks import forms, messages
 from okrbot.slack.deps import Deps
-from okrbot.slack.listeners import browse
+from okrbot.slack.listeners import browse, withdrawal
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,21 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 open_checkin(deps, who, trigger if isinstance(trigger, str) else "", channel),
                 on_error=deps.sorry_to(who, channel),
             )
+        elif word == "score":
+            await ack()
+            from okrbot.slack.listeners.closing import open_scoring
+
+            trigger = body.get("trigger_id")
+            channel = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
+            deps.background.spawn(
+                open_scoring(deps, who, trigger if isinstance(trigger, str) else "", channel),
+                on_error=deps.sorry_to(who, channel),
+            )
+        elif word == "withdraw":
+            rest = (text or "").strip()[len(word) :]
+            reply, blocks = await withdrawal.answer(deps, who, rest)
+            await ack(text=reply, blocks=blocks)
+            deps.deliver_soon()
         elif word in browse.WORDS:
             rest = (text or "").strip()[len(word) :]
             reply, blocks = await browse.answer(deps, who, word, rest)

@@ -1,0 +1,23 @@
+"""Withdrawing an objective."""
+
+from __future__ import annotations
+
+EN: dict[str, str] = {
+    "withdraw.usage": "Which objective? `/okr withdraw 12` (the number `/okr list` shows).",
+    "withdraw.done": (
+        ":wastebasket: Withdrawn: {title}. It stays in the history, marked withdrawn; "
+        "anyone asked to approve it has been told."
+    ),
+    "withdraw.not_found": "You have no objective #{id}.",
+    "withdraw.not_possible": "{title} is {status}: it can't be withdrawn.",
+}
+
+NB: dict[str, str] = {
+    "withdraw.usage": "Hvilket mål? `/okr withdraw 12` (nummeret `/okr list` viser).",
+    "withdraw.done": (
+        ":wastebasket: Trukket tilbake: {title}. Det blir stående i historikken, merket som "
+        "trukket tilbake; de som ble bedt om å godkjenne det, har fått beskjed."
+    ),
+    "withdraw.not_found": "Du har ikke noe mål nr. {id}.",
+    "withdraw.not_possible": "{title} er {status}: det kan ikke trekkes tilbake.",
+}
