@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +20,15 @@ from okrbot.store.models import (
     OutboxMessage,
     Person,
 )
+
+
+def _published(workspace_id: str, quarter: str) -> tuple[ColumnElement[bool], ...]:
+    """A workspace's published objectives of a quarter: the set most views start from."""
+    return (
+        Objective.workspace_id == workspace_id,
+        Objective.quarter == quarter,
+        Objective.status == "approved",
+    )
 
 
 def _rowcount(result: Any) -> int:
@@ -135,9 +144,7 @@ class ObjectiveRepository:
             select(Objective)
             .options(selectinload(Objective.key_results))
             .where(
-                Objective.workspace_id == workspace_id,
-                Objective.quarter == quarter,
-                Objective.status == "approved",
+                *_published(workspace_id, quarter),
             )
             .order_by(Objective.id)
         )
@@ -148,9 +155,7 @@ class ObjectiveRepository:
         stmt = (
             select(Objective.owner_id, func.max(Objective.last_check_in_at))
             .where(
-                Objective.workspace_id == workspace_id,
-                Objective.quarter == quarter,
-                Objective.status == "approved",
+                *_published(workspace_id, quarter),
             )
             .group_by(Objective.owner_id)
             .order_by(Objective.owner_id)
@@ -168,9 +173,7 @@ class ObjectiveRepository:
                 select(Objective)
                 .options(selectinload(Objective.key_results))
                 .where(
-                    Objective.workspace_id == workspace_id,
-                    Objective.quarter == quarter,
-                    Objective.status == "approved",
+                    *_published(workspace_id, quarter),
                     Objective.owner_id.in_(list(owners[start : start + 500])),
                 )
                 .order_by(Objective.id)
@@ -190,9 +193,7 @@ class ObjectiveRepository:
             .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
             .join(Objective, Objective.id == KeyResult.objective_id)
             .where(
-                Objective.workspace_id == workspace_id,
-                Objective.quarter == quarter,
-                Objective.status == "approved",
+                *_published(workspace_id, quarter),
                 CheckInValue.created_at <= moment,
             )
             .group_by(CheckInValue.key_result_id)
@@ -209,9 +210,7 @@ class ObjectiveRepository:
         stmt = (
             select(Objective.owner_id, func.count(Objective.id))
             .where(
-                Objective.workspace_id == workspace_id,
-                Objective.quarter == quarter,
-                Objective.status == "approved",
+                *_published(workspace_id, quarter),
                 Objective.score.is_(None),
             )
             .group_by(Objective.owner_id)
@@ -241,9 +240,7 @@ class ObjectiveRepository:
         result = await self.session.execute(
             update(Objective)
             .where(
-                Objective.workspace_id == workspace_id,
-                Objective.quarter == quarter,
-                Objective.status == "approved",
+                *_published(workspace_id, quarter),
             )
             .values(status="closed", updated_at=now)
             .execution_options(synchronize_session=False)
@@ -261,9 +258,7 @@ class ObjectiveRepository:
             )
             .join(Objective, Objective.id == KeyResult.objective_id)
             .where(
-                Objective.workspace_id == workspace_id,
-                Objective.quarter == quarter,
-                Objective.status == "approved",
+                *_published(workspace_id, quarter),
             )
         )
         values = await self.session.execute(
@@ -271,9 +266,7 @@ class ObjectiveRepository:
             .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
             .join(Objective, Objective.id == KeyResult.objective_id)
             .where(
-                Objective.workspace_id == workspace_id,
-                Objective.quarter == quarter,
-                Objective.status == "approved",
+                *_published(workspace_id, quarter),
             )
         )
         return (
@@ -394,9 +387,7 @@ class ObjectiveRepository:
             Person.workspace_id == workspace_id, Person.team.is_not(None)
         )
         published = select(Objective.team).where(
-            Objective.workspace_id == workspace_id,
-            Objective.quarter == quarter,
-            Objective.status == "approved",
+            *_published(workspace_id, quarter),
             Objective.team.is_not(None),
         )
         rows = await self.session.execute(people.union(published))
@@ -415,9 +406,7 @@ class ObjectiveRepository:
             select(Objective)
             .options(selectinload(Objective.key_results))
             .where(
-                Objective.workspace_id == workspace_id,
-                Objective.quarter == quarter,
-                Objective.status == "approved",
+                *_published(workspace_id, quarter),
             )
             .order_by(Objective.id)
         )
