@@ -267,6 +267,7 @@ async def export(
         # One read-only transaction: the export is one consistent moment, and it never
         # waits for (or blocks) a running okrbot's writes.
         async with SessionFactory(engine)(readonly=True) as uow:
+            await exporting.snapshot(uow)
             chosen, problem = _export_workspace(await exporting.workspaces(uow), workspace)
             if problem:
                 print(f"okrbot: {problem}", file=sys.stderr)

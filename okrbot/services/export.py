@@ -112,6 +112,17 @@ class QuarterExport:
     names: Mapping[str, str]
 
 
+async def snapshot(uow: UnitOfWork) -> None:
+    """Make the unit of work's queries see one moment; call it before the first query.
+
+    SQLite's read transaction already does (WAL: a snapshot from its first read), but
+    PostgreSQL's default READ COMMITTED gives each query its own, so a check-in committed
+    between two of them could show up without its values.
+    """
+    if uow.session.get_bind().dialect.name == "postgresql":
+        await uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 async def workspaces(uow: UnitOfWork) -> list[str]:
     """Every workspace the database knows, from its people and its objectives."""
     stmt = union(select(Person.workspace_id), select(Objective.workspace_id))
