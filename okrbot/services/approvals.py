@@ -9,11 +9,12 @@ from enum import StrEnum
 from okrbot.domain.okr import Status
 from okrbot.domain.views import ObjectiveView
 from okrbot.domain.workflow import Outcome, Stage, clean_reason
+from okrbot.services import revisions
 from okrbot.services.common import Actor, Organisation, to_view
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import AuthorEvent, OutboxKind
 from okrbot.services.objectives import open_stage, queue_publication, tell_author
-from okrbot.store.models import Approval, Objective
+from okrbot.store.models import Approval, Objective, Revision
 from okrbot.store.uow import UnitOfWork
 
 
@@ -69,6 +70,8 @@ class DecisionResult:
 class _Open:
     approval: Approval
     objective: Objective
+    # Set when the request is about a change to a published objective.
+    revision: Revision | None = None
 
 
 async def _check(uow: UnitOfWork, actor: Actor, ref: RequestRef) -> DecisionResult | _Open:
@@ -89,13 +92,25 @@ async def _check(uow: UnitOfWork, actor: Actor, ref: RequestRef) -> DecisionResu
             decided_by=approval.decided_by,
             decided_at=approval.decided_at,
         )
+    revision = (
+        await uow.revisions.get(objective.id, ref.version)
+        if ref.version > objective.version
+        else None
+    )
+    # What the request is about (the objective, or a change to it) must still wait for
+    # exactly this stage.
+    status, version = (
+        (revision.status, revision.version)
+        if revision is not None
+        else (objective.status, objective.version)
+    )
     if (
         approval.outcome != Outcome.PENDING.value
-        or objective.version != ref.version
-        or objective.status != ref.stage.awaiting_status.value
+        or version != ref.version
+        or status != ref.stage.awaiting_status.value
     ):
         return DecisionResult(Verdict.OUT_OF_DATE, view, approver=approval.approver_id)
-    return _Open(approval, objective)
+    return _Open(approval, objective, revision)
 
 
 async def may_decide(uow: UnitOfWork, actor: Actor, ref: RequestRef) -> DecisionResult:
@@ -127,7 +142,7 @@ async def decide(
     checked = await _check(uow, actor, ref)
     if isinstance(checked, DecisionResult):
         return checked
-    approval, objective = checked.approval, checked.objective
+    approval, objective, revision = checked.approval, checked.objective, checked.revision
 
     next_stage: Stage | None = None
     if approve:
@@ -140,14 +155,22 @@ async def decide(
         to_status = Status.REJECTED
 
     # Both updates are conditional: of two concurrent clicks exactly one matches a row.
-    moved = await uow.objectives.transition(
-        objective.id,
-        version=ref.version,
-        from_statuses=[ref.stage.awaiting_status.value],
-        to_status=to_status.value,
-        now=now,
-        published=to_status is Status.APPROVED,
-    )
+    if revision is None:
+        moved = await uow.objectives.transition(
+            objective.id,
+            version=ref.version,
+            from_statuses=[ref.stage.awaiting_status.value],
+            to_status=to_status.value,
+            now=now,
+            published=to_status is Status.APPROVED,
+        )
+    else:
+        moved = await uow.revisions.move(
+            revision.id,
+            from_statuses=[ref.stage.awaiting_status.value],
+            to_status=to_status.value,
+            now=now,
+        )
     outcome = Outcome.APPROVED if approve else Outcome.REJECTED
     if not moved or not await uow.approvals.decide(
         approval.id, outcome=outcome.value, by=actor.user_id, at=now, reason=cleaned
@@ -170,7 +193,7 @@ async def decide(
     if not approve:
         tell_author(uow, objective, now, AuthorEvent.REJECTED, stage=stage, by=by, reason=cleaned)
     elif next_stage is not None:
-        await open_stage(uow, objective, next_stage, org.ceo, now)
+        await open_stage(uow, objective, next_stage, org.ceo, now, version=ref.version)
         tell_author(
             uow,
             objective,
@@ -181,6 +204,9 @@ async def decide(
             next_approver=org.ceo,
         )
     else:
+        if revision is not None:
+            # The change's last approval: the published objective becomes what was approved.
+            await revisions.apply_revision(uow, objective, revision, now)
         queue_publication(uow, objective, now)
     queue_home_refresh(
         uow,

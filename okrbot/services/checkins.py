@@ -101,7 +101,7 @@ def to_state(objective: Objective) -> ObjectiveState:
         key_results=tuple(
             KRState(
                 kr.id,
-                kr.position,
+                number,
                 kr.description,
                 kr.unit,
                 kr.start_value,
@@ -109,7 +109,7 @@ def to_state(objective: Objective) -> ObjectiveState:
                 kr.current_value,
                 kr.current_at,
             )
-            for kr in objective.key_results
+            for number, kr in enumerate(objective.key_results, start=1)
         ),
     )
 

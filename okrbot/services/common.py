@@ -43,8 +43,9 @@ def to_view(objective: Objective) -> ObjectiveView:
         description=objective.description,
         status=Status(objective.status),
         key_results=tuple(
-            KeyResultView(kr.position, kr.description, kr.start_value, kr.target_value, kr.unit)
-            for kr in objective.key_results
+            # Shown numbered 1, 2, 3...: stored positions keep gaps where a key result retired.
+            KeyResultView(number, kr.description, kr.start_value, kr.target_value, kr.unit)
+            for number, kr in enumerate(objective.key_results, start=1)
         ),
         aligned_to_id=objective.aligned_to_id,
         aligned_to_title=aligned.title if aligned else None,

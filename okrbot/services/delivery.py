@@ -23,6 +23,7 @@ from okrbot.services.notices import (
     Publication,
 )
 from okrbot.services.ports import Clock, DeliveryError, Notifier
+from okrbot.services.revisions import revision_view
 from okrbot.store.models import OutboxMessage
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -170,20 +171,30 @@ class Dispatcher:
                         now=now,
                         objective_id=message.objective_id,
                         recipient=report.recipient,
-                        payload={"text": report.text},
+                        payload={"problem": report.problem, "details": dict(report.details)},
                     )
             await uow.commit()
 
     async def _render(self, uow: UnitOfWork, message: OutboxMessage) -> Notice | Skip | Later:
         payload = message.payload
         if message.kind == OutboxKind.PROBLEM:
-            return ProblemReport(message.recipient or self._org.ceo, str(payload["text"]))
+            recipient = message.recipient or self._org.ceo
+            problem = payload.get("problem")
+            details = payload.get("details") or {}
+            return ProblemReport(
+                recipient,
+                text=str(payload.get("text", "")),
+                problem=str(problem) if problem else None,
+                details={str(k): str(v) for k, v in details.items()},
+                locale=await _locale(uow, message.workspace_id, recipient),
+            )
         if message.kind == OutboxKind.PROMPT_ANSWERED:
             return PromptAnswered(
                 str(payload["channel"]),
                 str(payload["ts"]),
                 bool(payload.get("reminder")),
                 datetime.fromisoformat(str(payload["at"])),
+                locale=await _locale(uow, message.workspace_id, message.recipient),
             )
         if message.kind == OutboxKind.HOME_REFRESH:
             if message.recipient is None:
@@ -201,15 +212,24 @@ class Dispatcher:
             return Skip("objective gone")
         view = to_view(objective)
         approval = await uow.approvals.by_id(message.approval_id) if message.approval_id else None
+        # A request about a change to a published objective shows the change.
+        revision = (
+            await uow.revisions.get(objective.id, approval.version)
+            if approval is not None and approval.version > objective.version
+            else None
+        )
+        if revision is not None:
+            view = revision_view(view, revision)
         if message.kind == OutboxKind.APPROVAL_REQUEST:
             assert approval is not None
-            if approval.outcome != Outcome.PENDING.value or objective.version != approval.version:
+            if approval.outcome != Outcome.PENDING.value or view.version != approval.version:
                 return Skip("request no longer pending")
             return ApprovalRequest(
                 approver_id=approval.approver_id,
                 stage=Stage(approval.stage),
                 objective=view,
                 requested_at=approval.created_at,
+                locale=await _locale(uow, message.workspace_id, approval.approver_id),
             )
         if message.kind == OutboxKind.APPROVAL_OUTCOME:
             assert approval is not None
@@ -228,6 +248,7 @@ class Dispatcher:
                 decided_at=approval.decided_at,
                 reason=approval.reason,
                 newer_version=payload.get("newer_version"),
+                locale=await _locale(uow, message.workspace_id, approval.approver_id),
             )
         if message.kind == OutboxKind.AUTHOR_UPDATE:
             stage = payload.get("stage")
@@ -239,6 +260,7 @@ class Dispatcher:
                 by=payload.get("by"),
                 reason=payload.get("reason"),
                 next_approver=payload.get("next_approver"),
+                locale=await _locale(uow, message.workspace_id, objective.owner_id),
             )
         if message.kind == OutboxKind.PUBLICATION:
             history = await uow.approvals.for_objective(message.workspace_id, objective.id)
@@ -253,6 +275,12 @@ class Dispatcher:
         return Skip(f"unknown kind {message.kind}")
 
 
+async def _locale(uow: UnitOfWork, workspace_id: str, user_id: str | None) -> str | None:
+    """A person's Slack locale, so that what they are sent is in their language."""
+    person = await uow.people.get(workspace_id, user_id) if user_id else None
+    return person.locale if person else None
+
+
 def _problem_for(
     message: OutboxMessage, notice: Notice, exc: DeliveryError, org: Organisation
 ) -> ProblemReport | None:
@@ -260,17 +288,19 @@ def _problem_for(
     if isinstance(notice, ApprovalRequest):
         return ProblemReport(
             notice.objective.owner_id,
-            f"I could not send your objective \u201c{notice.objective.title}\u201d to "
-            f"<@{notice.approver_id}> for {notice.stage.label} approval: Slack said "
-            f"`{exc.code}` (a deactivated account, perhaps). Ask whoever keeps the org chart "
-            "to fix your manager with `okrbot org import`, then edit and resubmit.",
+            problem="approver_unreachable",
+            details={
+                "title": notice.objective.title,
+                "approver": notice.approver_id,
+                "stage": notice.stage.value,
+                "code": exc.code,
+            },
         )
     if isinstance(notice, Publication):
         return ProblemReport(
             org.ceo,
-            f"I could not publish \u201c{notice.objective.title}\u201d in <#{notice.channel}>: "
-            f"Slack said `{exc.code}`. Invite me to the channel (`/invite @okrbot`) or fix "
-            "OKRBOT_CHANNEL; I will try again every hour for a day.",
+            problem="not_published",
+            details={"title": notice.objective.title, "channel": notice.channel, "code": exc.code},
         )
     if isinstance(notice, ProblemReport | HomeRefresh):
         # A Home that could not be refreshed is refreshed again when the person opens it.

@@ -163,8 +163,9 @@ def _request(approval: Approval, objective: Objective) -> Request:
         quarter=objective.quarter,
         level=Level(objective.level),
         key_results=tuple(
-            KeyResultView(kr.position, kr.description, kr.start_value, kr.target_value, kr.unit)
-            for kr in objective.key_results
+            # Shown numbered 1, 2, 3...: stored positions keep gaps where a key result retired.
+            KeyResultView(number, kr.description, kr.start_value, kr.target_value, kr.unit)
+            for number, kr in enumerate(objective.key_results, start=1)
         ),
         requested_at=approval.created_at,
     )

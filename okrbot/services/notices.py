@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ class ApprovalRequest:
     stage: Stage
     objective: ObjectiveView
     requested_at: datetime
+    # The approver's Slack locale: the request is in their language.
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class ApprovalOutcome:
     decided_at: datetime | None
     reason: str | None
     newer_version: int | None = None
+    # The locale of the approver whose message this is.
+    locale: str | None = None
 
 
 class OutboxKind(StrEnum):
@@ -69,10 +74,14 @@ class AuthorUpdate:
     by: str | None = None
     reason: str | None = None
     next_approver: str | None = None
+    # The author's Slack locale.
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
 class Publication:
+    """Goes to the company channel, so it is in the company's language: no locale."""
+
     channel: str
     objective: ObjectiveView
     approvers: tuple[str, ...]
@@ -80,8 +89,19 @@ class Publication:
 
 @dataclass(frozen=True)
 class ProblemReport:
+    """Something went wrong that `recipient` can put right.
+
+    `problem` names what went wrong (a catalogue entry, `problem.<name>`) and `details`
+    fill it in with plain values: title, approver (a user id), stage, channel (a channel
+    id), code, week. The Slack side formats them, in the recipient's language. `text` is
+    for rows queued before problems had names, which carry their words ready-made.
+    """
+
     recipient: str
-    text: str
+    text: str = ""
+    problem: str | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,8 @@ class PromptAnswered:
     ts: str
     reminder: bool
     at: datetime
+    # The locale of the person who checked in: the prompt was theirs.
+    locale: str | None = None
 
 
 @dataclass(frozen=True)

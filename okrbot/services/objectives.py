@@ -8,17 +8,26 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from okrbot.domain.okr import FieldError, Level, RawObjective, Status, validate_objective
+from okrbot.domain.okr import (
+    FieldError,
+    Level,
+    ObjectiveDraft,
+    RawObjective,
+    Status,
+    validate_objective,
+)
 from okrbot.domain.quarters import Quarter, default_quarter_for_new, quarter_choices
 from okrbot.domain.views import AlignOption, DecisionView, ObjectiveListing, ObjectiveView
 from okrbot.domain.workflow import (
     NoManagerError,
     Outcome,
     Stage,
+    Step,
     approval_chain,
     stage_of,
     status_after_submit,
 )
+from okrbot.services import revisions
 from okrbot.services.common import Actor, NotFound, Organisation, to_view
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import AuthorEvent, OutboxKind
@@ -26,6 +35,8 @@ from okrbot.store.models import Approval, Objective, Person
 from okrbot.store.uow import UnitOfWork
 
 EDITABLE = (Status.REJECTED, Status.AWAITING_MANAGER, Status.AWAITING_CEO)
+# A published objective can be changed too: the change goes through approval on its own.
+REVISABLE = (*EDITABLE, Status.APPROVED)
 MANAGER_FIELD = "manager"
 # Slack allows 100 options in a select; company and team objectives come first.
 ALIGN_OPTIONS_MAX = 100
@@ -91,7 +102,7 @@ async def form_context(
         editing = await uow.objectives.get(actor.workspace_id, objective_id)
         if editing is None or editing.owner_id != actor.user_id:
             raise NotFound(objective_id)
-        if Status(editing.status) not in EDITABLE:
+        if Status(editing.status) not in REVISABLE:
             raise NotEditable(to_view(editing))
     quarters = _quarters(today, editing)
     person = await uow.people.get(actor.workspace_id, actor.user_id)
@@ -155,7 +166,7 @@ async def submit(
 
     if editing is not None and (
         editing.version != (edit_of[1] if edit_of else editing.version)
-        or Status(editing.status) not in EDITABLE
+        or Status(editing.status) not in REVISABLE
     ):
         errors.append(FieldError("title", "form.changed_since_opened"))
     if errors or draft is None:
@@ -178,6 +189,8 @@ async def submit(
         chain = approval_chain(actor.user_id, manager, org.ceo)
     except NoManagerError:  # pragma: no cover - the manager check above prevents it
         raise InvalidSubmission([FieldError(MANAGER_FIELD, "form.manager.pick")]) from None
+    if editing is not None and Status(editing.status) is Status.APPROVED:
+        return await _revise(uow, actor, editing, draft, chain, now)
     status = status_after_submit(chain)
     kr_rows = [(kr.description, kr.start, kr.target, kr.unit) for kr in draft.key_results]
 
@@ -248,13 +261,57 @@ async def submit(
     return Submitted(objective.id, objective.version, status, approver, editing is not None)
 
 
+async def _revise(
+    uow: UnitOfWork,
+    actor: Actor,
+    objective: Objective,
+    draft: ObjectiveDraft,
+    chain: tuple[Step, ...],
+    now: datetime,
+) -> Submitted:
+    """A change to a published objective: reworded at once, or proposed for approval."""
+    ws = actor.workspace_id
+    if not revisions.needs_approval(objective, draft):
+        await revisions.apply_minor(uow, objective, draft, now)
+        queue_home_refresh(uow, ws, [actor.user_id], now)
+        await uow.commit()
+        return Submitted(objective.id, objective.version, Status.APPROVED, None, True)
+    first = chain[0] if chain else None
+    revision = await revisions.open_revision(uow, objective, draft, first, now)
+    superseded = await _supersede(uow, objective, now, before=revision.version, pending_only=True)
+    if first is None:
+        # The CEO's own change needs nobody's approval.
+        await revisions.apply_revision(uow, objective, revision, now)
+        queue_publication(uow, objective, now)
+    else:
+        await open_stage(uow, objective, first.stage, first.approver, now, version=revision.version)
+        tell_author(uow, objective, now, AuthorEvent.SUBMITTED, next_approver=first.approver)
+    queue_home_refresh(
+        uow, ws, [actor.user_id, first.approver if first else None, *superseded], now
+    )
+    await uow.commit()
+    return Submitted(
+        objective.id,
+        revision.version,
+        first.stage.awaiting_status if first else Status.APPROVED,
+        first.approver if first else None,
+        True,
+    )
+
+
 async def open_stage(
-    uow: UnitOfWork, objective: Objective, stage: Stage, approver: str, now: datetime
+    uow: UnitOfWork,
+    objective: Objective,
+    stage: Stage,
+    approver: str,
+    now: datetime,
+    *,
+    version: int | None = None,
 ) -> None:
     approval = Approval(
         workspace_id=objective.workspace_id,
         objective_id=objective.id,
-        version=objective.version,
+        version=objective.version if version is None else version,
         stage=stage.value,
         approver_id=approver,
         outcome=Outcome.PENDING.value,
@@ -301,22 +358,32 @@ def queue_publication(uow: UnitOfWork, objective: Objective, now: datetime) -> N
     tell_author(uow, objective, now, AuthorEvent.PUBLISHED)
 
 
-async def _supersede(uow: UnitOfWork, objective: Objective, now: datetime) -> list[str]:
+async def _supersede(
+    uow: UnitOfWork,
+    objective: Objective,
+    now: datetime,
+    *,
+    before: int | None = None,
+    pending_only: bool = False,
+) -> list[str]:
     """Requests about older versions say they are out of date; their buttons go away.
-    Returns who was waiting to decide on one."""
+    Returns who was waiting to decide on one. A change to a published objective leaves
+    the decided requests of what was published as they are (`pending_only`)."""
+    newer = objective.version if before is None else before
     approvers: list[str] = []
-    for old in await uow.approvals.older_versions(objective.id, objective.version):
-        if old.outcome == Outcome.PENDING.value:
+    for old in await uow.approvals.older_versions(objective.id, newer):
+        pending = old.outcome == Outcome.PENDING.value
+        if pending:
             await uow.approvals.decide(old.id, outcome=Outcome.SUPERSEDED.value, by=None, at=now)
             approvers.append(old.approver_id)
-        if old.message_ts is not None:
+        if old.message_ts is not None and (pending or not pending_only):
             uow.outbox.add(
                 workspace_id=objective.workspace_id,
                 kind=OutboxKind.APPROVAL_OUTCOME,
                 now=now,
                 objective_id=objective.id,
                 approval_id=old.id,
-                payload={"newer_version": objective.version},
+                payload={"newer_version": newer},
             )
     return approvers
 

@@ -44,6 +44,8 @@ class CheckInPrompt:
     week: str
     objectives: tuple[ObjectiveState, ...]
     reminder: bool
+    # The person's Slack locale: the prompt is in their language.
+    locale: str | None = None
 
 
 class WeeklyMessenger(Protocol):
@@ -136,6 +138,7 @@ class Weekly:
         async with self._uow(readonly=True) as uow:
             owners = await uow.objectives.owners_in(workspace_id, quarter)
             zones = await uow.people.zones(workspace_id)
+            locales = await uow.people.locales(workspace_id)
             prompted = (
                 await uow.deliveries.sent_since(workspace_id, Job.CHECKIN, now - timedelta(days=14))
                 if reminder
@@ -200,7 +203,9 @@ class Weekly:
                 week: str = week,
                 states: dict[str, tuple[ObjectiveState, ...]] = states,
             ) -> MessageRef:
-                prompt = CheckInPrompt(recipient, week, states[recipient], reminder)
+                prompt = CheckInPrompt(
+                    recipient, week, states[recipient], reminder, locales.get(recipient)
+                )
                 return await self._messenger.send_prompt(prompt, marker)
 
             assert report.fanout is not None
@@ -315,9 +320,8 @@ class Weekly:
                 now=self._clock(),
                 recipient=self._org.ceo,
                 payload={
-                    "text": f"I could not post this week's OKR digest ({run.period}) in "
-                    f"<#{self._org.channel}>. Invite me to the channel (`/invite @okrbot`), "
-                    "then run `okrbot run-job digest --force` to post it."
+                    "problem": "digest_not_posted",
+                    "details": {"week": run.period, "channel": self._org.channel},
                 },
             )
             await uow.commit()

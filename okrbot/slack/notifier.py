@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from okrbot.i18n import DEFAULT_LANGUAGE, language_of, translator
+from okrbot.i18n import DEFAULT_LANGUAGE, Translator, language_of, translator
 from okrbot.services.approvals import RequestRef
 from okrbot.services.notices import (
     ApprovalOutcome,
@@ -26,31 +26,38 @@ class SlackNotifier:
         # For people whose Slack locale okrbot has no catalogue for, or does not know yet.
         self.language = language
 
+    def _words(self, locale: str | None) -> Translator:
+        return translator(language_of(locale, self.language))
+
     async def deliver(self, notice: Notice) -> MessageRef | None:
         match notice:
             case ApprovalRequest():
                 ref = RequestRef(notice.objective.id, notice.objective.version, notice.stage)
-                text, blocks = messages.approval_request(notice, ref.encode())
+                words = self._words(notice.locale)
+                text, blocks = messages.approval_request(notice, ref.encode(), words)
                 # A DM goes to the user id: no conversations.open per person.
                 return await self.gateway.post_message(notice.approver_id, text, blocks)
             case ApprovalOutcome():
-                text, blocks = messages.approval_outcome(notice)
+                text, blocks = messages.approval_outcome(notice, self._words(notice.locale))
                 await self.gateway.update_message(notice.channel, notice.ts, text, blocks)
                 return None
             case AuthorUpdate():
-                text, blocks = messages.author_update(notice)
+                text, blocks = messages.author_update(notice, self._words(notice.locale))
                 return await self.gateway.post_message(notice.author_id, text, blocks)
             case Publication():
-                text, blocks = messages.publication(notice)
+                # The channel is everyone's: the company's language.
+                text, blocks = messages.publication(notice, self._words(None))
                 return await self.gateway.post_message(notice.channel, text, blocks)
             case ProblemReport():
-                text, blocks = messages.problem(notice)
+                text, blocks = messages.problem(notice, self._words(notice.locale))
                 return await self.gateway.post_message(notice.recipient, text, blocks)
             case PromptAnswered():
-                text, blocks = checkin.prompt_answered(notice.reminder, when(notice.at))
+                text, blocks = checkin.prompt_answered(
+                    notice.reminder, when(notice.at), self._words(notice.locale)
+                )
                 await self.gateway.update_message(notice.channel, notice.ts, text, blocks)
                 return None
             case HomeRefresh():
-                words = translator(language_of(notice.home.locale, self.language))
+                words = self._words(notice.home.locale)
                 await self.gateway.publish_home(notice.user_id, home.home_view(notice.home, words))
                 return None

@@ -29,11 +29,16 @@ class SlackWeekly:
         self.words = words
 
     async def send_prompt(self, prompt: CheckInPrompt, marker: str) -> MessageRef:
-        text, blocks = checkin_prompt(prompt.objectives, week=prompt.week, reminder=prompt.reminder)
+        words = translator(language_of(prompt.locale, self.words.language))
+        text, blocks = checkin_prompt(
+            prompt.objectives, words, week=prompt.week, reminder=prompt.reminder
+        )
         return await self.gateway.post_message(prompt.user_id, text, blocks, marker=marker)
 
     def digest_parts(self, digest: Digest) -> list[Part]:
-        return [{"text": text, "blocks": blocks} for text, blocks in digest_messages(digest)]
+        return [
+            {"text": text, "blocks": blocks} for text, blocks in digest_messages(digest, self.words)
+        ]
 
     async def post_part(
         self, channel: str, part: Part, thread_ts: str | None, marker: str

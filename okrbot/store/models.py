@@ -114,11 +114,17 @@ class Objective(Base):
     scored_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
 
+    # The live key results. One an approved change removed is retired, not deleted: it keeps
+    # its check-ins, and `all_key_results` (read-only) still has it.
     key_results: Mapped[list[KeyResult]] = relationship(
+        primaryjoin="and_(Objective.id == KeyResult.objective_id, KeyResult.retired_at.is_(None))",
         back_populates="objective",
         order_by="KeyResult.position",
         cascade="all, delete-orphan",
         lazy="raise",
+    )
+    all_key_results: Mapped[list[KeyResult]] = relationship(
+        order_by="KeyResult.position", viewonly=True, lazy="raise"
     )
     aligned_to: Mapped[Objective | None] = relationship(remote_side=[id], lazy="raise")
 

@@ -19,6 +19,7 @@ from okrbot.store.models import (
     Objective,
     OutboxMessage,
     Person,
+    Revision,
 )
 
 
@@ -257,9 +258,7 @@ class ObjectiveRepository:
                 KeyResult.id, KeyResult.objective_id, KeyResult.start_value, KeyResult.target_value
             )
             .join(Objective, Objective.id == KeyResult.objective_id)
-            .where(
-                *_published(workspace_id, quarter),
-            )
+            .where(*_published(workspace_id, quarter), KeyResult.retired_at.is_(None))
         )
         values = await self.session.execute(
             select(CheckInValue.key_result_id, CheckInValue.created_at, CheckInValue.value)
@@ -344,6 +343,51 @@ class ObjectiveRepository:
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result) == 1
+
+    async def revise_key_results(
+        self,
+        objective: Objective,
+        live: Sequence[KeyResult],
+        rows: Sequence[tuple[str, float, float, str]],
+        now: datetime,
+    ) -> None:
+        """Apply an approved change. A key result keeps its identity, and its check-ins,
+        while it measures the same thing (the same description); a new one gets a new row;
+        one the change dropped is retired, its history kept."""
+
+        def same(text: str) -> str:
+            return " ".join(text.casefold().split())
+
+        by_description = {same(kr.description): kr for kr in live}
+        highest = await self.session.scalar(
+            select(func.max(KeyResult.position)).where(KeyResult.objective_id == objective.id)
+        )
+        next_position = int(highest or 0) + 1
+        kept: set[int] = set()
+        for description, start, target, unit in rows:
+            kr = by_description.pop(same(description), None)
+            if kr is not None:
+                kr.description, kr.start_value, kr.target_value, kr.unit = (
+                    description,
+                    start,
+                    target,
+                    unit,
+                )
+                kept.add(kr.id)
+                continue
+            objective.key_results.append(
+                KeyResult(
+                    position=next_position,
+                    description=description,
+                    start_value=start,
+                    target_value=target,
+                    unit=unit,
+                )
+            )
+            next_position += 1
+        for kr in live:
+            if kr.id not in kept:
+                kr.retired_at = now
 
     async def mark_withdrawn(self, objective_id: int, now: datetime) -> None:
         await self.session.execute(
@@ -786,6 +830,46 @@ class DeliveryRepository:
                 Delivery.failed_at.is_(None),
             )
             .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+
+class RevisionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, revision: Revision) -> None:
+        self.session.add(revision)
+
+    async def get(self, objective_id: int, version: int) -> Revision | None:
+        return await self.session.scalar(
+            select(Revision).where(
+                Revision.objective_id == objective_id, Revision.version == version
+            )
+        )
+
+    async def pending(self, objective_id: int) -> Sequence[Revision]:
+        stmt = select(Revision).where(
+            Revision.objective_id == objective_id,
+            Revision.status.in_(["awaiting_manager", "awaiting_ceo"]),
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def latest_version(self, objective_id: int) -> int:
+        found = await self.session.scalar(
+            select(func.max(Revision.version)).where(Revision.objective_id == objective_id)
+        )
+        return int(found or 0)
+
+    async def move(
+        self, revision_id: int, *, from_statuses: Sequence[str], to_status: str, now: datetime
+    ) -> bool:
+        """Conditional, like an objective's: of two concurrent decisions one applies."""
+        result = await self.session.execute(
+            update(Revision)
+            .where(Revision.id == revision_id, Revision.status.in_(list(from_statuses)))
+            .values(status=to_status, decided_at=now)
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result) == 1

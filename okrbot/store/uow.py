@@ -15,6 +15,7 @@ from okrbot.store.repositories import (
     ObjectiveRepository,
     OutboxRepository,
     PersonRepository,
+    RevisionRepository,
 )
 
 
@@ -27,6 +28,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(session)
         self.job_runs = JobRunRepository(session)
         self.deliveries = DeliveryRepository(session)
+        self.revisions = RevisionRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
         return self

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from okrbot.sandbox.fake_slack import Message
 from okrbot.sandbox.harness import Sandbox
+from okrbot.slack import ids
 from okrbot.store.models import Approval, Objective, OutboxMessage
 
 GOOD_FORM: dict[str, Any] = {
@@ -44,12 +45,22 @@ async def submit_objective(
 
 
 def requests_to(box: Sandbox, user: str) -> list[Message]:
-    """DMs that carry Approve / Reject buttons (or did, before they were answered)."""
+    """DMs that carry Approve / Reject buttons (or did, before they were answered).
+
+    Recognised by the button, or once answered by the request's emoji, not by words: the
+    words are in the approver's language.
+    """
     return [
         m
         for m in box.fake.dms_to(user)
-        if "asks for your approval" in m.text or "asked for your approval" in str(m.blocks)
+        if ids.APPROVE in button_values(m)
+        or (m.updated and m.blocks and _first_text(m).startswith(":inbox_tray:"))
     ]
+
+
+def _first_text(message: Message) -> str:
+    text = message.blocks[0].get("text")
+    return str(text.get("text", "")) if isinstance(text, dict) else ""
 
 
 async def objectives(box: Sandbox) -> list[Objective]:

@@ -15,6 +15,7 @@ from okrbot.domain.checkin import Confidence
 from okrbot.domain.digest import Digest, DigestKR, DigestObjective, build_digest
 from okrbot.domain.okr import Level
 from okrbot.domain.quarters import Quarter
+from okrbot.i18n import ENGLISH
 from okrbot.sandbox.fake_slack import message_problems
 from okrbot.slack.blocks.common import Block, clip, escape
 from okrbot.slack.blocks.digest import (
@@ -178,7 +179,8 @@ def small() -> list[tuple[str, list[Block]]]:
                 team="Sales",
                 last_check_in=NOW - timedelta(days=9),
             ),
-        )
+        ),
+        ENGLISH,
     )
 
 
@@ -238,20 +240,20 @@ def test_replies_list_every_objective_by_team(small: list[tuple[str, list[Block]
 )
 def test_change_in_points(current: float, week_ago: float, shown: str) -> None:
     messages = digest_messages(
-        digest_of(item(1, "T", owner_name="A", current=current, week_ago=week_ago))
+        digest_of(item(1, "T", owner_name="A", current=current, week_ago=week_ago)), ENGLISH
     )
     assert section_texts(messages[1][1])[0].endswith(f" 50% {shown}")
 
 
 def test_new_objective_has_no_change() -> None:
     fresh = replace(item(1, "T", owner_name="A"), published_at=NOW - timedelta(days=2))
-    parent, reply = digest_messages(digest_of(fresh))
+    parent, reply = digest_messages(digest_of(fresh), ENGLISH)
     assert section_texts(reply[1])[0].endswith(" 50% –")
     assert "week on week: –" in all_text(parent[1])
 
 
 def test_empty_company_is_one_valid_message() -> None:
-    messages = digest_messages(digest_of())
+    messages = digest_messages(digest_of(), ENGLISH)
     assert len(messages) == 1
     text, blocks = messages[0]
     assert message_problems(text, blocks) == []
@@ -259,7 +261,7 @@ def test_empty_company_is_one_valid_message() -> None:
 
 
 def test_nothing_to_worry_about() -> None:
-    blocks = digest_messages(digest_of(item(1, "T", owner_name="A")))[0][1]
+    blocks = digest_messages(digest_of(item(1, "T", owner_name="A")), ENGLISH)[0][1]
     assert "Nothing is off track or at risk" in all_text(blocks)
     assert "Not checked in" not in all_text(blocks)
 
@@ -269,7 +271,7 @@ def test_nothing_to_worry_about() -> None:
 
 def test_a_300_person_company_fits_slack() -> None:
     objectives = company(300)
-    messages = digest_messages(digest_of(*objectives))
+    messages = digest_messages(digest_of(*objectives), ENGLISH)
     assert_deliverable(messages, objectives)
     assert 10 <= len(messages) <= 30
     parent = all_text(messages[0][1])
@@ -283,7 +285,7 @@ def test_a_300_person_company_fits_slack() -> None:
 
 def test_a_2000_person_company_fits_slack() -> None:
     objectives = company(2000, teams=40)
-    messages = digest_messages(digest_of(*objectives))
+    messages = digest_messages(digest_of(*objectives), ENGLISH)
     assert_deliverable(messages, objectives)
 
 
@@ -301,14 +303,14 @@ def test_a_2000_person_company_fits_slack() -> None:
     ids=["one-team-600-objectives", "all-at-risk", "200-stale-people", "nobody-checked-in"],
 )
 def test_edge_cases_stay_within_limits(objectives: list[DigestObjective], expected: str) -> None:
-    messages = digest_messages(digest_of(*objectives))
+    messages = digest_messages(digest_of(*objectives), ENGLISH)
     assert_deliverable(messages, objectives)
     assert any(expected in all_text(blocks) for _, blocks in messages)
 
 
 def test_a_team_cut_by_a_message_carries_on_under_its_name() -> None:
     objectives = company(300, teams=1, no_team_every=10**6)
-    messages = digest_messages(digest_of(*objectives))
+    messages = digest_messages(digest_of(*objectives), ENGLISH)
     first_sections = [section_texts(blocks)[0] for _, blocks in messages[1:]]
     assert first_sections[0].startswith("*Team 00*\n")
     assert all(s.startswith("*Team 00 (continued)*\n") for s in first_sections[1:])
@@ -329,7 +331,7 @@ def test_text_that_escapes_to_five_times_its_length_is_never_cut() -> None:
         )
         for id in range(1, 101)
     ]
-    messages = digest_messages(digest_of(*objectives))
+    messages = digest_messages(digest_of(*objectives), ENGLISH)
     for text, blocks in messages:
         assert message_problems(text, blocks) == []
         for body in section_texts(blocks):

@@ -10,6 +10,7 @@ from typing import Any
 from okrbot.domain.checkin import COMMENT_MAX, Confidence
 from okrbot.domain.okr import format_number
 from okrbot.domain.progress import progress_bar
+from okrbot.i18n import Translator
 from okrbot.services.checkins import (
     CheckInPage,
     KRState,
@@ -67,7 +68,7 @@ def _kr_label(kr: KRState) -> str:
     )
 
 
-def _kr_input(kr: KRState) -> Block:
+def _kr_input(kr: KRState, words: Translator) -> Block:
     element: dict[str, Any] = {
         "type": "number_input",
         "is_decimal_allowed": True,
@@ -76,9 +77,9 @@ def _kr_input(kr: KRState) -> Block:
     shown = kr.current if kr.current is not None else kr.start
     element["initial_value"] = repr(shown) if shown != int(shown) else str(int(shown))
     hint = (
-        f"Last check-in: {format_number(kr.current)}"
+        words("checkin.last", value=format_number(kr.current))
         if kr.current is not None
-        else "No check-in yet: this is the start value."
+        else words("checkin.never")
     )
     return {
         "type": "input",
@@ -89,45 +90,43 @@ def _kr_input(kr: KRState) -> Block:
     }
 
 
-def _confidence_input(objective: ObjectiveState) -> Block:
-    options = [option(c.label, c.value) for c in Confidence]
+def _confidence_input(objective: ObjectiveState, words: Translator) -> Block:
+    options = [option(words(f"confidence.{c.value}"), c.value) for c in Confidence]
     chosen = objective.confidence or Confidence.ON_TRACK
     return {
         "type": "input",
         "block_id": confidence_field(objective.id),
-        "label": plain("How confident are you?", 2000),
+        "label": plain(words("checkin.confidence"), 2000),
         "element": {
             "type": "static_select",
             "action_id": ids.VALUE,
             "options": options,
-            "initial_option": option(chosen.label, chosen.value),
+            "initial_option": option(words(f"confidence.{chosen.value}"), chosen.value),
         },
     }
 
 
-def _comment_input(objective: ObjectiveState) -> Block:
+def _comment_input(objective: ObjectiveState, words: Translator) -> Block:
     return {
         "type": "input",
         "block_id": comment_field(objective.id),
         "optional": True,
-        "label": plain("Anything to add?", 2000),
+        "label": plain(words("checkin.comment"), 2000),
         "element": {
             "type": "plain_text_input",
             "action_id": ids.VALUE,
             "multiline": True,
             "max_length": COMMENT_MAX,
-            "placeholder": plain("What moved, what is blocking you", 150),
+            "placeholder": plain(words("checkin.comment.placeholder"), 150),
         },
     }
 
 
-def checkin_modal(page: CheckInPage) -> dict[str, Any]:
+def checkin_modal(page: CheckInPage, words: Translator) -> dict[str, Any]:
     blocks: list[Block] = []
     shown = len(page.objectives)
     if page.remaining:
-        blocks.append(
-            context(f"{shown} of {page.total} objectives here; the rest come after you submit.")
-        )
+        blocks.append(context(words("checkin.more_pages", shown=shown, total=page.total)))
     for objective in page.objectives:
         blocks.append(
             section(
@@ -135,36 +134,35 @@ def checkin_modal(page: CheckInPage) -> dict[str, Any]:
                 f"`{progress_bar(objective.progress)}` {objective.progress:.0%}"
             )
         )
-        blocks += [_kr_input(kr) for kr in objective.key_results]
-        blocks += [_confidence_input(objective), _comment_input(objective)]
+        blocks += [_kr_input(kr, words) for kr in objective.key_results]
+        blocks += [_confidence_input(objective, words), _comment_input(objective, words)]
     state = CheckInState(tuple(o.id for o in page.objectives), page.remaining)
     return {
         "type": "modal",
         "callback_id": ids.CHECKIN_VIEW,
-        "title": plain("Weekly check-in", 24),
-        "submit": plain("Next" if page.remaining else "Check in", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(words("checkin.title"), 24),
+        "submit": plain(words("checkin.next" if page.remaining else "checkin.submit"), 24),
+        "close": plain(words("common.cancel"), 24),
         "private_metadata": state.encode(),
         "blocks": blocks,
     }
 
 
-def nothing_to_check_in() -> dict[str, Any]:
+def nothing_to_check_in(words: Translator) -> dict[str, Any]:
     return {
         "type": "modal",
-        "title": plain("Weekly check-in", 24),
-        "close": plain("Close", 24),
-        "blocks": [
-            section(
-                "You have no approved objectives this quarter, so there is nothing to check "
-                "in on. Write one with `/okr new`."
-            )
-        ],
+        "title": plain(words("checkin.title"), 24),
+        "close": plain(words("common.close"), 24),
+        "blocks": [section(words("checkin.nothing"))],
     }
 
 
-def _objective_line(objective: ObjectiveState) -> str:
-    confidence = f" \u00b7 {objective.confidence.label}" if objective.confidence else ""
+def _objective_line(objective: ObjectiveState, words: Translator) -> str:
+    confidence = (
+        f" \u00b7 {words(f'confidence.{objective.confidence.value}')}"
+        if objective.confidence
+        else ""
+    )
     return (
         f"\u2022 *{escape(clip(objective.title, 100))}*  "
         f"`{progress_bar(objective.progress)}` {objective.progress:.0%}{confidence}"
@@ -172,31 +170,31 @@ def _objective_line(objective: ObjectiveState) -> str:
 
 
 def checkin_prompt(
-    objectives: Sequence[ObjectiveState], *, week: str, reminder: bool = False
+    objectives: Sequence[ObjectiveState],
+    words: Translator,
+    *,
+    week: str,
+    reminder: bool = False,
 ) -> tuple[str, list[Block]]:
-    lead = (
-        "Reminder: your weekly check-in is still open."
-        if reminder
-        else "Time for your weekly check-in: one click and a few numbers."
-    )
-    lines = [_objective_line(o) for o in objectives[:PROMPT_MAX]]
+    lead = words("checkin.reminder" if reminder else "checkin.prompt")
+    lines = [_objective_line(o, words) for o in objectives[:PROMPT_MAX]]
     if len(objectives) > PROMPT_MAX:
-        lines.append(f"\u2026 and {len(objectives) - PROMPT_MAX} more in the form.")
+        lines.append(words("checkin.prompt_more", count=len(objectives) - PROMPT_MAX))
     blocks: list[Block] = [
-        header("Weekly check-in" if not reminder else "Check-in reminder"),
+        header(words("checkin.reminder_title" if reminder else "checkin.title")),
         section(lead),
         section("\n".join(lines)),
         {
             "type": "actions",
             "block_id": "checkin_actions",
-            "elements": [button("Check in", ids.CHECKIN, week, style="primary")],
+            "elements": [button(words("checkin.button"), ids.CHECKIN, week, style="primary")],
         },
     ]
     return lead, blocks
 
 
-def prompt_answered(reminder: bool, at: str) -> tuple[str, list[Block]]:
+def prompt_answered(reminder: bool, at: str, words: Translator) -> tuple[str, list[Block]]:
     """What a prompt turns into once the person has checked in."""
-    what = "Check-in reminder" if reminder else "Weekly check-in"
-    text = f"{what}: done, you checked in {at}. Thank you!"
+    what = words("checkin.reminder_title" if reminder else "checkin.title")
+    text = words("checkin.answered", what=what, at=at)
     return text, [section(f":white_check_mark: {text}")]

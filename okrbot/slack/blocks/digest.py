@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from okrbot.domain.checkin import Confidence
-from okrbot.domain.digest import Digest, DigestRow, Person, TeamSection
+from okrbot.domain.digest import NO_TEAM, Digest, DigestRow, Person, TeamSection
 from okrbot.domain.progress import progress_bar
+from okrbot.i18n import Translator
 from okrbot.slack.blocks.common import (
     FALLBACK_MAX,
     SECTION_TEXT_MAX,
@@ -43,15 +44,20 @@ MESSAGE_TEXT_MAX = 11_000
 _NO_CHECK_IN_EMOJI = ":white_circle:"
 
 
-def digest_messages(digest: Digest) -> list[Message]:
+def digest_messages(digest: Digest, words: Translator) -> list[Message]:
     """The parent message first, then the thread replies, in posting order."""
-    replies = pack_team_lines([_team_lines(team) for team in digest.teams])
+    replies = pack_team_lines(
+        [_team_lines(team, words) for team in digest.teams],
+        lambda title: words("digest.continued", team=title),
+    )
     total = 1 + len(replies)
-    messages = [_parent(digest)]
+    messages = [_parent(digest, words)]
     for number, (blocks, teams) in enumerate(replies, start=2):
         # Slack formats the fallback too, so team names are escaped like any user text.
         names = ", ".join(escape(clip(team, TITLE_CLIP)) for team in teams)
-        fallback = f"OKR digest {digest.quarter}, part {number} of {total}: {names}"
+        fallback = words(
+            "digest.part", quarter=digest.quarter, number=number, total=total, teams=names
+        )
         messages.append((clip(fallback, FALLBACK_MAX), blocks))
     return messages
 
@@ -59,65 +65,94 @@ def digest_messages(digest: Digest) -> list[Message]:
 # -- the parent message
 
 
-def _parent(digest: Digest) -> Message:
+def _parent(digest: Digest, words: Translator) -> Message:
     percent = _percent(digest.progress)
-    text = f"OKR digest {digest.quarter} week {digest.week}: {percent} overall"
+    text = words("digest.text", quarter=digest.quarter, week=digest.week, percent=percent)
+    count = "one" if digest.objectives == 1 else "many"
     blocks = [
-        header(f"OKR digest · {digest.quarter} · week {digest.week} of {digest.weeks}"),
+        header(
+            words("digest.header", quarter=digest.quarter, week=digest.week, weeks=digest.weeks)
+        ),
         context(
-            f"{_percent(digest.elapsed)} of the quarter has gone · "
-            f"{_count(digest.objectives, 'objective')}"
+            words(
+                "digest.elapsed",
+                elapsed=_percent(digest.elapsed),
+                objectives=words(f"digest.objectives.{count}", count=digest.objectives),
+            )
         ),
     ]
     if not digest.objectives:
-        blocks.append(section(f"No published objectives for {digest.quarter} yet."))
+        blocks.append(section(words("digest.none", quarter=digest.quarter)))
         return text, blocks
     blocks += [
         section(
-            f"*Overall progress* {progress_bar(digest.progress, BAR_WIDTH)} *{percent}* · "
-            f"week on week: {_change(digest.change)}"
+            words(
+                "digest.progress",
+                bar=progress_bar(digest.progress, BAR_WIDTH),
+                percent=percent,
+                change=_change(digest.change, words),
+            )
         ),
-        context(_counts(digest)),
-        section(_attention(digest.attention)),
+        context(_counts(digest, words)),
+        section(_attention(digest.attention, words)),
     ]
     if digest.stale:
-        blocks.append(section(_stale(digest.stale, digest.stale_after_days)))
-    blocks.append(context("Every objective, team by team, is in the thread."))
+        blocks.append(section(_stale(digest.stale, digest.stale_after_days, words)))
+    blocks.append(context(words("digest.in_thread")))
     return text, blocks
 
 
-def _counts(digest: Digest) -> str:
+def _counts(digest: Digest, words: Translator) -> str:
     parts = [
-        f"{confidence.emoji} {digest.counts.get(confidence.value, 0)} {confidence.label.lower()}"
+        f"{confidence.emoji} {digest.counts.get(confidence.value, 0)} "
+        f"{words(f'confidence.{confidence.value}').lower()}"
         for confidence in (Confidence.ON_TRACK, Confidence.AT_RISK, Confidence.OFF_TRACK)
     ]
-    parts.append(f"{_NO_CHECK_IN_EMOJI} {digest.counts.get('no_check_in', 0)} not checked in yet")
+    parts.append(
+        f"{_NO_CHECK_IN_EMOJI} {digest.counts.get('no_check_in', 0)} "
+        f"{words('digest.not_checked_in')}"
+    )
     return "   ".join(parts)
 
 
-def _attention(rows: Sequence[DigestRow]) -> str:
+def _attention(rows: Sequence[DigestRow], words: Translator) -> str:
+    heading = words("digest.attention")
     if not rows:
-        return "*Needs attention*\nNothing is off track or at risk. :tada:"
+        return f"{heading}\n{words('digest.attention.none')}"
     lines = [
         f"{_emoji(row)} {_title(row)} · {_owner(row.owner_id, row.owner_name)} · "
         f"{_percent(row.progress)}"
         for row in rows[:ATTENTION_MAX]
     ]
-    return _capped("*Needs attention*\n", lines, len(rows), "\n", "\nand {} more in the thread")
+    return _capped(
+        f"{heading}\n",
+        lines,
+        len(rows),
+        "\n",
+        lambda rest: "\n" + words("digest.attention.more", count=rest),
+    )
 
 
-def _stale(people: Sequence[Person], days: int) -> str:
+def _stale(people: Sequence[Person], days: int, words: Translator) -> str:
     names = [_owner(person.id, person.name) for person in people[:STALE_NAMES_MAX]]
-    return _capped(f"*Not checked in for {days}+ days:* ", names, len(people), ", ", " and {} more")
+    return _capped(
+        words("digest.stale", days=days) + " ",
+        names,
+        len(people),
+        ", ",
+        lambda rest: " " + words("digest.stale.more", count=rest),
+    )
 
 
-def _capped(prefix: str, entries: Sequence[str], total: int, sep: str, more: str) -> str:
+def _capped(
+    prefix: str, entries: Sequence[str], total: int, sep: str, more: Callable[[int], str]
+) -> str:
     """As many entries as fit one section, then how many were left out.
 
     The count cap alone is not enough: escaping can make a clipped title or name five
     times longer, and section() would otherwise cut the text mid-entity.
     """
-    room = SECTION_TEXT_MAX - len(prefix) - len(more.format(total))
+    room = SECTION_TEXT_MAX - len(prefix) - len(more(total))
     shown: list[str] = []
     used = 0
     for entry in entries:
@@ -126,24 +161,30 @@ def _capped(prefix: str, entries: Sequence[str], total: int, sep: str, more: str
             break
         shown.append(entry)
     rest = total - len(shown)
-    return prefix + sep.join(shown) + (more.format(rest) if rest else "")
+    return prefix + sep.join(shown) + (more(rest) if rest else "")
 
 
 # -- the thread replies
 
 
-def _team_lines(team: TeamSection) -> tuple[str, list[str]]:
+def _team_lines(team: TeamSection, words: Translator) -> tuple[str, list[str]]:
     lines = [
         f"{_emoji(row)} {_title(row)} · {_owner(row.owner_id, row.owner_name)} · "
-        f"{progress_bar(row.progress, BAR_WIDTH)} {_percent(row.progress)} {_change(row.change)}"
+        f"{progress_bar(row.progress, BAR_WIDTH)} {_percent(row.progress)} "
+        f"{_change(row.change, words)}"
         for row in team.rows
     ]
-    return team.name, lines
+    return _team_name(team.name, words), lines
+
+
+def _team_name(name: str, words: Translator) -> str:
+    # The domain's name for objectives of no team is English; say it in the reader's.
+    return words("digest.no_team") if name == NO_TEAM else name
 
 
 def pack_team_lines(
     teams: Sequence[tuple[str, list[str]]],
-    continued: Callable[[str], str] = lambda title: f"{title} (continued)",
+    continued: Callable[[str], str],
 ) -> list[tuple[list[Block], list[str]]]:
     """Lines into sections, sections into messages, each filled as far as its limits allow.
 
@@ -249,17 +290,15 @@ def _percent(share: float) -> str:
     return f"{round(share * 100)}%"
 
 
-def _change(change: float | None) -> str:
+def _change(change: float | None, words: Translator) -> str:
     if change is None:
         return "–"
     points = round(change * 100)
-    unit = "pt" if abs(points) == 1 else "pts"
+    unit = words(
+        "digest.points.one" if abs(points) == 1 else "digest.points.many", points=abs(points)
+    )
     if points > 0:
-        return f"▲ {points} {unit}"
+        return f"▲ {unit}"
     if points < 0:
-        return f"▼ {-points} {unit}"
-    return f"±0 {unit}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+        return f"▼ {unit}"
+    return f"±{unit}"

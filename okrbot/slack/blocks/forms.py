@@ -17,6 +17,7 @@ from okrbot.domain.okr import (
 )
 from okrbot.domain.views import AlignOption, KeyResultView
 from okrbot.domain.workflow import REASON_MAX
+from okrbot.i18n import Translator
 from okrbot.services.objectives import FormContext
 from okrbot.slack import ids
 from okrbot.slack.blocks.common import (
@@ -107,15 +108,20 @@ def _select(options: list[dict[str, Any]], initial: str | None) -> dict[str, Any
     return element
 
 
-def _align_element(alignable: tuple[AlignOption, ...], initial: int | None) -> dict[str, Any]:
+def _align_element(
+    alignable: tuple[AlignOption, ...], initial: int | None, words: Translator
+) -> dict[str, Any]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in alignable:
-        groups.setdefault(item.quarter, []).append(
-            option(f"{item.level.label}: {item.title}", str(item.id))
+        label = words(
+            "objective_form.aligned.option",
+            level=words(f"level.{item.level.value}"),
+            title=item.title,
         )
+        groups.setdefault(item.quarter, []).append(option(label, str(item.id)))
     element: dict[str, Any] = {
         "type": "static_select",
-        "placeholder": plain("A published objective", 150),
+        "placeholder": plain(words("objective_form.aligned.placeholder"), 150),
         "option_groups": [
             {"label": plain(quarter, 75), "options": opts} for quarter, opts in groups.items()
         ],
@@ -126,110 +132,131 @@ def _align_element(alignable: tuple[AlignOption, ...], initial: int | None) -> d
     return element
 
 
-def _kr_blocks(index: int, kr: KeyResultView | None) -> list[Block]:
+def _kr_blocks(index: int, kr: KeyResultView | None, words: Translator) -> list[Block]:
     required = index < MIN_KEY_RESULTS
+    heading = "objective_form.kr.heading" if required else "objective_form.kr.heading_optional"
     return [
-        section(f"*Key result {index + 1}*" + ("" if required else " _(optional)_")),
+        section(words(heading, number=index + 1)),
         _input(
             ids.kr_block(index, "desc"),
-            "What will you measure?",
-            _text(kr.description if kr else None, KR_DESCRIPTION_MAX, "e.g. Weekly active teams"),
+            words("objective_form.kr.description"),
+            _text(
+                kr.description if kr else None,
+                KR_DESCRIPTION_MAX,
+                words("objective_form.kr.description.placeholder"),
+            ),
             optional=not required,
         ),
         _input(
             ids.kr_block(index, "start"),
-            "Start value",
+            words("objective_form.kr.start"),
             _number(kr.start if kr else None),
             optional=not required,
         ),
         _input(
             ids.kr_block(index, "target"),
-            "Target value",
+            words("objective_form.kr.target"),
             _number(kr.target if kr else None),
             optional=not required,
-            hint="Below the start is fine: a key result may go down (e.g. churn).",
+            hint=words("objective_form.kr.target.hint"),
         ),
         _input(
             ids.kr_block(index, "unit"),
-            "Unit",
-            _text(kr.unit if kr else None, UNIT_MAX, "e.g. %, teams, NOK"),
+            words("objective_form.kr.unit"),
+            _text(kr.unit if kr else None, UNIT_MAX, words("objective_form.kr.unit.placeholder")),
             optional=True,
         ),
     ]
 
 
-def objective_modal(ctx: FormContext, state: FormState) -> dict[str, Any]:
+def objective_modal(ctx: FormContext, state: FormState, words: Translator) -> dict[str, Any]:
     editing = ctx.editing
     krs = editing.key_results if editing else ()
     slots = max(state.slots, len(krs))
-    levels = [option(level.label, level.value) for level in Level]
+    levels = [option(words(f"level.{level.value}"), level.value) for level in Level]
     quarters = [option(q, q) for q in ctx.quarters]
     blocks: list[Block] = []
     if editing:
         blocks.append(
-            context(f"Editing version {editing.version} of \u201c{escape(editing.title)}\u201d.")
+            context(
+                words(
+                    "objective_form.editing",
+                    version=editing.version,
+                    title=escape(clip(editing.title, 150)),
+                )
+            )
         )
     blocks += [
         _input(
             ids.TITLE,
-            "Objective",
-            _text(editing.title if editing else None, TITLE_MAX, "Short, qualitative, inspiring"),
+            words("objective_form.objective"),
+            _text(
+                editing.title if editing else None,
+                TITLE_MAX,
+                words("objective_form.objective.placeholder"),
+            ),
         ),
         _input(
             ids.DESCRIPTION,
-            "Why it matters",
+            words("objective_form.description"),
             _text(
                 editing.description if editing else None,
                 DESCRIPTION_MAX,
-                "Context for your manager and the company",
+                words("objective_form.description.placeholder"),
                 multiline=True,
             ),
             optional=True,
         ),
         _input(
             ids.LEVEL,
-            "Level",
+            words("objective_form.level"),
             _select(levels, editing.level.value if editing else Level.PERSONAL.value),
         ),
-        _input(ids.QUARTER, "Quarter", _select(quarters, ctx.default_quarter)),
+        _input(
+            ids.QUARTER, words("objective_form.quarter"), _select(quarters, ctx.default_quarter)
+        ),
     ]
     if ctx.alignable:
         blocks.append(
             _input(
                 ids.ALIGNED_TO,
-                "Supports which published objective?",
-                _align_element(ctx.alignable, editing.aligned_to_id if editing else None),
+                words("objective_form.aligned"),
+                _align_element(ctx.alignable, editing.aligned_to_id if editing else None, words),
                 optional=True,
-                hint="Alignment shows how your work adds up to the company's goals.",
+                hint=words("objective_form.aligned.hint"),
             )
         )
     else:
-        blocks.append(context("No published objectives to align to yet."))
+        blocks.append(context(words("objective_form.aligned.none")))
     if ctx.needs_manager:
         blocks.append(
             _input(
                 ids.MANAGER,
-                "Your manager",
-                {"type": "users_select", "placeholder": plain("Who approves first?", 150)},
-                hint="You are not in the org chart yet; I will remember your choice.",
+                words("objective_form.manager"),
+                {
+                    "type": "users_select",
+                    "placeholder": plain(words("objective_form.manager.placeholder"), 150),
+                },
+                hint=words("objective_form.manager.hint"),
             )
         )
     for index in range(slots):
-        blocks += _kr_blocks(index, krs[index] if index < len(krs) else None)
+        blocks += _kr_blocks(index, krs[index] if index < len(krs) else None, words)
     if slots < MAX_KEY_RESULTS:
         blocks.append(
             {
                 "type": "actions",
                 "block_id": "add_kr",
-                "elements": [button("Add a key result", ids.ADD_KR, str(slots + 1))],
+                "elements": [button(words("objective_form.add_kr"), ids.ADD_KR, str(slots + 1))],
             }
         )
+    kind = "edit" if editing else "new"
     return {
         "type": "modal",
         "callback_id": ids.NEW_OBJECTIVE_VIEW,
-        "title": plain("Edit OKR" if editing else "New OKR", 24),
-        "submit": plain("Resubmit" if editing else "Submit", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(words(f"objective_form.title.{kind}"), 24),
+        "submit": plain(words(f"objective_form.submit.{kind}"), 24),
+        "close": plain(words("common.cancel"), 24),
         "private_metadata": FormState(
             slots, (editing.id, editing.version) if editing else None
         ).encode(),
@@ -237,29 +264,34 @@ def objective_modal(ctx: FormContext, state: FormState) -> dict[str, Any]:
     }
 
 
-def reject_modal(request_value: str, title: str) -> dict[str, Any]:
+def reject_modal(request_value: str, title: str, words: Translator) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ids.REJECT_VIEW,
-        "title": plain("Reject OKR", 24),
-        "submit": plain("Reject", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(words("reject_form.title"), 24),
+        "submit": plain(words("reject_form.submit"), 24),
+        "close": plain(words("common.cancel"), 24),
         "private_metadata": request_value,
         "blocks": [
-            section(f"Rejecting *{escape(clip(title, 150))}*. The author sees your reason."),
+            section(words("reject_form.lead", title=escape(clip(title, 150)))),
             _input(
                 ids.REASON,
-                "Why? What should change?",
-                _text(None, REASON_MAX, "Be specific: what would you approve?", multiline=True),
+                words("reject_form.reason"),
+                _text(
+                    None,
+                    REASON_MAX,
+                    words("reject_form.reason.placeholder"),
+                    multiline=True,
+                ),
             ),
         ],
     }
 
 
-def notice_modal(title: str, text: str) -> dict[str, Any]:
+def notice_modal(title: str, text: str, words: Translator) -> dict[str, Any]:
     return {
         "type": "modal",
         "title": plain(title, 24),
-        "close": plain("Close", 24),
+        "close": plain(words("common.close"), 24),
         "blocks": [section(text)],
     }

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+
 from okrbot.domain.okr import Status
 from okrbot.domain.views import ObjectiveListing
 from okrbot.domain.workflow import Outcome
+from okrbot.i18n import Translator
 from okrbot.services.notices import (
     ApprovalOutcome,
     ApprovalRequest,
@@ -34,89 +38,100 @@ Message = tuple[str, list[Block]]
 LIST_MAX = 10
 
 
-def approval_request(notice: ApprovalRequest, value: str) -> Message:
+def _who(user_id: str | None, words: Translator) -> str:
+    return user(user_id) if user_id else words("approval.someone")
+
+
+def _when(moment: datetime | None, words: Translator) -> str:
+    return when(moment) if moment is not None else words("approval.just_now")
+
+
+def approval_request(notice: ApprovalRequest, value: str, words: Translator) -> Message:
     objective = notice.objective
-    text = (
-        f"{user(objective.owner_id)} asks for your approval ({notice.stage.label} stage): "
-        f"{objective_fallback(objective)}"
+    stage = words(f"stage.{notice.stage.value}")
+    author = user(objective.owner_id)
+    text = words(
+        "approval.request.text",
+        author=author,
+        stage=stage,
+        objective=objective_fallback(objective),
     )
     blocks = [
-        section(
-            f":inbox_tray: {user(objective.owner_id)} asks for your approval "
-            f"as *{notice.stage.label}*."
-        ),
-        *objective_blocks(objective),
+        section(words("approval.request.lead", author=author, stage=stage)),
+        *objective_blocks(objective, words),
         {
             "type": "actions",
             "block_id": ids.DECISION_ACTIONS,
             "elements": [
-                button("Approve", ids.APPROVE, value, style="primary"),
-                button("Reject", ids.REJECT, value, style="danger"),
+                button(words("approval.approve"), ids.APPROVE, value, style="primary"),
+                button(words("approval.reject"), ids.REJECT, value, style="danger"),
             ],
         },
     ]
     return text, blocks
 
 
-def _outcome_line(notice: ApprovalOutcome) -> str:
+def _outcome_line(notice: ApprovalOutcome, words: Translator) -> str:
     if notice.newer_version is not None:
-        return (
-            f":hourglass: Out of date: {user(notice.objective.owner_id)} replaced version "
-            f"{notice.version} with version {notice.newer_version}. Any new request comes "
-            "in a message of its own."
+        return words(
+            "approval.out_of_date",
+            author=user(notice.objective.owner_id),
+            version=notice.version,
+            newer=notice.newer_version,
         )
+    by, moment = _who(notice.decided_by, words), _when(notice.decided_at, words)
     if notice.outcome is Outcome.APPROVED:
-        return f":white_check_mark: Approved by {user(notice.decided_by)} {when(notice.decided_at)}"
+        return words("approval.approved_by", by=by, when=moment)
     if notice.outcome is Outcome.REJECTED:
         reason = f"\n>{escape(clip(notice.reason or '', 1500))}" if notice.reason else ""
-        return f":x: Rejected by {user(notice.decided_by)} {when(notice.decided_at)}{reason}"
-    return f":no_entry_sign: No longer needed ({notice.outcome.value})."
+        return words("approval.rejected_by", by=by, when=moment) + reason
+    return words("approval.not_needed", outcome=words(f"outcome.{notice.outcome.value}"))
 
 
-def approval_outcome(notice: ApprovalOutcome) -> Message:
-    line = _outcome_line(notice)
+def approval_outcome(notice: ApprovalOutcome, words: Translator) -> Message:
+    line = _outcome_line(notice, words)
     text = f"{objective_fallback(notice.objective)}: {line}"
     # The request as it was, minus the buttons, plus what happened.
+    stage = words(f"stage.{notice.stage.value}")
     blocks = [
-        section(
-            f":inbox_tray: {user(notice.objective.owner_id)} asked for your approval "
-            f"as *{notice.stage.label}*."
-        ),
-        *objective_blocks(notice.objective),
+        section(words("approval.asked.lead", author=user(notice.objective.owner_id), stage=stage)),
+        *objective_blocks(notice.objective, words),
         section(line),
     ]
     return text, blocks
 
 
-def author_update(notice: AuthorUpdate) -> Message:
+def author_update(notice: AuthorUpdate, words: Translator) -> Message:
     objective = notice.objective
     name = objective_fallback(objective)
     blocks: list[Block]
     if notice.event is AuthorEvent.SUBMITTED:
-        text = f"Submitted {name}: waiting for {user(notice.next_approver)}."
-        blocks = [section(f":outbox_tray: {text}"), *objective_blocks(objective)]
+        text = words("author.submitted", objective=name, approver=_who(notice.next_approver, words))
+        blocks = [section(f":outbox_tray: {text}"), *objective_blocks(objective, words)]
     elif notice.event is AuthorEvent.STAGE_APPROVED:
-        text = (
-            f"{user(notice.by)} approved {name}; it now waits for "
-            f"{user(notice.next_approver)} (CEO)."
+        text = words(
+            "author.stage_approved",
+            by=_who(notice.by, words),
+            objective=name,
+            approver=_who(notice.next_approver, words),
         )
         blocks = [section(f":white_check_mark: {text}")]
     elif notice.event is AuthorEvent.PUBLISHED:
-        text = f"{name} is approved and published for everyone to see."
-        blocks = [section(f":tada: {text}"), *objective_blocks(objective)]
+        text = words("author.published", objective=name)
+        blocks = [section(f":tada: {text}"), *objective_blocks(objective, words)]
     else:
-        stage = notice.stage.label if notice.stage else "approver"
-        text = f"{user(notice.by)} ({stage}) rejected {name}."
+        stage = words(f"stage.{notice.stage.value}") if notice.stage else words("author.approver")
+        text = words("author.rejected", by=_who(notice.by, words), stage=stage, objective=name)
         reason = escape(clip(notice.reason or "", 2000))
         blocks = [
-            section(f":x: {text}\n*Why:*\n>{reason}"),
-            *objective_blocks(objective),
+            section(f":x: {text}\n{words('author.why')}\n>{reason}"),
+            *objective_blocks(objective, words),
             {
                 "type": "actions",
                 "block_id": f"resubmit_{objective.id}_{objective.version}",
                 "elements": [
                     button(
-                        "Edit and resubmit",
+                        words("author.resubmit"),
                         ids.RESUBMIT,
                         f"{objective.id}:{objective.version}",
                         style="primary",
@@ -127,52 +142,60 @@ def author_update(notice: AuthorUpdate) -> Message:
     return text, blocks
 
 
-def publication(notice: Publication) -> Message:
+def publication(notice: Publication, words: Translator) -> Message:
     objective = notice.objective
+    owner = user(objective.owner_id)
     approvers = ", ".join(user(a) for a in notice.approvers)
     approval = (
-        f"Approved by {approvers}" if approvers else "The CEO's own objective: no approval needed"
+        words("publication.approved_by", approvers=approvers)
+        if approvers
+        else words("publication.ceo_own")
     )
-    text = f"New {objective.level.value} OKR from {user(objective.owner_id)}: " + (
-        objective_fallback(objective)
+    text = words(
+        "publication.text",
+        level=words(f"level.{objective.level.value}").lower(),
+        owner=owner,
+        objective=objective_fallback(objective),
     )
     blocks = [
-        section(f":dart: *New OKR for {objective.quarter}* from {user(objective.owner_id)}"),
-        *objective_blocks(objective),
+        section(words("publication.lead", quarter=objective.quarter, owner=owner)),
+        *objective_blocks(objective, words),
         context(approval),
     ]
     return text, blocks
 
 
-def problem(notice: ProblemReport) -> Message:
-    return notice.text, [section(f":warning: {notice.text}")]
+def _problem_details(details: Mapping[str, str], words: Translator) -> dict[str, str]:
+    """The services describe a problem in plain values; here they become mrkdwn."""
+    shown = {name: escape(value) for name, value in details.items()}
+    if "title" in details:
+        shown["title"] = escape(clip(details["title"], 150))
+    if "approver" in details:
+        shown["approver"] = user(details["approver"])
+    if "channel" in details:
+        shown["channel"] = f"<#{details['channel']}>"
+    if "stage" in details:
+        shown["stage"] = words(f"stage.{details['stage']}")
+    return shown
 
 
-HELP = (
-    "*okrbot* runs our OKRs: objectives with 2\u20135 measurable key results, approved by "
-    "your manager and then the CEO, published for everyone.\n\n"
-    "`/okr new` \u2014 write an objective (a form opens)\n"
-    "`/okr list` \u2014 your objectives and where each one stands\n"
-    "`/okr list @person`, `/okr list <team>`, `/okr list company` \u2014 published "
-    "objectives of this quarter\n"
-    "`/okr show 12` or `/okr show <words>` \u2014 one objective in full\n"
-    "`/okr tree` \u2014 how this quarter's objectives align to the company's\n"
-    "`/okr checkin` \u2014 update your key results and how confident you are\n"
-    "`/okr help` \u2014 this help\n\n"
-    "Approvers get a DM with *Approve* and *Reject*; a rejection comes back to you with the "
-    "reason and an *Edit and resubmit* button. Every week I ask for a check-in (Friday "
-    "afternoon, your time) and post a digest of everyone's progress on Monday."
-)
+def problem(notice: ProblemReport, words: Translator) -> Message:
+    if notice.problem is None:
+        # Queued before problems had names: the words are already in the row.
+        text = notice.text
+    else:
+        text = words(f"problem.{notice.problem}", **_problem_details(notice.details, words))
+    return text, [section(f":warning: {text}")]
 
 
-def help_message(unknown: str | None = None) -> Message:
-    lead = f"I don't know `{escape(clip(unknown, 50))}`.\n\n" if unknown else ""
-    return lead + "okrbot help", [section(lead + HELP)]
+def help_message(words: Translator, unknown: str | None = None) -> Message:
+    lead = words("help.unknown", word=escape(clip(unknown, 50))) + "\n\n" if unknown else ""
+    return lead + words("help.text"), [section(lead + words("help.body"))]
 
 
-def _status_line(listing: ObjectiveListing) -> str:
+def _status_line(listing: ObjectiveListing, words: Translator) -> str:
     status = listing.objective.status
-    line = f"*Status:* {status.label}"
+    line = words("listing.status", status=words(f"status.{status.value}"))
     if listing.waiting_on and status in (Status.AWAITING_MANAGER, Status.AWAITING_CEO):
         line += f" ({user(listing.waiting_on)})"
     decision = listing.last_decision
@@ -181,24 +204,25 @@ def _status_line(listing: ObjectiveListing) -> str:
     return line
 
 
-def listing_message(listings: list[ObjectiveListing]) -> Message:
+def listing_message(listings: list[ObjectiveListing], words: Translator) -> Message:
     if not listings:
-        text = "You have no objectives yet. Write one with `/okr new`."
+        text = words("listing.empty")
         return text, [section(text)]
     shown = listings[:LIST_MAX]
-    blocks: list[Block] = [header(f"Your objectives ({len(listings)})")]
+    blocks: list[Block] = [header(words("listing.header", count=len(listings)))]
     for listing in shown:
         objective = listing.objective
-        blocks.append(
-            section(
-                f"*{escape(clip(objective.title, 150))}* \u00b7 {objective.quarter} \u00b7 "
-                f"{objective.level.label} \u00b7 {len(objective.key_results)} key results\n"
-                + _status_line(listing)
-            )
+        details = " \u00b7 ".join(
+            [
+                f"*{escape(clip(objective.title, 150))}*",
+                objective.quarter,
+                words(f"level.{objective.level.value}"),
+                words("listing.key_results", count=len(objective.key_results)),
+            ]
         )
+        blocks.append(section(details + "\n" + _status_line(listing, words)))
     if len(listings) > LIST_MAX:
-        blocks.append(context(f"Showing the newest {LIST_MAX} of {len(listings)}."))
+        blocks.append(context(words("listing.more", shown=LIST_MAX, count=len(listings))))
     blocks.append(divider())
-    blocks.append(context("Write another with `/okr new`."))
-    text = f"Your objectives: {len(listings)}"
-    return text, blocks
+    blocks.append(context(words("listing.footer")))
+    return words("listing.text", count=len(listings)), blocks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from okrbot.domain.okr import format_number
 from okrbot.domain.views import KeyResultView, ObjectiveView
+from okrbot.i18n import Translator
 from okrbot.slack.blocks.common import Block, clip, context, escape, section, user
 
 
@@ -16,33 +17,38 @@ def kr_line(kr: KeyResultView) -> str:
     )
 
 
-def alignment_line(objective: ObjectiveView) -> str:
+def alignment_line(objective: ObjectiveView, words: Translator) -> str:
     if objective.aligned_to_title is None:
-        return "Aligns to: _nothing chosen_"
-    owner = f" ({user(objective.aligned_to_owner)})" if objective.aligned_to_owner else ""
-    return f"Aligns to: *{escape(objective.aligned_to_title)}*{owner}"
+        return words("objective.aligns_to_nothing")
+    title = escape(objective.aligned_to_title)
+    if objective.aligned_to_owner:
+        return words(
+            "objective.aligns_to_owner", title=title, owner=user(objective.aligned_to_owner)
+        )
+    return words("objective.aligns_to", title=title)
 
 
-def meta_line(objective: ObjectiveView) -> str:
-    team = f" \u00b7 team {escape(objective.team)}" if objective.team else ""
-    return (
-        f"{objective.level.label} objective by {user(objective.owner_id)}{team} "
-        f"\u00b7 {objective.quarter} \u00b7 v{objective.version}"
-    )
+def meta_line(objective: ObjectiveView, words: Translator) -> str:
+    parts = [words(f"objective.by.{objective.level.value}", owner=user(objective.owner_id))]
+    if objective.team:
+        parts.append(words("objective.team", team=escape(objective.team)))
+    parts += [objective.quarter, words("objective.version", version=objective.version)]
+    return " \u00b7 ".join(parts)
 
 
-def objective_blocks(objective: ObjectiveView) -> list[Block]:
-    """Title, description, key results, alignment and owner: 3 or 4 blocks."""
+def objective_blocks(objective: ObjectiveView, words: Translator) -> list[Block]:
+    """Title, description, key results, alignment and owner: 3 blocks."""
     title = f"*{escape(clip(objective.title, 150))}*"
     if objective.description:
         title += "\n" + escape(clip(objective.description, 2000))
     krs = "\n".join(kr_line(kr) for kr in objective.key_results)
     return [
         section(title),
-        section(f"*Key results*\n{krs}"),
-        context(meta_line(objective), alignment_line(objective)),
+        section(f"{words('objective.key_results')}\n{krs}"),
+        context(meta_line(objective, words), alignment_line(objective, words)),
     ]
 
 
 def objective_fallback(objective: ObjectiveView) -> str:
-    return f"\u201c{clip(objective.title, 150)}\u201d ({objective.quarter})"
+    # Slack reads the fallback as markup too: a title like "<!channel>" must stay text.
+    return f"\u201c{escape(clip(objective.title, 150))}\u201d ({objective.quarter})"

@@ -98,16 +98,16 @@ async def _open_reject(deps: Deps, click: Click) -> None:
         return
     async with deps.uow(readonly=True) as uow:
         result = await approvals.may_decide(uow, deps.actor(who), ref)
+    words = await deps.words_for(who)
     if not result.applied or result.objective is None:
-        await deps.tell(who.user_id, refusal(result, ref, await deps.words_for(who)), channel)
+        await deps.tell(who.user_id, refusal(result, ref, words), channel)
         return
     try:
         await deps.gateway.open_view(
-            click.trigger, forms.reject_modal(ref.encode(), result.objective.title)
+            click.trigger, forms.reject_modal(ref.encode(), result.objective.title, words)
         )
     except DeliveryError as exc:
         log.warning("could not open the reject form for %s: %s", who.user_id, exc.code)
-        words = await deps.words_for(who)
         await deps.tell(who.user_id, words("common.form_too_slow"), channel)
 
 
@@ -138,9 +138,10 @@ async def _add_kr(deps: Deps, click: Click) -> None:
         except (LookupError, objectives.NotEditable):
             return
     grown = forms.FormState(min(state.slots + 1, 5), state.edit_of)
+    words = await deps.words_for(who)
     try:
         await deps.gateway.update_view(
-            view_id, forms.objective_modal(ctx, grown), payloads.view_field(body, "hash")
+            view_id, forms.objective_modal(ctx, grown, words), payloads.view_field(body, "hash")
         )
     except DeliveryError as exc:
         # hash_conflict: another update won; the person can click again.

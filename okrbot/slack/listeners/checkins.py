@@ -61,7 +61,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             )
             return
         if next_page is not None and next_page.objectives:
-            await ack(response_action="update", view=blocks.checkin_modal(next_page))
+            words = await deps.words_for(who)
+            await ack(response_action="update", view=blocks.checkin_modal(next_page, words))
         else:
             await ack()
         deps.deliver_soon()

@@ -64,10 +64,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
             reply, blocks = await browse.answer(deps, who, word, rest)
             await ack(text=reply, blocks=blocks)
         elif word in ("", "help"):
-            reply, blocks = messages.help_message()
+            reply, blocks = messages.help_message(await deps.words_for(who))
             await ack(text=reply, blocks=blocks)
         else:
-            reply, blocks = messages.help_message(word)
+            reply, blocks = messages.help_message(await deps.words_for(who), word)
             await ack(text=reply, blocks=blocks)
 
     app.command(ids.COMMAND)(okr)
@@ -98,23 +98,25 @@ async def open_form(
             await deps.tell(who.user_id, words("form.gone_or_not_yours"), channel)
             return
     try:
-        await deps.gateway.open_view(trigger_id, forms.objective_modal(ctx, forms.FormState()))
+        await deps.gateway.open_view(
+            trigger_id, forms.objective_modal(ctx, forms.FormState(), words)
+        )
     except DeliveryError as exc:
         log.warning("views.open failed for %s: %s", who.user_id, exc.code)
         await deps.tell(who.user_id, words("common.form_too_slow"), channel)
 
 
 async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
+    words = await deps.words_for(who)
     async with deps.uow(readonly=True) as uow:
         page = await checkins.form_page(uow, deps.actor(who), deps.today())
     view = (
-        checkin_blocks.checkin_modal(page)
+        checkin_blocks.checkin_modal(page, words)
         if page.objectives
-        else checkin_blocks.nothing_to_check_in()
+        else checkin_blocks.nothing_to_check_in(words)
     )
     try:
         await deps.gateway.open_view(trigger, view)
     except DeliveryError as exc:
         log.warning("views.open (check-in) failed for %s: %s", who.user_id, exc.code)
-        words = await deps.words_for(who)
         await deps.tell(who.user_id, words("common.form_too_slow"), channel)
