@@ -18,6 +18,7 @@ _EMOJI = {
     ":x:": "\u274c",
     ":tada:": "\U0001f389",
     ":dart:": "\U0001f3af",
+    ":pencil2:": "\u270f\ufe0f",
     ":warning:": "\u26a0\ufe0f",
     ":hourglass:": "\u231b",
     ":no_entry_sign:": "\U0001f6ab",

@@ -207,7 +207,7 @@ async def decide(
         if revision is not None:
             # The change's last approval: the published objective becomes what was approved.
             await revisions.apply_revision(uow, objective, revision, now)
-        queue_publication(uow, objective, now)
+        queue_publication(uow, objective, now, updated=revision is not None)
     queue_home_refresh(
         uow,
         actor.workspace_id,

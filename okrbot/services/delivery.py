@@ -271,7 +271,9 @@ class Dispatcher:
                 and a.outcome == Outcome.APPROVED.value
                 and a.decided_by
             )
-            return Publication(self._org.channel, view, approvers)
+            return Publication(
+                self._org.channel, view, approvers, updated=bool(payload.get("updated"))
+            )
         return Skip(f"unknown kind {message.kind}")
 
 

@@ -85,6 +85,8 @@ class Publication:
     channel: str
     objective: ObjectiveView
     approvers: tuple[str, ...]
+    # An approved change to an objective already published.
+    updated: bool = False
 
 
 @dataclass(frozen=True)

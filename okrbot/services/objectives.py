@@ -282,7 +282,7 @@ async def _revise(
     if first is None:
         # The CEO's own change needs nobody's approval.
         await revisions.apply_revision(uow, objective, revision, now)
-        queue_publication(uow, objective, now)
+        queue_publication(uow, objective, now, updated=True)
     else:
         await open_stage(uow, objective, first.stage, first.approver, now, version=revision.version)
         tell_author(uow, objective, now, AuthorEvent.SUBMITTED, next_approver=first.approver)
@@ -348,12 +348,15 @@ def tell_author(
     )
 
 
-def queue_publication(uow: UnitOfWork, objective: Objective, now: datetime) -> None:
+def queue_publication(
+    uow: UnitOfWork, objective: Objective, now: datetime, *, updated: bool = False
+) -> None:
     uow.outbox.add(
         workspace_id=objective.workspace_id,
         kind=OutboxKind.PUBLICATION,
         now=now,
         objective_id=objective.id,
+        payload={"updated": True} if updated else None,
     )
     tell_author(uow, objective, now, AuthorEvent.PUBLISHED)
 

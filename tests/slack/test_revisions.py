@@ -131,3 +131,28 @@ async def test_a_removed_key_result_is_retired_with_its_history(org_box: Sandbox
     ]
     assert krs[0].current_value == 50.0
     assert krs[1].target_value == 1.0
+
+
+async def test_edit_command_opens_the_form_with_a_note(org_box: Sandbox) -> None:
+    box = org_box
+    objective = await publish(box)
+    await box.slack.slash(AUTHOR.id, f"edit {objective.id}")
+    await box.settle()
+    view = box.fake.open_views_for(AUTHOR.id)[-1]
+    assert "This objective is published." in str(view["blocks"])
+    # A text-only answer: Bolt sends it as a plain body, which Slack shows as is.
+    usage = await box.slack.slash(AUTHOR.id, "edit")
+    assert "/okr edit 12" in usage.body
+
+
+async def test_an_approved_change_is_announced_as_an_update(org_box: Sandbox) -> None:
+    box = org_box
+    objective = await publish(box)
+    before = len(requests_to(box, MANAGER.id))
+    await edit(box, objective.id, {"kr2_target": "0.5"})
+    await box.slack.click(MANAGER.id, requests_to(box, MANAGER.id)[before:][0], ids.APPROVE)
+    await box.settle()
+    await box.slack.click(CEO.id, requests_to(box, CEO.id)[-1], ids.APPROVE)
+    await box.settle()
+    update = box.fake.channel_messages(CHANNEL)[-1]
+    assert update.text.startswith("Updated team OKR")

@@ -39,6 +39,8 @@ EN: dict[str, str] = {
     "publication.lead": ":dart: *New OKR for {quarter}* from {owner}",
     "publication.approved_by": "Approved by {approvers}",
     "publication.ceo_own": "The CEO's own objective: no approval needed",
+    "publication.updated_text": "Updated {level} OKR from {owner}: {objective}",
+    "publication.updated_lead": ":pencil2: *Updated OKR for {quarter}* from {owner}",
     "problem.approver_unreachable": (
         "I could not send your objective \u201c{title}\u201d to {approver} for {stage} "
         "approval: Slack said `{code}` (a deactivated account, perhaps). Ask whoever keeps "
@@ -65,6 +67,10 @@ EN: dict[str, str] = {
         "`/okr show 12` or `/okr show <words>` \u2014 one objective in full\n"
         "`/okr tree` \u2014 how this quarter's objectives align to the company's\n"
         "`/okr checkin` \u2014 update your key results and how confident you are\n"
+        "`/okr edit 12` \u2014 change an objective (a published one goes back through "
+        "approval; it stays as it was until then)\n"
+        "`/okr withdraw 12` \u2014 take an objective back (it stays in the history)\n"
+        "`/okr score` \u2014 score this quarter's objectives, 0.0\u20131.0\n"
         "`/okr help` \u2014 this help\n\n"
         "Approvers get a DM with *Approve* and *Reject*; a rejection comes back to you with "
         "the reason and an *Edit and resubmit* button. Every week I ask for a check-in "
@@ -116,6 +122,8 @@ NB: dict[str, str] = {
     "publication.lead": ":dart: *Ny OKR for {quarter}* fra {owner}",
     "publication.approved_by": "Godkjent av {approvers}",
     "publication.ceo_own": "Daglig leders eget mål: trenger ingen godkjenning",
+    "publication.updated_text": "Oppdatert OKR ({level}) fra {owner}: {objective}",
+    "publication.updated_lead": ":pencil2: *Oppdatert OKR for {quarter}* fra {owner}",
     "problem.approver_unreachable": (
         "Jeg fikk ikke sendt målet ditt \u00ab{title}\u00bb til {approver} for godkjenning "
         "som {stage}: Slack svarte `{code}` (kanskje en deaktivert konto). Be den som holder "
@@ -144,6 +152,10 @@ NB: dict[str, str] = {
         "`/okr show 12` eller `/okr show <ord>` \u2014 ett mål i sin helhet\n"
         "`/okr tree` \u2014 hvordan kvartalets mål henger sammen med selskapets\n"
         "`/okr checkin` \u2014 oppdater nøkkelresultatene dine og hvor trygg du er\n"
+        "`/okr edit 12` \u2014 endre et mål (et publisert mål går til godkjenning igjen; "
+        "det står som før til da)\n"
+        "`/okr withdraw 12` \u2014 trekk tilbake et mål (det blir stående i historikken)\n"
+        "`/okr score` \u2014 gi kvartalets mål en score, 0,0\u20131,0\n"
         "`/okr help` \u2014 denne hjelpen\n\n"
         "Godkjennere får en DM med *Godkjenn* og *Avvis*; et avslag kommer tilbake til deg "
         "med begrunnelsen og en *Rediger og send inn på nytt*-knapp. Hver uke ber jeg om en "

@@ -14,6 +14,7 @@ from okrbot.domain.okr import (
     TITLE_MAX,
     UNIT_MAX,
     Level,
+    Status,
 )
 from okrbot.domain.views import AlignOption, KeyResultView
 from okrbot.domain.workflow import REASON_MAX
@@ -186,6 +187,8 @@ def objective_modal(ctx: FormContext, state: FormState, words: Translator) -> di
                 )
             )
         )
+        if editing.status is Status.APPROVED:
+            blocks.append(context(words("edit.published_note")))
     blocks += [
         _input(
             ids.TITLE,

@@ -151,14 +151,16 @@ def publication(notice: Publication, words: Translator) -> Message:
         if approvers
         else words("publication.ceo_own")
     )
+    # A published objective whose change was approved is announced as an update.
+    kind = "updated_" if notice.updated else ""
     text = words(
-        "publication.text",
+        f"publication.{kind}text",
         level=words(f"level.{objective.level.value}").lower(),
         owner=owner,
         objective=objective_fallback(objective),
     )
     blocks = [
-        section(words("publication.lead", quarter=objective.quarter, owner=owner)),
+        section(words(f"publication.{kind}lead", quarter=objective.quarter, owner=owner)),
         *objective_blocks(objective, words),
         context(approval),
     ]

@@ -54,6 +54,25 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 open_scoring(deps, who, trigger if isinstance(trigger, str) else "", channel),
                 on_error=deps.sorry_to(who, channel),
             )
+        elif word == "edit":
+            argument = (text or "").strip()[len(word) :].strip().lstrip("#")
+            if not argument.isdigit():
+                words = await deps.words_for(who)
+                await ack(text=words("edit.usage"))
+                return
+            await ack()
+            trigger = body.get("trigger_id")
+            channel = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
+            deps.background.spawn(
+                open_form(
+                    deps,
+                    who,
+                    trigger if isinstance(trigger, str) else "",
+                    channel,
+                    objective_id=int(argument),
+                ),
+                on_error=deps.sorry_to(who, channel),
+            )
         elif word == "withdraw":
             rest = (text or "").strip()[len(word) :]
             reply, blocks = await withdrawal.answer(deps, who, rest)
