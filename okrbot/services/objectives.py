@@ -214,7 +214,7 @@ async def submit(
             key_results=[],
         )
         uow.objectives.add(objective)
-        await uow.objectives.replace_key_results(objective, kr_rows)
+        uow.objectives.add_key_results(objective, kr_rows)
     else:
         objective = editing
         old_version = objective.version
@@ -237,7 +237,9 @@ async def submit(
         )
         objective.description, objective.aligned_to_id = draft.description, draft.aligned_to
         objective.team = person.team
-        await uow.objectives.replace_key_results(objective, kr_rows)
+        # Never deleted: a key result the new version drops is retired, like in a revision.
+        live = list(objective.key_results)
+        await uow.objectives.revise_key_results(objective, live, kr_rows, now)
         superseded = await _supersede(uow, objective, now)
 
     try:

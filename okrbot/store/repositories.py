@@ -397,32 +397,20 @@ class ObjectiveRepository:
             .execution_options(synchronize_session=False)
         )
 
-    async def replace_key_results(
+    def add_key_results(
         self, objective: Objective, rows: Sequence[tuple[str, float, float, str]]
     ) -> None:
-        """Keep key results' identity by position (check-ins will point at them)."""
-        existing = {kr.position: kr for kr in objective.key_results}
+        """A new objective's key results, numbered from 1."""
         for position, (description, start, target, unit) in enumerate(rows, start=1):
-            kr = existing.pop(position, None)
-            if kr is None:
-                objective.key_results.append(
-                    KeyResult(
-                        position=position,
-                        description=description,
-                        start_value=start,
-                        target_value=target,
-                        unit=unit,
-                    )
+            objective.key_results.append(
+                KeyResult(
+                    position=position,
+                    description=description,
+                    start_value=start,
+                    target_value=target,
+                    unit=unit,
                 )
-            else:
-                kr.description, kr.start_value, kr.target_value, kr.unit = (
-                    description,
-                    start,
-                    target,
-                    unit,
-                )
-        for kr in existing.values():
-            objective.key_results.remove(kr)
+            )
 
     async def teams(self, workspace_id: str, quarter: str) -> list[str]:
         """Teams of the org chart and of the quarter's published objectives (an objective

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select
+
 from okrbot.domain.okr import Status
 from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
 from okrbot.slack import ids
+from okrbot.store.models import KeyResult
 from tests.slack.helpers import (
     GOOD_FORM,
     approvals,
@@ -307,3 +310,34 @@ async def test_the_largest_objective_fits_every_message(org_box: Sandbox) -> Non
     assert len(box.fake.channel_messages(CHANNEL)) == 1
     # The box fixture fails the test if the fake refused anything as over a limit.
     assert box.fake.violations == []
+
+
+async def test_a_resubmission_that_adds_and_drops_key_results_deletes_nothing(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    await submit_objective(box, AUTHOR.id)
+    [request] = requests_to(box, MANAGER.id)
+    await box.slack.click(MANAGER.id, request, ids.REJECT)
+    await box.settle()
+    reject_view = box.fake.open_views_for(MANAGER.id)[-1]["id"]
+    await box.slack.submit_view(MANAGER.id, reject_view, {"reason": "Swap the second one."})
+    await box.settle()
+    await box.slack.click(AUTHOR.id, box.fake.dms_to(AUTHOR.id)[-1], ids.RESUBMIT)
+    await box.settle()
+    edit_view = box.fake.open_views_for(AUTHOR.id)[-1]["id"]
+    await box.slack.submit_view(
+        AUTHOR.id,
+        edit_view,
+        {"kr2_desc": "Teams onboarded", "kr2_start": "0", "kr2_target": "10", "kr2_unit": ""},
+    )
+    await box.settle()
+    async with box.uow() as uow:
+        rows = (await uow.session.scalars(select(KeyResult).order_by(KeyResult.id))).all()
+    assert [(kr.description, kr.retired_at is None) for kr in rows] == [
+        (GOOD_FORM["kr1_desc"], True),
+        (GOOD_FORM["kr2_desc"], False),
+        ("Teams onboarded", True),
+    ]
+    assert "Teams onboarded" in str(requests_to(box, MANAGER.id)[-1].blocks)
+    assert GOOD_FORM["kr2_desc"] not in str(requests_to(box, MANAGER.id)[-1].blocks)

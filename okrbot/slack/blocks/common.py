@@ -73,10 +73,11 @@ def option(text: str, value: str) -> dict[str, Any]:
 def when(moment: datetime | None) -> str:
     """A time every reader sees in their own time zone."""
     if moment is None:
-        return "just now"
+        return "\u2014"
     stamp = int(moment.timestamp())
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    # Slack words the date in the reader's own language; no English "at" between.
+    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def user(user_id: str | None) -> str:
