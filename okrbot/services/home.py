@@ -14,9 +14,10 @@ from okrbot.domain.progress import kr_progress, objective_progress
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.views import KeyResultView
 from okrbot.domain.workflow import Outcome, Stage, stage_of
+from okrbot.services import revisions
 from okrbot.services.notices import OutboxKind
 from okrbot.store.home import HomeQueries
-from okrbot.store.models import Approval, Objective
+from okrbot.store.models import Approval, Objective, Revision
 from okrbot.store.uow import UnitOfWork
 
 # Items per section: with a few blocks each, the whole tab stays well under Slack's 100.
@@ -153,7 +154,24 @@ def _in_flight(objective: Objective, history: list[Approval]) -> InFlight:
     )
 
 
-def _request(approval: Approval, objective: Objective) -> Request:
+def _request(approval: Approval, objective: Objective, proposed: Revision | None) -> Request:
+    if proposed is not None:
+        # A change to a published objective: the approver decides on what it proposes.
+        change = revisions.draft_of(proposed.content)
+        return Request(
+            objective_id=objective.id,
+            version=approval.version,
+            stage=Stage(approval.stage),
+            owner_id=objective.owner_id,
+            title=change.title,
+            quarter=change.quarter,
+            level=change.level,
+            key_results=tuple(
+                KeyResultView(number, kr.description, kr.start, kr.target, kr.unit)
+                for number, kr in enumerate(change.key_results, start=1)
+            ),
+            requested_at=approval.created_at,
+        )
     return Request(
         objective_id=objective.id,
         version=approval.version,
@@ -189,6 +207,9 @@ async def load_home(uow: UnitOfWork, workspace_id: str, user_id: str, today: dat
         await uow.approvals.for_objectives(workspace_id, [o.id for o in pending]) if pending else {}
     )
     waiting, waiting_total = await queries.waiting_for(workspace_id, user_id, SECTION_MAX)
+    proposed = await uow.revisions.for_requests(
+        [(a.objective_id, a.version) for a, o in waiting if a.version > o.version]
+    )
     if team is not None:
         team_rows, team_total = await queries.published(
             workspace_id, quarter, SECTION_MAX, team=team, not_owner=user_id
@@ -205,7 +226,10 @@ async def load_home(uow: UnitOfWork, workspace_id: str, user_id: str, today: dat
         team=team,
         mine=_page([_tracked(o) for o in published]),
         in_flight=_page([_in_flight(o, history.get(o.id, [])) for o in pending]),
-        requests=_page([_request(a, o) for a, o in waiting], waiting_total),
+        requests=_page(
+            [_request(a, o, proposed.get((a.objective_id, a.version))) for a, o in waiting],
+            waiting_total,
+        ),
         team_okrs=_page([_tracked(o) for o in team_rows], team_total),
         company=_page([_tracked(o) for o in company_rows], company_total),
     )

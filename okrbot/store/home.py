@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from okrbot.domain.okr import Level, Status
-from okrbot.domain.workflow import Outcome, Stage
+from okrbot.domain.workflow import Outcome
 from okrbot.store.models import Approval, Objective
 
 IN_FLIGHT = (Status.AWAITING_MANAGER.value, Status.AWAITING_CEO.value, Status.REJECTED.value)
@@ -41,22 +41,13 @@ class HomeQueries:
 
     @staticmethod
     def _waiting(workspace_id: str, approver_id: str) -> ColumnElement[bool]:
-        # Only requests the objective still waits on: a decision applies to no other.
+        # A pending request is always current: moving on decides it, and a resubmission,
+        # a newer change or a withdrawal marks it superseded or cancelled. A change to a
+        # published objective is requested at a version above the objective's own.
         return and_(
             Approval.workspace_id == workspace_id,
             Approval.approver_id == approver_id,
             Approval.outcome == Outcome.PENDING.value,
-            Objective.version == Approval.version,
-            or_(
-                and_(
-                    Approval.stage == Stage.MANAGER.value,
-                    Objective.status == Status.AWAITING_MANAGER.value,
-                ),
-                and_(
-                    Approval.stage == Stage.CEO.value,
-                    Objective.status == Status.AWAITING_CEO.value,
-                ),
-            ),
         )
 
     async def waiting_for(

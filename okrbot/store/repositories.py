@@ -557,11 +557,11 @@ class ApprovalRepository:
             select(Approval, Objective.title, Objective.owner_id)
             .join(Objective, Objective.id == Approval.objective_id)
             .where(
+                # Pending means current (see store.home); changes to published objectives
+                # included.
                 Approval.workspace_id == workspace_id,
                 Approval.outcome == "pending",
                 Approval.nudged_at.is_(None),
-                Approval.version == Objective.version,
-                Objective.status.in_(["awaiting_manager", "awaiting_ceo"]),
             )
             .order_by(Approval.id)
         )
@@ -843,6 +843,20 @@ class RevisionRepository:
             Revision.status.in_(["awaiting_manager", "awaiting_ceo"]),
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def for_requests(
+        self, pairs: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], Revision]:
+        """The changes some requests are about, by (objective id, version): one query."""
+        if not pairs:
+            return {}
+        wanted = set(pairs)
+        stmt = select(Revision).where(Revision.objective_id.in_({o for o, _ in pairs}))
+        return {
+            (r.objective_id, r.version): r
+            for r in await self.session.scalars(stmt)
+            if (r.objective_id, r.version) in wanted
+        }
 
     async def latest_version(self, objective_id: int) -> int:
         found = await self.session.scalar(

@@ -156,3 +156,21 @@ async def test_an_approved_change_is_announced_as_an_update(org_box: Sandbox) ->
     await box.settle()
     update = box.fake.channel_messages(CHANNEL)[-1]
     assert update.text.startswith("Updated team OKR")
+
+
+async def test_a_change_waits_on_the_approvers_home_and_is_nudged(org_box: Sandbox) -> None:
+    box = org_box
+    objective = await publish(box)
+    await edit(box, objective.id, {"title": "Make onboarding magical"})
+    await box.slack.open_home(MANAGER.id)
+    await box.settle()
+    home = box.fake.home_view(MANAGER.id)
+    assert home is not None
+    assert "Make onboarding magical" in str(home["blocks"])
+    box.clock.advance(days=5)
+    await box.bot.jobs.tick()
+    await box.settle()
+    nudges = [m for m in box.fake.dms_to(MANAGER.id) if "waiting for your decision" in m.text]
+    assert len(nudges) == 1
+    # The nudge names the objective as everyone knows it: its published title.
+    assert GOOD_FORM["title"] in str(nudges[0].blocks)
