@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from okrbot.domain.checkin import COMMENT_MAX, Confidence
@@ -22,6 +20,7 @@ from okrbot.services.checkins import (
 from okrbot.slack import ids
 from okrbot.slack.blocks.common import (
     Block,
+    PageState,
     button,
     clip,
     context,
@@ -34,29 +33,6 @@ from okrbot.slack.blocks.common import (
 
 # Objectives listed in a prompt; a person with more sees a count and the form has them all.
 PROMPT_MAX = 10
-
-
-@dataclass(frozen=True)
-class CheckInState:
-    """What the check-in form carries in private_metadata."""
-
-    ids: tuple[int, ...]
-    rest: tuple[int, ...] = ()
-
-    def encode(self) -> str:
-        return json.dumps({"ids": list(self.ids), "rest": list(self.rest)})
-
-    @classmethod
-    def decode(cls, raw: str | None) -> CheckInState:
-        """Lenient: anything malformed is an empty state, never an exception."""
-        try:
-            data = json.loads(raw or "{}")
-            return cls(
-                tuple(int(i) for i in data.get("ids", [])),
-                tuple(int(i) for i in data.get("rest", [])),
-            )
-        except (ValueError, TypeError, AttributeError, OverflowError):
-            return cls(())
 
 
 def _kr_label(kr: KRState) -> str:
@@ -136,7 +112,7 @@ def checkin_modal(page: CheckInPage, words: Translator) -> dict[str, Any]:
         )
         blocks += [_kr_input(kr, words) for kr in objective.key_results]
         blocks += [_confidence_input(objective, words), _comment_input(objective, words)]
-    state = CheckInState(tuple(o.id for o in page.objectives), page.remaining)
+    state = PageState(tuple(o.id for o in page.objectives), page.remaining)
     return {
         "type": "modal",
         "callback_id": ids.CHECKIN_VIEW,

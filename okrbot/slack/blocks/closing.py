@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from okrbot.domain.closing import suggested_score
@@ -13,6 +11,7 @@ from okrbot.slack import ids
 from okrbot.slack.blocks.common import (
     FALLBACK_MAX,
     Block,
+    PageState,
     button,
     clip,
     context,
@@ -33,26 +32,6 @@ def _score(value: float) -> str:
 
 def _percent(share: float) -> str:
     return f"{round(share * 100)}%"
-
-
-@dataclass(frozen=True)
-class ScoringState:
-    ids: tuple[int, ...]
-    rest: tuple[int, ...] = ()
-
-    def encode(self) -> str:
-        return json.dumps({"ids": list(self.ids), "rest": list(self.rest)})
-
-    @classmethod
-    def decode(cls, raw: str | None) -> ScoringState:
-        try:
-            data = json.loads(raw or "{}")
-            return cls(
-                tuple(int(i) for i in data.get("ids", [])),
-                tuple(int(i) for i in data.get("rest", [])),
-            )
-        except (ValueError, TypeError, AttributeError, OverflowError):
-            return cls(())
 
 
 def scoring_ask(ask: ScoringAsk, words: Translator) -> tuple[str, list[Block]]:
@@ -111,7 +90,7 @@ def scoring_modal(page: ScoringPage, words: Translator) -> dict[str, Any]:
                     },
                 }
             )
-    state = ScoringState(tuple(o.id for o in page.objectives), page.remaining)
+    state = PageState(tuple(o.id for o in page.objectives), page.remaining)
     submit = words("score.modal.next") if page.remaining else words("score.modal.submit")
     return {
         "type": "modal",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -82,3 +84,27 @@ def when(moment: datetime | None) -> str:
 
 def user(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "someone"
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What a paged form carries in private_metadata: the objectives on this page and the
+    ones for the pages after it."""
+
+    ids: tuple[int, ...]
+    rest: tuple[int, ...] = ()
+
+    def encode(self) -> str:
+        return json.dumps({"ids": list(self.ids), "rest": list(self.rest)})
+
+    @classmethod
+    def decode(cls, raw: str | None) -> PageState:
+        """Lenient: anything malformed is an empty state, never an exception."""
+        try:
+            data = json.loads(raw or "{}")
+            return cls(
+                tuple(int(i) for i in data.get("ids", [])),
+                tuple(int(i) for i in data.get("rest", [])),
+            )
+        except (ValueError, TypeError, AttributeError, OverflowError):
+            return cls(())

@@ -15,8 +15,8 @@ from okrbot.services.ports import DeliveryError
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import forms
 from okrbot.slack.deps import Deps
-from okrbot.slack.listeners.commands import open_form
 from okrbot.slack.listeners.explain import refusal
+from okrbot.slack.listeners.opening import open_form
 
 log = logging.getLogger(__name__)
 

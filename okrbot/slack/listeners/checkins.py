@@ -10,9 +10,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from okrbot.services import checkins
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import checkin as blocks
+from okrbot.slack.blocks.common import PageState
 from okrbot.slack.deps import Deps
 from okrbot.slack.listeners.actions import Click, on_click
-from okrbot.slack.listeners.commands import open_checkin
+from okrbot.slack.listeners.opening import open_checkin
 from okrbot.slack.listeners.views import field_errors
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         except payloads.PayloadError:
             await ack()
             return
-        state = blocks.CheckInState.decode(payloads.view_field(body, "private_metadata"))
+        state = PageState.decode(payloads.view_field(body, "private_metadata"))
         present = payloads.form_field_blocks(body)
         try:
             async with deps.uow() as uow:

@@ -8,26 +8,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from okrbot.services import closing
-from okrbot.services.ports import DeliveryError
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import closing as blocks
+from okrbot.slack.blocks.common import PageState
 from okrbot.slack.deps import Deps
 from okrbot.slack.listeners.actions import Click, on_click
-from okrbot.slack.listeners.commands import open_form
+from okrbot.slack.listeners.opening import open_form, open_scoring
 
 log = logging.getLogger(__name__)
-
-
-async def open_scoring(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
-    words = await deps.words_for(who)
-    async with deps.uow(readonly=True) as uow:
-        page = await closing.scoring_page(uow, deps.actor(who), deps.today())
-    view = blocks.scoring_modal(page, words) if page.objectives else blocks.nothing_to_score(words)
-    try:
-        await deps.gateway.open_view(trigger, view)
-    except DeliveryError as exc:
-        log.warning("views.open (scoring) failed for %s: %s", who.user_id, exc.code)
-        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
 
 
 async def _score(deps: Deps, click: Click) -> None:
@@ -46,7 +34,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack()
             return
         words = await deps.words_for(who)
-        state = blocks.ScoringState.decode(payloads.view_field(body, "private_metadata"))
+        state = PageState.decode(payloads.view_field(body, "private_metadata"))
         present = payloads.form_field_blocks(body)
         next_page = None
         try:

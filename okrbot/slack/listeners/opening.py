@@ -1,0 +1,83 @@
+"""Opening modals: the objective form, the check-in and the scoring form.
+
+Shared by the slash command, the buttons and the Home tab, so it imports no listener.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from okrbot.services import checkins, closing, objectives
+from okrbot.services.ports import DeliveryError
+from okrbot.slack import payloads
+from okrbot.slack.blocks import checkin as checkin_blocks
+from okrbot.slack.blocks import closing as closing_blocks
+from okrbot.slack.blocks import forms
+from okrbot.slack.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+async def open_form(
+    deps: Deps,
+    who: payloads.Who,
+    trigger_id: str,
+    channel: str | None,
+    *,
+    objective_id: int | None = None,
+) -> None:
+    words = await deps.words_for(who)
+    async with deps.uow(readonly=True) as uow:
+        try:
+            ctx = await objectives.form_context(
+                uow, deps.actor(who), deps.org, deps.today(), objective_id=objective_id
+            )
+        except objectives.NotEditable as exc:
+            status = words(f"status.{exc.objective.status.value}").lower()
+            title = f"\u201c{exc.objective.title}\u201d"
+            await deps.tell(
+                who.user_id, words("form.not_editable", title=title, status=status), channel
+            )
+            return
+        except LookupError:
+            await deps.tell(who.user_id, words("form.gone_or_not_yours"), channel)
+            return
+    try:
+        await deps.gateway.open_view(
+            trigger_id, forms.objective_modal(ctx, forms.FormState(), words)
+        )
+    except DeliveryError as exc:
+        log.warning("views.open failed for %s: %s", who.user_id, exc.code)
+        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
+
+
+async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
+    words = await deps.words_for(who)
+    async with deps.uow(readonly=True) as uow:
+        page = await checkins.form_page(uow, deps.actor(who), deps.today())
+    view = (
+        checkin_blocks.checkin_modal(page, words)
+        if page.objectives
+        else checkin_blocks.nothing_to_check_in(words)
+    )
+    try:
+        await deps.gateway.open_view(trigger, view)
+    except DeliveryError as exc:
+        log.warning("views.open (check-in) failed for %s: %s", who.user_id, exc.code)
+        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
+
+
+async def open_scoring(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
+    words = await deps.words_for(who)
+    async with deps.uow(readonly=True) as uow:
+        page = await closing.scoring_page(uow, deps.actor(who), deps.today())
+    view = (
+        closing_blocks.scoring_modal(page, words)
+        if page.objectives
+        else closing_blocks.nothing_to_score(words)
+    )
+    try:
+        await deps.gateway.open_view(trigger, view)
+    except DeliveryError as exc:
+        log.warning("views.open (scoring) failed for %s: %s", who.user_id, exc.code)
+        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
