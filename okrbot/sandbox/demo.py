@@ -237,5 +237,12 @@ async def _story(box: Sandbox) -> None:
     _show_message("Everyone", parent)
     for reply in [m for m in posted if m.thread_ts == parent.ts]:
         _show_message("Everyone (in the thread)", reply, box.fake.files)
+    _say("15. Aisha opens okrbot's Home tab: her objectives, her team's and the company's")
+    await slack.open_home(AUTHOR.id)
+    await box.settle()
+    home = box.fake.home_view(AUTHOR.id)
+    if home is not None:
+        print(render(home["blocks"], NAMES, indent="  "))
+
     calls = len(box.fake.calls)
     print(f"\n{calls} Slack Web API calls, none refused: {not box.fake.violations}.")
