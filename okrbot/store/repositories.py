@@ -222,17 +222,31 @@ class ObjectiveRepository:
     async def record_scores(
         self, objective_id: int, kr_scores: dict[int, float], score: float, now: datetime
     ) -> None:
+        await self._set(
+            objective_id,
+            {"score": score, "scored_at": now},
+            {kr_id: {"score": value} for kr_id, value in kr_scores.items()},
+        )
+
+    async def _set(
+        self,
+        objective_id: int,
+        objective_values: dict[str, Any],
+        kr_values: dict[int, dict[str, Any]],
+    ) -> None:
+        """Update an objective and some of its key results; a key result of another
+        objective (a forged id) matches nothing."""
         await self.session.execute(
             update(Objective)
             .where(Objective.id == objective_id)
-            .values(score=score, scored_at=now)
+            .values(**objective_values)
             .execution_options(synchronize_session=False)
         )
-        for kr_id, kr_score in kr_scores.items():
+        for kr_id, values in kr_values.items():
             await self.session.execute(
                 update(KeyResult)
                 .where(KeyResult.id == kr_id, KeyResult.objective_id == objective_id)
-                .values(score=kr_score)
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
 
@@ -301,19 +315,11 @@ class ObjectiveRepository:
         self, objective_id: int, confidence: str, at: datetime, values: dict[int, float]
     ) -> None:
         """Keep the latest check-in on the rows themselves (history stays in check_in)."""
-        await self.session.execute(
-            update(Objective)
-            .where(Objective.id == objective_id)
-            .values(confidence=confidence, last_check_in_at=at)
-            .execution_options(synchronize_session=False)
+        await self._set(
+            objective_id,
+            {"confidence": confidence, "last_check_in_at": at},
+            {kr_id: {"current_value": value, "current_at": at} for kr_id, value in values.items()},
         )
-        for kr_id, value in values.items():
-            await self.session.execute(
-                update(KeyResult)
-                .where(KeyResult.id == kr_id, KeyResult.objective_id == objective_id)
-                .values(current_value=value, current_at=at)
-                .execution_options(synchronize_session=False)
-            )
 
     async def transition(
         self,

@@ -6,7 +6,10 @@ Shared by the slash command, the buttons and the Home tab, so it imports no list
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from okrbot.i18n import Translator
 from okrbot.services import checkins, closing, objectives
 from okrbot.services.ports import DeliveryError
 from okrbot.slack import payloads
@@ -14,6 +17,7 @@ from okrbot.slack.blocks import checkin as checkin_blocks
 from okrbot.slack.blocks import closing as closing_blocks
 from okrbot.slack.blocks import forms
 from okrbot.slack.deps import Deps
+from okrbot.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -51,33 +55,39 @@ async def open_form(
         await deps.tell(who.user_id, words("common.form_too_slow"), channel)
 
 
-async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
+async def _open_paged(
+    deps: Deps,
+    who: payloads.Who,
+    trigger: str,
+    channel: str | None,
+    view: Callable[[UnitOfWork, Translator], Awaitable[dict[str, Any]]],
+) -> None:
+    """Build a form from the database, then open it: the same for check-ins and scores."""
     words = await deps.words_for(who)
     async with deps.uow(readonly=True) as uow:
-        page = await checkins.form_page(uow, deps.actor(who), deps.today())
-    view = (
-        checkin_blocks.checkin_modal(page, words)
-        if page.objectives
-        else checkin_blocks.nothing_to_check_in(words)
-    )
+        built = await view(uow, words)
     try:
-        await deps.gateway.open_view(trigger, view)
+        await deps.gateway.open_view(trigger, built)
     except DeliveryError as exc:
-        log.warning("views.open (check-in) failed for %s: %s", who.user_id, exc.code)
+        log.warning("views.open failed for %s: %s", who.user_id, exc.code)
         await deps.tell(who.user_id, words("common.form_too_slow"), channel)
+
+
+async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
+    async def view(uow: UnitOfWork, words: Translator) -> dict[str, Any]:
+        page = await checkins.form_page(uow, deps.actor(who), deps.today())
+        if page.objectives:
+            return checkin_blocks.checkin_modal(page, words)
+        return checkin_blocks.nothing_to_check_in(words)
+
+    await _open_paged(deps, who, trigger, channel, view)
 
 
 async def open_scoring(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
-    words = await deps.words_for(who)
-    async with deps.uow(readonly=True) as uow:
+    async def view(uow: UnitOfWork, words: Translator) -> dict[str, Any]:
         page = await closing.scoring_page(uow, deps.actor(who), deps.today())
-    view = (
-        closing_blocks.scoring_modal(page, words)
-        if page.objectives
-        else closing_blocks.nothing_to_score(words)
-    )
-    try:
-        await deps.gateway.open_view(trigger, view)
-    except DeliveryError as exc:
-        log.warning("views.open (scoring) failed for %s: %s", who.user_id, exc.code)
-        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
+        if page.objectives:
+            return closing_blocks.scoring_modal(page, words)
+        return closing_blocks.nothing_to_score(words)
+
+    await _open_paged(deps, who, trigger, channel, view)
