@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from okrbot.domain.workflow import Outcome, Stage
+from okrbot.services import people
 from okrbot.services.common import Organisation, to_view
 from okrbot.services.home import load_home
 from okrbot.services.notices import (
@@ -279,8 +280,7 @@ class Dispatcher:
 
 async def _locale(uow: UnitOfWork, workspace_id: str, user_id: str | None) -> str | None:
     """A person's Slack locale, so that what they are sent is in their language."""
-    person = await uow.people.get(workspace_id, user_id) if user_id else None
-    return person.locale if person else None
+    return await people.locale_of(uow, workspace_id, user_id) if user_id else None
 
 
 def _problem_for(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from okrbot.background import Background, ErrorHook
 from okrbot.i18n import Translator, language_of, translator
+from okrbot.services import people
 from okrbot.services.common import Actor, Organisation
 from okrbot.services.delivery import Dispatcher
 from okrbot.services.ports import Clock, DeliveryError
@@ -37,8 +38,8 @@ class Deps:
     async def words_for(self, who: Who) -> Translator:
         """The catalogue in the person's own language (their Slack locale)."""
         async with self.uow(readonly=True) as uow:
-            person = await uow.people.get(who.workspace_id, who.user_id)
-        return translator(language_of(person.locale if person else None, self.language))
+            locale = await people.locale_of(uow, who.workspace_id, who.user_id)
+        return translator(language_of(locale, self.language))
 
     def actor(self, who: Who) -> Actor:
         return Actor(who.workspace_id, who.user_id)
