@@ -1,17 +1,75 @@
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from okrbot.sandbox.harness import FrozenClock, Sandbox
 from okrbot.store import schema
 
 # Wednesday in the middle of 2026-Q4; Oslo is UTC+1.
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+# Opt-in, so that a machine without PostgreSQL runs the suite exactly as before: when set,
+# every test that uses `database_url` runs once on SQLite and once on PostgreSQL.
+POSTGRES_URL = os.environ.get("OKRBOT_TEST_POSTGRES_URL", "")
+POSTGRES_TEMPLATE = "okrbot_template"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: the test inspects SQLite itself (files, PRAGMAs, locks)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if not POSTGRES_URL or "backend" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+def _postgres_url(database: str) -> str:
+    return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _in_thread(coroutine: Coroutine[Any, Any, None]) -> None:
+    # Its own thread and event loop, so it cannot disturb the loop pytest-asyncio runs tests in.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+async def _admin(*statements: str) -> None:
+    # asyncpg straight, not SQLAlchemy: CREATE/DROP DATABASE cannot run in a transaction.
+    url = make_url(POSTGRES_URL)
+    connection = await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database or "postgres",
+    )
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
 
 
 @pytest.fixture(scope="session")
@@ -22,11 +80,36 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """Migrated once; each test gets a database created from it."""
+    # FORCE: a run that was killed may have left the template, and connections to it, behind.
+    _in_thread(
+        _admin(
+            f"DROP DATABASE IF EXISTS {POSTGRES_TEMPLATE} WITH (FORCE)",
+            f"CREATE DATABASE {POSTGRES_TEMPLATE}",
+        )
+    )
+    # Alembic's env.py disposes its engine, which matters: CREATE DATABASE ... TEMPLATE
+    # refuses while anything else is connected to the template.
+    schema.upgrade(_postgres_url(POSTGRES_TEMPLATE))
+    yield POSTGRES_TEMPLATE
+    _in_thread(_admin(f"DROP DATABASE IF EXISTS {POSTGRES_TEMPLATE} WITH (FORCE)"))
+
+
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "postgresql":
+        template = request.getfixturevalue("postgres_template")
+        name = f"test_{uuid.uuid4().hex}"
+        _in_thread(_admin(f"CREATE DATABASE {name} TEMPLATE {template}"))
+        yield _postgres_url(name)
+        # FORCE: a test that fails before disposing its engine must not make the drop fail.
+        _in_thread(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        return
     path = tmp_path / "okrbot.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
+    shutil.copy(request.getfixturevalue("migrated_template"), path)
+    yield f"sqlite:///{path}"
 
 
 @pytest.fixture

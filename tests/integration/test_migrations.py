@@ -117,6 +117,8 @@ def _other_writer_error(path: Path) -> str | None:
         connection.close()
 
 
+# PostgreSQL has row locks and no database-wide write lock to take up front.
+@pytest.mark.sqlite_only
 async def test_write_unit_of_work_takes_the_write_lock_when_it_begins(
     database_url: str,
 ) -> None:
