@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from okrbot import logs
 from okrbot.background import Background
 from okrbot.config import Settings
 from okrbot.i18n import translator
@@ -138,6 +142,21 @@ class Okrbot:
         return app
 
 
+class LoggedApp(AsyncApp):
+    """Every line logged while a request is handled (HTTP or Socket Mode, background work
+    included) says which workspace, person and request it was about."""
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        context = req.context
+        with logs.context(
+            workspace=context.team_id or context.enterprise_id,
+            user=context.user_id,
+            request=uuid.uuid4().hex[:12],
+        ):
+            response: BoltResponse = await super().async_dispatch(req)
+        return response
+
+
 def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.sleep) -> Okrbot:
     if not settings.ceo or not settings.channel:
         raise ValueError("OKRBOT_CEO and OKRBOT_CHANNEL are needed to run the app")
@@ -160,7 +179,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         dispatcher=dispatcher,
         language=settings.language,
     )
-    bolt = AsyncApp(
+    bolt = LoggedApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         # Listeners ack at once and hand slow work to `background`, so the HTTP answer
@@ -169,6 +188,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         request_verification_enabled=bool(settings.slack_signing_secret),
         logger=_BOLT_LOG,
     )
+
     register_all(bolt, deps)
 
     team: list[str] = []

@@ -80,13 +80,21 @@ def _settings(mode: str | None) -> Settings:
 
 
 def _logging(settings: Settings | None = None) -> None:
-    level = (settings.log_level if settings else "INFO").upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic announces each of its plugins at INFO; only migrations are news.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from okrbot import logs
+
+    if settings is None:
+        logs.configure("INFO", "plain")
+        return
+    secrets = [
+        s
+        for s in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+        )
+        if s
+    ]
+    logs.configure(settings.log_level, settings.log_format, secrets)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = Field(3000, validation_alias=_env("PORT"))
     auto_migrate: bool = Field(False, validation_alias=_env("OKRBOT_AUTO_MIGRATE"))
     log_level: str = Field("INFO", validation_alias=_env("OKRBOT_LOG_LEVEL"))
+    # "json" for log collectors: one object a line, with workspace, user and request ids.
+    log_format: Literal["plain", "json"] = Field(
+        "plain", validation_alias=_env("OKRBOT_LOG_FORMAT")
+    )
     # For people whose Slack locale is neither English nor Norwegian, or not known yet.
     language: str = Field("en", validation_alias=_env("OKRBOT_LANGUAGE"))
     # The weekly rhythm: a weekday and a local time. Prompts and reminders go out in each
@@ -145,6 +149,7 @@ ENV_NAMES = {
     "port": "PORT",
     "auto_migrate": "OKRBOT_AUTO_MIGRATE",
     "log_level": "OKRBOT_LOG_LEVEL",
+    "log_format": "OKRBOT_LOG_FORMAT",
     "language": "OKRBOT_LANGUAGE",
     "checkin_at": "OKRBOT_CHECKIN_AT",
     "reminder_at": "OKRBOT_REMINDER_AT",

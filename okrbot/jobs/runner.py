@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
+from okrbot import logs
 from okrbot.domain.weekly import Job
 from okrbot.services import directory, nudges
 from okrbot.services.closing import Closing
@@ -53,6 +54,10 @@ class Jobs:
 
     async def tick(self) -> list[RunReport]:
         workspace_id = await self._workspace()
+        with logs.context(workspace=workspace_id, job="weekly-tick"):
+            return await self._tick(workspace_id)
+
+    async def _tick(self, workspace_id: str) -> list[RunReport]:
         await self.refresh_directory(workspace_id)
         reports = await self.weekly.tick(workspace_id)
         await nudges.nudge_approvers(self._uow, self._nudger, workspace_id, self._clock, self._zone)
