@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from okrbot.domain.okr import Level, Status
-from okrbot.domain.workflow import Outcome, Stage
 
 
 @dataclass(frozen=True)
@@ -36,27 +34,9 @@ class ObjectiveView:
 
 
 @dataclass(frozen=True)
-class DecisionView:
-    version: int
-    stage: Stage
-    approver_id: str
-    outcome: Outcome
-    decided_by: str | None
-    decided_at: datetime | None
-    reason: str | None
-
-
-@dataclass(frozen=True)
 class AlignOption:
     id: int
     quarter: str
     level: Level
     title: str
     owner_id: str
-
-
-@dataclass(frozen=True)
-class ObjectiveListing:
-    objective: ObjectiveView
-    waiting_on: str | None
-    last_decision: DecisionView | None

@@ -16,15 +16,14 @@ from okrbot.domain.okr import (
     Status,
     validate_objective,
 )
-from okrbot.domain.quarters import Quarter, default_quarter_for_new, quarter_choices
-from okrbot.domain.views import AlignOption, DecisionView, ObjectiveListing, ObjectiveView
+from okrbot.domain.quarters import default_quarter_for_new, quarter_choices
+from okrbot.domain.views import AlignOption, ObjectiveView
 from okrbot.domain.workflow import (
     NoManagerError,
     Outcome,
     Stage,
     Step,
     approval_chain,
-    stage_of,
     status_after_submit,
 )
 from okrbot.services import revisions
@@ -391,43 +390,6 @@ async def _supersede(
                 payload={"newer_version": newer},
             )
     return approvers
-
-
-async def my_objectives(uow: UnitOfWork, actor: Actor) -> list[ObjectiveListing]:
-    objectives = await uow.objectives.owned_by(actor.workspace_id, actor.user_id)
-    history = await uow.approvals.for_objectives(actor.workspace_id, [o.id for o in objectives])
-    listings = []
-    for objective in objectives:
-        view = to_view(objective)
-        decisions = [decision_view(a) for a in history.get(objective.id, [])]
-        stage = stage_of(view.status)
-        waiting = next(
-            (
-                d.approver_id
-                for d in decisions
-                if d.version == view.version and d.stage is stage and d.outcome is Outcome.PENDING
-            ),
-            None,
-        )
-        decided = [d for d in decisions if d.decided_at is not None]
-        listings.append(ObjectiveListing(view, waiting, decided[-1] if decided else None))
-    return listings
-
-
-def decision_view(approval: Approval) -> DecisionView:
-    return DecisionView(
-        version=approval.version,
-        stage=Stage(approval.stage),
-        approver_id=approval.approver_id,
-        outcome=Outcome(approval.outcome),
-        decided_by=approval.decided_by,
-        decided_at=approval.decided_at,
-        reason=approval.reason,
-    )
-
-
-def current_quarter(today: date) -> Quarter:
-    return Quarter.containing(today)
 
 
 WITHDRAWABLE = (Status.AWAITING_MANAGER, Status.AWAITING_CEO, Status.REJECTED, Status.APPROVED)

@@ -23,9 +23,7 @@ from okrbot.domain.okr import (
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.views import (
     AlignOption,
-    DecisionView,
     KeyResultView,
-    ObjectiveListing,
     ObjectiveView,
 )
 from okrbot.domain.workflow import REASON_MAX, Outcome, Stage
@@ -109,15 +107,6 @@ def author(event: AuthorEvent, **changes: Any) -> AuthorUpdate:
     return replace(notice, **changes)
 
 
-def listing(n: int, status: Status) -> ObjectiveListing:
-    decision = DecisionView(99, Stage.CEO, "U0CEO0001", Outcome.REJECTED, "U0CEO0001", AT, "x")
-    return ObjectiveListing(
-        objective=biggest_objective(id=n, status=status),
-        waiting_on="U0MGR0001",
-        last_decision=replace(decision, reason=fill(REASON_MAX)),
-    )
-
-
 MESSAGES: dict[str, Callable[[Translator], Message]] = {
     "approval_request": lambda w: messages.approval_request(
         ApprovalRequest("U0MGR0001", Stage.MANAGER, biggest_objective(), AT), "9" * 150, w
@@ -178,10 +167,6 @@ MESSAGES: dict[str, Callable[[Translator], Message]] = {
     ),
     "help": lambda w: messages.help_message(w),
     "help_unknown": lambda w: messages.help_message(w, fill(200)),
-    "listing_empty": lambda w: messages.listing_message([], w),
-    "listing_full": lambda w: messages.listing_message(
-        [listing(n, list(Status)[n % len(Status)]) for n in range(40)], w
-    ),
     "checkin_prompt": lambda w: checkin.checkin_prompt(
         [state(n) for n in range(30)], w, week="2026-W48"
     ),

@@ -76,13 +76,6 @@ EN: dict[str, str] = {
         "the reason and an *Edit and resubmit* button. Every week I ask for a check-in "
         "(Friday afternoon, your time) and post a digest of everyone's progress on Monday."
     ),
-    "listing.empty": "You have no objectives yet. Write one with `/okr new`.",
-    "listing.header": "Your objectives ({count})",
-    "listing.text": "Your objectives: {count}",
-    "listing.key_results": "{count} key results",
-    "listing.status": "*Status:* {status}",
-    "listing.more": "Showing the newest {shown} of {count}.",
-    "listing.footer": "Write another with `/okr new`.",
 }
 
 NB: dict[str, str] = {
@@ -162,11 +155,4 @@ NB: dict[str, str] = {
         "innsjekk (fredag ettermiddag, din tid) og legger ut en oversikt over alles "
         "fremdrift på mandag."
     ),
-    "listing.empty": "Du har ingen mål ennå. Skriv et med `/okr new`.",
-    "listing.header": "Dine mål ({count})",
-    "listing.text": "Dine mål: {count}",
-    "listing.key_results": "{count} nøkkelresultater",
-    "listing.status": "*Status:* {status}",
-    "listing.more": "Viser de {shown} nyeste av {count}.",
-    "listing.footer": "Skriv et nytt med `/okr new`.",
 }

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from okrbot.domain.okr import Status
-from okrbot.domain.views import ObjectiveListing
 from okrbot.domain.workflow import Outcome
 from okrbot.i18n import Translator
 from okrbot.services.notices import (
@@ -23,9 +21,7 @@ from okrbot.slack.blocks.common import (
     button,
     clip,
     context,
-    divider,
     escape,
-    header,
     section,
     user,
     when,
@@ -33,9 +29,6 @@ from okrbot.slack.blocks.common import (
 from okrbot.slack.blocks.objective import objective_blocks, objective_fallback
 
 Message = tuple[str, list[Block]]
-
-# A listing shows this many objectives, each in a few blocks, to stay under 50 blocks.
-LIST_MAX = 10
 
 
 def _who(user_id: str | None, words: Translator) -> str:
@@ -193,38 +186,3 @@ def problem(notice: ProblemReport, words: Translator) -> Message:
 def help_message(words: Translator, unknown: str | None = None) -> Message:
     lead = words("help.unknown", word=escape(clip(unknown, 50))) + "\n\n" if unknown else ""
     return lead + words("help.text"), [section(lead + words("help.body"))]
-
-
-def _status_line(listing: ObjectiveListing, words: Translator) -> str:
-    status = listing.objective.status
-    line = words("listing.status", status=words(f"status.{status.value}"))
-    if listing.waiting_on and status in (Status.AWAITING_MANAGER, Status.AWAITING_CEO):
-        line += f" ({user(listing.waiting_on)})"
-    decision = listing.last_decision
-    if status is Status.REJECTED and decision and decision.reason:
-        line += f"\n>{escape(clip(decision.reason, 300))}"
-    return line
-
-
-def listing_message(listings: list[ObjectiveListing], words: Translator) -> Message:
-    if not listings:
-        text = words("listing.empty")
-        return text, [section(text)]
-    shown = listings[:LIST_MAX]
-    blocks: list[Block] = [header(words("listing.header", count=len(listings)))]
-    for listing in shown:
-        objective = listing.objective
-        details = " \u00b7 ".join(
-            [
-                f"*{escape(clip(objective.title, 150))}*",
-                objective.quarter,
-                words(f"level.{objective.level.value}"),
-                words("listing.key_results", count=len(objective.key_results)),
-            ]
-        )
-        blocks.append(section(details + "\n" + _status_line(listing, words)))
-    if len(listings) > LIST_MAX:
-        blocks.append(context(words("listing.more", shown=LIST_MAX, count=len(listings))))
-    blocks.append(divider())
-    blocks.append(context(words("listing.footer")))
-    return words("listing.text", count=len(listings)), blocks
