@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -22,6 +24,7 @@ from okrbot.config import Settings
 from okrbot.i18n import translator
 from okrbot.jobs.runner import Jobs
 from okrbot.jobs.scheduler import WeeklyTimer
+from okrbot.services import events
 from okrbot.services.closing import Closing
 from okrbot.services.common import Organisation
 from okrbot.services.delivery import Dispatcher
@@ -124,8 +127,17 @@ class Okrbot:
 
     def web_app(self) -> web.Application:
         async def events(request: web.Request) -> web.Response:
-            bolt_request = await to_bolt_request(request)
-            return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+            try:
+                bolt_request = await to_bolt_request(request)
+                response = await self.bolt.async_dispatch(bolt_request)
+            except Exception as exc:
+                # Bolt parses the body and builds its context itself, and raises on shapes
+                # Slack never sends (payload=null, "user": [], "actions": {...}). That is
+                # the sender's fault: a 400, not a 500 that invites a retry. Listener errors
+                # never get here; Bolt turns those into its own response.
+                log.warning("refused a malformed request: %s", type(exc).__name__)
+                return web.Response(status=400, text="malformed request")
+            return await to_aiohttp_response(response)
 
         async def health(_request: web.Request) -> web.Response:
             try:
@@ -189,6 +201,20 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         logger=_BOLT_LOG,
     )
 
+    async def once_per_event(
+        body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        # A retried event (X-Slack-Retry-Num) or one delivered to two instances is
+        # answered, but handled only the first time.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if isinstance(event_id, str) and event_id:
+            workspace = str(body.get("team_id") or "")
+            async with uow() as unit:
+                if not await events.first_time(unit, workspace, event_id, clock()):
+                    return BoltResponse(status=200, body="")
+        return await next()
+
+    bolt.middleware(once_per_event)
     register_all(bolt, deps)
 
     team: list[str] = []

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from okrbot import logs
 from okrbot.domain.weekly import Job
-from okrbot.services import directory, nudges
+from okrbot.services import directory, events, nudges
 from okrbot.services.closing import Closing
 from okrbot.services.ports import Clock, DeliveryError
 from okrbot.services.weekly import RunReport, Weekly
@@ -59,6 +59,8 @@ class Jobs:
 
     async def _tick(self, workspace_id: str) -> list[RunReport]:
         await self.refresh_directory(workspace_id)
+        async with self._uow() as uow:
+            await events.forget_old(uow, self._clock())
         reports = await self.weekly.tick(workspace_id)
         await nudges.nudge_approvers(self._uow, self._nudger, workspace_id, self._clock, self._zone)
         await self.closing.tick(workspace_id)

@@ -52,6 +52,31 @@ def first_action(body: dict[str, Any]) -> dict[str, Any]:
     return actions[0]
 
 
+def well_formed(body: Any) -> bool:
+    """False for an interaction Bolt itself would trip over while matching listeners: it
+    reads every action's action_id (and a view's callback_id) without checking the type."""
+    if not isinstance(body, dict):
+        return False
+    actions = body.get("actions")
+    if actions is not None and (
+        not isinstance(actions, list)
+        or not all(isinstance(a, dict) and isinstance(a.get("action_id", ""), str) for a in actions)
+    ):
+        return False
+    view = body.get("view")
+    return view is None or (isinstance(view, dict) and isinstance(view.get("callback_id", ""), str))
+
+
+def object_id(text: str) -> int | None:
+    """An id typed after a command word (`#12` or `12`), or None. ASCII digits only and at
+    most 18 of them: str.isdigit() also takes "²", which int() refuses, and a longer number
+    overflows the database's integer column."""
+    argument = text.strip().lstrip("#")
+    if not (argument.isascii() and argument.isdigit()) or len(argument) > 18:
+        return None
+    return int(argument)
+
+
 def channel_of(body: dict[str, Any]) -> str | None:
     return _str(_dict(body.get("channel")).get("id")) or _str(
         _dict(body.get("container")).get("channel_id")

@@ -292,3 +292,16 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class SeenEvent(Base):
+    """An Events API delivery already handled: Slack retries events, and a retry must
+    change nothing. Kept a day, which covers Slack's retries many times over."""
+
+    __tablename__ = "seen_event"
+    __table_args__ = (UniqueConstraint("workspace_id", "event_id"), Index(None, "seen_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime]

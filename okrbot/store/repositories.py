@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Select, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +20,7 @@ from okrbot.store.models import (
     OutboxMessage,
     Person,
     Revision,
+    SeenEvent,
 )
 
 
@@ -881,3 +882,17 @@ class RevisionRepository:
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result) == 1
+
+
+class EventRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def forget_before(self, moment: datetime) -> int:
+        """Delivery bookkeeping, not anyone's data: old rows only slow the unique key."""
+        result = await self.session.execute(
+            delete(SeenEvent)
+            .where(SeenEvent.seen_at < moment)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)

@@ -11,6 +11,7 @@ from okrbot.store.engine import BEGIN_MODE, is_sqlite
 from okrbot.store.repositories import (
     ApprovalRepository,
     DeliveryRepository,
+    EventRepository,
     JobRunRepository,
     ObjectiveRepository,
     OutboxRepository,
@@ -29,6 +30,7 @@ class UnitOfWork:
         self.job_runs = JobRunRepository(session)
         self.deliveries = DeliveryRepository(session)
         self.revisions = RevisionRepository(session)
+        self.events = EventRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
         return self

@@ -29,6 +29,7 @@ TABLES = {
     "outbox",
     "person",
     "revision",
+    "seen_event",
 }
 
 

@@ -41,14 +41,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 opener(deps, who, trigger, channel), on_error=deps.sorry_to(who, channel)
             )
         elif word == "edit":
-            argument = (text or "").strip()[len(word) :].strip().lstrip("#")
-            if not argument.isdigit():
+            objective_id = payloads.object_id((text or "").strip()[len(word) :])
+            if objective_id is None:
                 words = await deps.words_for(who)
                 await ack(text=words("edit.usage"))
                 return
             await ack()
             deps.background.spawn(
-                open_form(deps, who, trigger, channel, objective_id=int(argument)),
+                open_form(deps, who, trigger, channel, objective_id=objective_id),
                 on_error=deps.sorry_to(who, channel),
             )
         elif word == "withdraw":

@@ -5,16 +5,15 @@ from __future__ import annotations
 from okrbot.services import objectives
 from okrbot.slack.blocks.common import Block, escape, section
 from okrbot.slack.deps import Deps
-from okrbot.slack.payloads import Who
+from okrbot.slack.payloads import Who, object_id
 
 
 async def answer(deps: Deps, who: Who, rest: str) -> tuple[str, list[Block]]:
     words = await deps.words_for(who)
-    argument = rest.strip().lstrip("#")
-    if not argument.isdigit():
+    objective_id = object_id(rest)
+    if objective_id is None:
         text = words("withdraw.usage")
         return text, [section(text)]
-    objective_id = int(argument)
     try:
         async with deps.uow() as uow:
             view = await objectives.withdraw(uow, deps.actor(who), objective_id, now=deps.clock())

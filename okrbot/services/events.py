@@ -1,0 +1,28 @@
+"""Slack retries an event it thinks was not answered in time: handle each one once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from okrbot.store.models import SeenEvent
+from okrbot.store.uow import UnitOfWork
+
+KEEP_FOR = timedelta(days=1)
+
+
+async def first_time(uow: UnitOfWork, workspace_id: str, event_id: str, now: datetime) -> bool:
+    """True for an event not seen before; the unique key decides, also across processes."""
+    uow.session.add(SeenEvent(workspace_id=workspace_id, event_id=event_id[:64], seen_at=now))
+    try:
+        await uow.commit()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def forget_old(uow: UnitOfWork, now: datetime) -> int:
+    removed = await uow.events.forget_before(now - KEEP_FOR)
+    await uow.commit()
+    return removed
