@@ -154,6 +154,10 @@ class Okrbot:
         return app
 
 
+def _slack_id(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 64 and value.isascii()
+
+
 class LoggedApp(AsyncApp):
     """Every line logged while a request is handled (HTTP or Socket Mode, background work
     included) says which workspace, person and request it was about."""
@@ -207,10 +211,11 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         # A retried event (X-Slack-Retry-Num) or one delivered to two instances is
         # answered, but handled only the first time.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and event_id:
-            workspace = str(body.get("team_id") or "")
+        workspace = body.get("team_id")
+        # Slack's ids are short ASCII; anything else is not Slack's and is left to Bolt.
+        if _slack_id(event_id) and _slack_id(workspace):
             async with uow() as unit:
-                if not await events.first_time(unit, workspace, event_id, clock()):
+                if not await events.first_time(unit, str(workspace), str(event_id), clock()):
                     return BoltResponse(status=200, body="")
         return await next()
 
