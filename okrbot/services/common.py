@@ -29,6 +29,14 @@ class NotFound(LookupError):
     pass
 
 
+def key_result_views(objective: Objective) -> tuple[KeyResultView, ...]:
+    """Numbered 1, 2, 3...: stored positions keep gaps where a key result retired."""
+    return tuple(
+        KeyResultView(number, kr.description, kr.start_value, kr.target_value, kr.unit)
+        for number, kr in enumerate(objective.key_results, start=1)
+    )
+
+
 def to_view(objective: Objective) -> ObjectiveView:
     """Needs key_results and aligned_to loaded (the repository's detailed queries do that)."""
     aligned = objective.aligned_to
@@ -42,11 +50,7 @@ def to_view(objective: Objective) -> ObjectiveView:
         title=objective.title,
         description=objective.description,
         status=Status(objective.status),
-        key_results=tuple(
-            # Shown numbered 1, 2, 3...: stored positions keep gaps where a key result retired.
-            KeyResultView(number, kr.description, kr.start_value, kr.target_value, kr.unit)
-            for number, kr in enumerate(objective.key_results, start=1)
-        ),
+        key_results=key_result_views(objective),
         aligned_to_id=objective.aligned_to_id,
         aligned_to_title=aligned.title if aligned else None,
         aligned_to_owner=aligned.owner_id if aligned else None,

@@ -15,6 +15,7 @@ from okrbot.domain.quarters import Quarter
 from okrbot.domain.views import KeyResultView
 from okrbot.domain.workflow import Outcome, Stage, stage_of
 from okrbot.services import revisions
+from okrbot.services.common import key_result_views
 from okrbot.services.notices import OutboxKind
 from okrbot.store.home import HomeQueries
 from okrbot.store.models import Approval, Objective, Revision
@@ -180,11 +181,7 @@ def _request(approval: Approval, objective: Objective, proposed: Revision | None
         title=objective.title,
         quarter=objective.quarter,
         level=Level(objective.level),
-        key_results=tuple(
-            # Shown numbered 1, 2, 3...: stored positions keep gaps where a key result retired.
-            KeyResultView(number, kr.description, kr.start_value, kr.target_value, kr.unit)
-            for number, kr in enumerate(objective.key_results, start=1)
-        ),
+        key_results=key_result_views(objective),
         requested_at=approval.created_at,
     )
 

@@ -40,7 +40,7 @@ from okrbot.services.notices import (
 )
 from okrbot.services.objectives import FormContext
 from okrbot.slack.blocks import checkin, digest, forms, messages
-from okrbot.slack.blocks.common import when
+from okrbot.slack.blocks.common import notice_modal, when
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 # Escaping turns each of these into five characters: the worst text a person can type.
@@ -323,7 +323,7 @@ MODALS: dict[str, Callable[[Translator], dict[str, Any]]] = {
         w,
     ),
     "reject": lambda w: forms.reject_modal("1:99:ceo", fill(TITLE_MAX), w),
-    "notice": lambda w: forms.notice_modal("Notice", fill(2000), w),
+    "notice": lambda w: notice_modal("Notice", fill(2000), w("common.close")),
     "checkin_one_page": lambda w: checkin.checkin_modal(check_in_page(5, 0), w),
     "checkin_more_pages": lambda w: checkin.checkin_modal(check_in_page(5, 20), w),
     "checkin_nothing": lambda w: checkin.nothing_to_check_in(w),

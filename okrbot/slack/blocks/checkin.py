@@ -26,6 +26,7 @@ from okrbot.slack.blocks.common import (
     context,
     escape,
     header,
+    notice_modal,
     option,
     plain,
     section,
@@ -125,12 +126,7 @@ def checkin_modal(page: CheckInPage, words: Translator) -> dict[str, Any]:
 
 
 def nothing_to_check_in(words: Translator) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": plain(words("checkin.title"), 24),
-        "close": plain(words("common.close"), 24),
-        "blocks": [section(words("checkin.nothing"))],
-    }
+    return notice_modal(words("checkin.title"), words("checkin.nothing"), words("common.close"))
 
 
 def _objective_line(objective: ObjectiveState, words: Translator) -> str:

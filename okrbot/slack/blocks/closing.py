@@ -17,6 +17,7 @@ from okrbot.slack.blocks.common import (
     context,
     escape,
     header,
+    notice_modal,
     plain,
     section,
     user,
@@ -104,12 +105,9 @@ def scoring_modal(page: ScoringPage, words: Translator) -> dict[str, Any]:
 
 
 def nothing_to_score(words: Translator) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": plain(words("score.modal.title"), 24),
-        "close": plain(words("common.close"), 24),
-        "blocks": [section(words("score.modal.nothing"))],
-    }
+    return notice_modal(
+        words("score.modal.title"), words("score.modal.nothing"), words("common.close")
+    )
 
 
 def report_messages(report: QuarterReport, words: Translator) -> list[tuple[str, list[Block]]]:

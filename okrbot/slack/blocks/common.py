@@ -108,3 +108,13 @@ class PageState:
             )
         except (ValueError, TypeError, AttributeError, OverflowError):
             return cls(())
+
+
+def notice_modal(title: str, text: str, close: str) -> dict[str, Any]:
+    """A modal that only says something: no inputs, no submit button."""
+    return {
+        "type": "modal",
+        "title": plain(title, VIEW_TITLE_MAX),
+        "close": plain(close, VIEW_TITLE_MAX),
+        "blocks": [section(text)],
+    }

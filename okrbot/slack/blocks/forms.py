@@ -289,12 +289,3 @@ def reject_modal(request_value: str, title: str, words: Translator) -> dict[str,
             ),
         ],
     }
-
-
-def notice_modal(title: str, text: str, words: Translator) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": plain(title, 24),
-        "close": plain(words("common.close"), 24),
-        "blocks": [section(text)],
-    }
