@@ -12,6 +12,8 @@ carry a non-empty top-level ``text`` fallback (for notifications and screen read
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import contextlib
 import ipaddress
 import json
@@ -22,15 +24,21 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
+from aiohttp.typedefs import Handler as WebHandler
+
+if TYPE_CHECKING:
+    from okrbot.sandbox.fake_socket import FakeSocketMode
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 
 TRIGGER_TTL = 3.0
+# Methods that take the app-level token (xapp-), and the only ones it is good for.
+APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_BLOCKS_TEXT = 12_000
@@ -96,6 +104,8 @@ class FakeUser:
     locale: str = "en-US"
     deleted: bool = False
     is_bot: bool = False
+    # The workspace the person belongs to; None is the fake's first workspace.
+    team_id: str | None = None
 
 
 @dataclass
@@ -104,6 +114,7 @@ class FakeChannel:
     name: str
     bot_is_member: bool = True
     archived: bool = False
+    team_id: str | None = None
 
 
 @dataclass
@@ -111,6 +122,8 @@ class ApiCall:
     method: str
     args: Json
     at: float
+    # The workspace whose token made the call (None: no valid token).
+    team: str | None = None
 
 
 @dataclass
@@ -137,6 +150,12 @@ class _Fault:
 
 
 @dataclass
+class _Delay:
+    seconds: float
+    times: int
+
+
+@dataclass
 class _Trigger:
     issued_at: float
     user_id: str | None
@@ -150,6 +169,14 @@ class _Refusal(Exception):
         super().__init__(error)
         self.error = error
         self.problems = problems or []
+
+
+class _Throttled(Exception):
+    """Ends a request with HTTP 429 and ``Retry-After``, as Slack's rate limits do."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("ratelimited")
+        self.retry_after = retry_after
 
 
 # --------------------------------------------------------------------------- limits
@@ -446,11 +473,38 @@ def _arg(args: Json, name: str) -> str:
     return "" if value is None else str(value)
 
 
+def _basic_auth(header: str) -> Json:
+    if not header.startswith("Basic "):
+        return {}
+    try:
+        decoded = base64.b64decode(header.removeprefix("Basic ").strip()).decode()
+    except ValueError:
+        return {}
+    client_id, _, secret = decoded.partition(":")
+    return {"client_id": client_id, "client_secret": secret}
+
+
 Handler = Callable[[str, Json], Json]
 
 
 class FakeSlack:
     """An in-process Slack Web API on a loopback port. Use as ``async with FakeSlack() as f``."""
+
+    # Socket Mode: apps.connections.open, called with this app-level token, answers with a
+    # URL of `socket_mode` (a FakeSocketMode the test attaches).
+    app_token: str = "xapp-fake-app-token"  # noqa: S105 - a fake's token
+    socket_mode: FakeSocketMode | None = None
+
+    # Slack's pace per channel for chat.postMessage: about one message a second in any one
+    # channel (a DM too), checked over a sliding second on the fake's clock; None: not
+    # enforced. A 429 with Retry-After past it.
+    post_limit_per_channel_second: int | None = None
+    _channel_post_times: dict[str, deque[float]] | None = None
+    # Answers held back by ``delay_next`` (set up on first use).
+    _delays: dict[str, deque[_Delay]] | None = None
+    _held: list[str] | None = None
+    _unanswered: list[str] | None = None
+    _release: asyncio.Event | None = None
 
     def __init__(
         self,
@@ -473,6 +527,14 @@ class FakeSlack:
         self.bot_user_id = bot_user_id
         self.bot_id = "B" + bot_user_id[1:]
         self.bot_token = bot_token
+        # Every workspace the app is installed in, by bot token (OAuth installs add more).
+        self.tokens: dict[str, str] = {bot_token: team_id}
+        self.team_names: dict[str, str] = {team_id: "Demo"}
+        # The OAuth app: oauth.v2.access exchanges a code for a workspace's bot token.
+        self.client_id = "0000000000.fakeclient"
+        self.client_secret = "fake-client-secret"  # noqa: S105 - a fake's secret
+        self._codes: dict[str, tuple[str, str]] = {}
+        self._caller = team_id
         self.host = host
         self._clock = clock
         self._runner: web.AppRunner | None = None
@@ -501,6 +563,7 @@ class FakeSlack:
         self.after_call: Callable[[str], None] | None = None
         self._handlers: dict[str, Handler] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -514,6 +577,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             "users.list": self._users_list,
+            "oauth.v2.access": self._oauth_v2_access,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
@@ -525,7 +589,7 @@ class FakeSlack:
     async def start(self) -> None:
         if self._runner is not None:
             raise RuntimeError("FakeSlack is already running")
-        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=[self._hold_answers])
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/upload/{file_id}", self._receive_upload)
         runner = web.AppRunner(app, access_log=None)
@@ -562,9 +626,41 @@ class FakeSlack:
         return user
 
     def add_channel(
-        self, channel_id: str, name: str, *, bot_is_member: bool = True, archived: bool = False
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        bot_is_member: bool = True,
+        archived: bool = False,
+        team_id: str | None = None,
     ) -> None:
-        self.channels[channel_id] = FakeChannel(channel_id, name, bot_is_member, archived)
+        self.channels[channel_id] = FakeChannel(channel_id, name, bot_is_member, archived, team_id)
+
+    # -- workspaces
+
+    def add_workspace(self, team_id: str, name: str) -> None:
+        """Another workspace, where the app is not installed yet (see ``install_code``)."""
+        self.team_names[team_id] = name
+
+    def install_code(self, team_id: str, user_id: str) -> str:
+        """What Slack hands the redirect URL once ``user_id`` approves the install."""
+        code = f"code-{team_id}-{self._next_serial()}"
+        self._codes[code] = (team_id, user_id)
+        return code
+
+    def token_of(self, team_id: str) -> str | None:
+        return next((t for t, team in self.tokens.items() if team == team_id), None)
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removed the app: its tokens stop working at once."""
+        self.tokens = {t: team for t, team in self.tokens.items() if team != team_id}
+
+    def team_of(self, user_id: str) -> str:
+        user = self.users.get(user_id)
+        return (user.team_id if user is not None else None) or self.team_id
+
+    def _in_caller_team(self, team_id: str | None) -> bool:
+        return (team_id or self.team_id) == self._caller
 
     def new_trigger_id(self, user_id: str | None = None) -> str:
         """A trigger id issued now, usable once within three seconds (by the clock)."""
@@ -589,6 +685,65 @@ class FakeSlack:
 
     def http_error_next(self, method: str, *, status: int = 500, times: int = 1) -> None:
         self._faults.setdefault(method, deque()).append(_Fault("http", times, status=status))
+
+    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Slack is slow: the next `times` calls to `method` are handled (and recorded) at
+        once, but answered only after `seconds` of real time, or at ``release_held()``.
+        While one waits its method is in ``held``; an answer whose caller hung up before
+        it came goes to ``unanswered``."""
+        if self._delays is None:
+            self._delays = {}
+        self._delays.setdefault(method, deque()).append(_Delay(seconds, times))
+
+    def release_held(self) -> None:
+        """Send every answer held back by ``delay_next`` now."""
+        if self._release is not None:
+            self._release.set()
+            # Waiters already woken stay woken; answers held after this wait again.
+            self._release.clear()
+
+    @property
+    def held(self) -> list[str]:
+        """Methods whose answers are being held back right now, in the order they came."""
+        return list(self._held or [])
+
+    @property
+    def unanswered(self) -> list[str]:
+        """Methods whose held answer found nobody waiting for it any more."""
+        return list(self._unanswered or [])
+
+    def _take_delay(self, method: str) -> float | None:
+        queue = (self._delays or {}).get(method)
+        if not queue:
+            return None
+        delay = queue[0]
+        delay.times -= 1
+        if delay.times <= 0:
+            queue.popleft()
+        return delay.seconds
+
+    @web.middleware
+    async def _hold_answers(self, request: web.Request, handler: WebHandler) -> web.StreamResponse:
+        response = await handler(request)
+        method = request.match_info.get("method", "")
+        seconds = self._take_delay(method)
+        if seconds is None:
+            return response
+        if self._release is None:
+            self._release = asyncio.Event()
+        if self._held is None:
+            self._held = []
+        if self._unanswered is None:
+            self._unanswered = []
+        self._held.append(method)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), seconds)
+        finally:
+            self._held.remove(method)
+        if request.transport is None or request.transport.is_closing():
+            self._unanswered.append(method)
+        return response
 
     # -- inspection
 
@@ -639,14 +794,23 @@ class FakeSlack:
             if isinstance(args.get(key), str):
                 with contextlib.suppress(ValueError):  # a bad one stays a string and is refused
                     args[key] = json.loads(args[key])
-        self.calls.append(ApiCall(method, args, self._clock()))
+        call = ApiCall(method, args, self._clock())
+        self.calls.append(call)
+        if method == "oauth.v2.access":
+            # Authenticated by the app's client id and secret (HTTP Basic), not by a token.
+            args.update(_basic_auth(request.headers.get("Authorization", "")))
+            return self._answer(method, args)
 
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() if header else _arg(args, "token")
         if not token:
             return self._reply({"ok": False, "error": "not_authed"})
-        if token != self.bot_token:
+        if method in APP_LEVEL_METHODS or token == self.app_token:
+            return self._app_level(method, args, token)
+        team = self.tokens.get(token)
+        if team is None:
             return self._reply({"ok": False, "error": "invalid_auth"})
+        call.team = self._caller = team
         if bad_body:
             return self._reply({"ok": False, "error": "invalid_json"})
         fault = self._take_fault(method)
@@ -678,12 +842,32 @@ class FakeSlack:
         self._post_times.append(now)
         return None
 
+    def _channel_wait(self, channel: str) -> None:
+        """Refuse with a 429 when `channel` has had its share of messages this second."""
+        if self.post_limit_per_channel_second is None:
+            return
+        if self._channel_post_times is None:
+            self._channel_post_times = {}
+        times = self._channel_post_times.setdefault(channel, deque())
+        now = self._clock()
+        while times and times[0] <= now - 1:
+            times.popleft()
+        if len(times) >= self.post_limit_per_channel_second:
+            raise _Throttled(max(1, math.ceil(times[0] + 1 - now)))
+        times.append(now)
+
     def _answer(self, method: str, args: Json) -> web.Response:
         handler = self._handlers.get(method)
         if handler is None:
             return self._reply({"ok": False, "error": "unknown_method"})
         try:
             return self._reply({"ok": True, **handler(method, args)})
+        except _Throttled as throttled:
+            return self._reply(
+                {"ok": False, "error": "ratelimited"},
+                429,
+                {"Retry-After": str(throttled.retry_after)},
+            )
         except _Refusal as refusal:
             refused: Json = {"ok": False, "error": refusal.error}
             if refusal.problems:
@@ -733,7 +917,7 @@ class FakeSlack:
 
     def _live_user(self, user_id: str, error: str) -> FakeUser:
         user = self.users.get(user_id)
-        if user is None or user.deleted:
+        if user is None or user.deleted or not self._in_caller_team(user.team_id):
             raise _Refusal(error)
         return user
 
@@ -750,7 +934,7 @@ class FakeSlack:
             named = [c for c in self.channels.values() if c.name == channel[1:]]
             channel = named[0].id if named else ""
         found = self.channels.get(channel)
-        if found is None:
+        if found is None or not self._in_caller_team(found.team_id):
             raise _Refusal("channel_not_found")
         if found.archived:
             raise _Refusal("is_archived")
@@ -817,7 +1001,7 @@ class FakeSlack:
         stored: Json = {
             **view,
             "id": view_id,
-            "team_id": self.team_id,
+            "team_id": self._caller,
             "bot_id": self.bot_id,
             "hash": f"{1_700_000_000 + self._next_serial()}.fake{view_id[1:]}",
             "state": {"values": {}},
@@ -837,12 +1021,29 @@ class FakeSlack:
 
     # -- methods
 
+    def _app_level(self, method: str, args: Json, token: str) -> web.Response:
+        """The app-level token opens sockets and does nothing else; a workspace's token
+        cannot open one."""
+        if token != self.app_token:
+            known = token.startswith(("xoxb-", "xoxp-"))
+            return self._reply(
+                {"ok": False, "error": "not_allowed_token_type" if known else "invalid_auth"}
+            )
+        if method not in APP_LEVEL_METHODS:
+            return self._reply({"ok": False, "error": "not_allowed_token_type"})
+        return self._take_fault(method) or self._answer(method, args)
+
+    def _apps_connections_open(self, method: str, args: Json) -> Json:
+        if self.socket_mode is None:
+            raise _Refusal("not_supported_by_fake_slack")  # no FakeSocketMode attached
+        return {"url": self.socket_mode.issue_url()}
+
     def _auth_test(self, method: str, args: Json) -> Json:
         return {
             "url": "https://demo.slack.com/",
-            "team": "Demo",
+            "team": self.team_names.get(self._caller, "Demo"),
             "user": "okrbot",
-            "team_id": self.team_id,
+            "team_id": self._caller,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
@@ -858,6 +1059,7 @@ class FakeSlack:
 
     def _chat_post_message(self, method: str, args: Json) -> Json:
         channel, recipient = self._conversation(args.get("channel"))
+        self._channel_wait(channel)
         thread_ts = self._thread(channel, args)
         text, blocks = self._check_message(args)
         message = Message(channel, self._next_ts(), recipient, text, blocks, thread_ts)
@@ -875,7 +1077,7 @@ class FakeSlack:
             "type": "message",
             "user": self.bot_user_id,
             "bot_id": self.bot_id,
-            "team": self.team_id,
+            "team": self._caller,
             "ts": message.ts,
             "text": message.text,
             "blocks": message.blocks,
@@ -966,7 +1168,7 @@ class FakeSlack:
             profile["email"] = user.email
         body: Json = {
             "id": user.id,
-            "team_id": self.team_id,
+            "team_id": user.team_id or self.team_id,
             "name": user.name,
             "real_name": user.real_name,
             "tz": user.tz,
@@ -980,7 +1182,7 @@ class FakeSlack:
 
     def _users_info(self, method: str, args: Json) -> Json:
         user = self.users.get(_arg(args, "user"))
-        if user is None:
+        if user is None or not self._in_caller_team(user.team_id):
             raise _Refusal("user_not_found")
         include_locale = _truthy(args.get("include_locale"))
         return {"user": self._user_json(user, include_locale=include_locale)}
@@ -988,6 +1190,8 @@ class FakeSlack:
     def _users_lookup_by_email(self, method: str, args: Json) -> Json:
         email = _arg(args, "email").casefold()
         for user in self.users.values():
+            if not self._in_caller_team(user.team_id):
+                continue
             if email and user.email is not None and user.email.casefold() == email:
                 return {"user": self._user_json(user, include_locale=False)}
         raise _Refusal("users_not_found")
@@ -1063,7 +1267,10 @@ class FakeSlack:
     def _users_list(self, method: str, args: Json) -> Json:
         limit = max(1, min(200, int(_arg(args, "limit") or 200)))
         start = int(_arg(args, "cursor") or 0)
-        everyone = sorted(self.users.values(), key=lambda u: u.id)
+        everyone = sorted(
+            (u for u in self.users.values() if self._in_caller_team(u.team_id)),
+            key=lambda u: u.id,
+        )
         page = everyone[start : start + limit]
         following = start + limit
         cursor = str(following) if following < len(everyone) else ""
@@ -1071,6 +1278,30 @@ class FakeSlack:
         return {
             "members": [self._user_json(u, include_locale=include_locale) for u in page],
             "response_metadata": {"next_cursor": cursor},
+        }
+
+    def _oauth_v2_access(self, method: str, args: Json) -> Json:
+        if (_arg(args, "client_id"), _arg(args, "client_secret")) != (
+            self.client_id,
+            self.client_secret,
+        ):
+            raise _Refusal("invalid_client_id")
+        grant = self._codes.pop(_arg(args, "code"), None)
+        if grant is None:
+            raise _Refusal("invalid_code")
+        team_id, user_id = grant
+        token = self.token_of(team_id) or f"xoxb-fake-{team_id.lower()}-{self._next_serial()}"
+        self.tokens[token] = team_id
+        return {
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": self.bot_user_id,
+            "app_id": "A0FAKEAPP",
+            "team": {"id": team_id, "name": self.team_names.get(team_id, team_id)},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": user_id},
         }
 
     def _conversations_open(self, method: str, args: Json) -> Json:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -430,6 +433,30 @@ async def test_rate_limit_next(fake: FakeSlack, client: AsyncWebClient) -> None:
     assert (await client.users_info(user="U001"))["user"]["id"] == "U001"
 
 
+async def test_post_limit_per_channel(
+    fake: FakeSlack, client: AsyncWebClient, clock: FakeClock
+) -> None:
+    fake.post_limit_per_channel_second = 1
+    await client.chat_postMessage(channel="C001", text="one")
+    clock.now += 0.4
+    exc = await refused(client.chat_postMessage(channel="C001", text="too soon"))
+    assert exc.response.status_code == 429
+    assert exc.response.headers["Retry-After"] == "1"
+    assert exc.response["error"] == "ratelimited"
+    # Another channel has a second of its own; the refused message was not posted.
+    await client.chat_postMessage(channel="U001", text="a DM")
+    clock.now += 0.6
+    await client.chat_postMessage(channel="C001", text="two")
+    assert [m.text for m in fake.channel_messages("C001")] == ["one", "two"]
+    assert [m.text for m in fake.dms_to("U001")] == ["a DM"]
+
+
+async def test_no_limit_per_channel_by_default(fake: FakeSlack, client: AsyncWebClient) -> None:
+    for n in range(5):
+        await client.chat_postMessage(channel="C001", text=f"burst {n}")
+    assert len(fake.channel_messages("C001")) == 5
+
+
 async def test_http_error_next(fake: FakeSlack, client: AsyncWebClient) -> None:
     fake.http_error_next("auth.test", status=503)
     exc = await refused(client.auth_test())
@@ -438,6 +465,58 @@ async def test_http_error_next(fake: FakeSlack, client: AsyncWebClient) -> None:
     assert len(fake.calls_to("auth.test")) == 2
     fake.reset_calls()
     assert fake.calls == []
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait for something the fake's server does in the background (loopback: quick)."""
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        await asyncio.sleep(0.01)
+
+
+async def test_delay_next_holds_the_answer_not_the_call(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.delay_next("chat.postMessage", 60)
+    slow = asyncio.create_task(client.chat_postMessage(channel="C001", text="slow"))
+    await until(lambda: fake.held == ["chat.postMessage"], "the answer is held")
+    # Slack has it already; only its answer is late, and other calls are not held up.
+    assert [m.text for m in fake.channel_messages("C001")] == ["slow"]
+    await client.chat_postMessage(channel="C001", text="quick")
+    assert not slow.done()
+
+    fake.release_held()
+    assert (await slow)["ok"] is True
+    assert fake.held == []
+    assert fake.unanswered == []
+    assert [m.text for m in fake.channel_messages("C001")] == ["slow", "quick"]
+
+
+async def test_delay_next_answers_by_itself_after_its_time(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.delay_next("auth.test", 0.05, times=2)
+    started = time.monotonic()
+    for _ in range(2):
+        assert (await client.auth_test())["ok"] is True
+    assert time.monotonic() - started >= 0.1
+    assert fake.held == []
+    assert len(fake.calls_to("auth.test")) == 2
+
+
+async def test_a_held_answer_nobody_waits_for_is_unanswered(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.delay_next("users.info", 0.5)
+    gone = asyncio.create_task(client.users_info(user="U001"))
+    await until(lambda: fake.held == ["users.info"], "the answer is held")
+    gone.cancel()  # the caller hangs up
+    with contextlib.suppress(asyncio.CancelledError):
+        await gone
+    await until(lambda: not fake.held, "the held answer is let go")
+    assert fake.unanswered == ["users.info"]
+    assert len(fake.calls_to("users.info")) == 1
 
 
 # --------------------------------------------------------------------------- users
