@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -12,30 +13,30 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from okrbot import logs
 from okrbot.background import Background
 from okrbot.config import Settings
-from okrbot.i18n import translator
 from okrbot.jobs.runner import Jobs
 from okrbot.jobs.scheduler import WeeklyTimer
 from okrbot.services import events
-from okrbot.services.closing import Closing
 from okrbot.services.common import Organisation
 from okrbot.services.delivery import Dispatcher
 from okrbot.services.fanout import FanOut, Pacer, Sleep
 from okrbot.services.ports import Clock
-from okrbot.services.weekly import Weekly
+from okrbot.slack import oauth
 from okrbot.slack.deps import Deps
 from okrbot.slack.gateway import SlackGateway, make_client
 from okrbot.slack.listeners import register_all
-from okrbot.slack.notifier import SlackNotifier
-from okrbot.slack.weekly import SlackWeekly
+from okrbot.slack.tenancy import Installations, SingleWorkspace, Tenancy
 from okrbot.store import schema
 from okrbot.store.engine import create_engine
 from okrbot.store.uow import SessionFactory
@@ -46,6 +47,8 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Sends what a crash or an outage left in the outbox, and retries what Slack deferred.
 SWEEP_SECONDS = 30.0
+# How long shutdown waits for the sweep in progress to finish its batch.
+SWEEP_GRACE = 20.0
 
 
 def utc_now() -> datetime:
@@ -73,6 +76,7 @@ class Okrbot:
     background: Background
     jobs: Jobs
     _sweeper: asyncio.Task[None] | None = field(default=None, init=False)
+    _sweep_stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _timer: WeeklyTimer | None = field(default=None, init=False)
 
     @property
@@ -80,8 +84,16 @@ class Okrbot:
         return self.deps.dispatcher
 
     @property
+    def tenancy(self) -> Tenancy:
+        return self.deps.tenancy
+
+    @property
     def gateway(self) -> SlackGateway:
-        return self.deps.gateway
+        """The one workspace's Web API (single-workspace mode)."""
+        tenancy = self.deps.tenancy
+        if not isinstance(tenancy, SingleWorkspace):
+            raise TypeError("with OAuth installs, each workspace has its own gateway")
+        return tenancy.the_gateway
 
     async def check_schema(self) -> None:
         """Refuse an old schema, or bring it up to date when configured to."""
@@ -101,13 +113,16 @@ class Okrbot:
         await self.background.drain()
 
     def start_sweeper(self, every: float = SWEEP_SECONDS) -> None:
+        stopping = self._sweep_stop = asyncio.Event()
+
         async def sweep() -> None:
-            while True:
+            while not stopping.is_set():
                 try:
                     await self.dispatcher.run_once()
                 except Exception:
                     log.exception("delivering queued messages failed; trying again later")
-                await asyncio.sleep(every)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), every)
 
         self._sweeper = asyncio.create_task(sweep())
 
@@ -120,6 +135,11 @@ class Okrbot:
         if self._timer is not None:
             await self._timer.stop()
         if self._sweeper is not None:
+            # A message being sent is sent and recorded; cancelling it half-way would leave
+            # it claimed until its lease ran out.
+            self._sweep_stop.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._sweeper), SWEEP_GRACE)
             self._sweeper.cancel()
             await asyncio.gather(self._sweeper, return_exceptions=True)
         await self.background.drain()
@@ -151,6 +171,13 @@ class Okrbot:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(EVENTS_PATH, events)
         app.router.add_get(HEALTH_PATH, health)
+        flow = self.bolt.oauth_flow
+        if flow is not None:
+            for path, step in (
+                (oauth.INSTALL_PATH, flow.handle_installation),
+                (oauth.REDIRECT_PATH, flow.handle_callback),
+            ):
+                app.router.add_get(path, oauth.route(step))
         return app
 
 
@@ -174,23 +201,48 @@ class LoggedApp(AsyncApp):
 
 
 def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.sleep) -> Okrbot:
-    if not settings.ceo or not settings.channel:
+    if not settings.oauth and (not settings.ceo or not settings.channel):
         raise ValueError("OKRBOT_CEO and OKRBOT_CHANNEL are needed to run the app")
     engine = create_engine(settings.database_url)
     uow = SessionFactory(engine)
-    client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    gateway = SlackGateway(client)
-    org = Organisation(ceo=settings.ceo, channel=settings.channel)
     background = Background()
-    dispatcher = Dispatcher(
-        uow, SlackNotifier(gateway, settings.language), org, clock, zone=settings.zone
+    # With OAuth each request's token comes from the installation store; without, this
+    # client's token is the only one.
+    client = make_client(
+        None if settings.oauth else settings.slack_bot_token, settings.slack_api_url
     )
+    tenancy: Tenancy
+    oauth_settings: AsyncOAuthSettings | None = None
+    authorize: AsyncInstallationStoreAuthorize | None = None
+    if settings.oauth:
+        installations = Installations(
+            uow,
+            AsyncSQLAlchemyInstallationStore(
+                client_id=settings.slack_client_id or "", engine=engine, logger=_BOLT_LOG
+            ),
+            settings.slack_api_url,
+            settings.language,
+        )
+        tenancy = installations
+        oauth_settings = oauth.settings(settings, installations, uow, background, clock, engine)
+        # Each request's token from the store, its auth.test remembered per token: a
+        # request does not wait for a Slack round trip. A reinstall brings a new token.
+        authorize = AsyncInstallationStoreAuthorize(
+            installation_store=installations.store,
+            logger=_BOLT_LOG,
+            bot_only=True,
+            cache_enabled=True,
+            client=client,
+        )
+    else:
+        org = Organisation(settings.ceo or "", settings.channel or "", settings.admin_ids)
+        tenancy = SingleWorkspace(SlackGateway(client), org, settings.language)
+    dispatcher = Dispatcher(uow, tenancy, clock, zone=settings.zone)
     deps = Deps(
         uow=uow,
-        org=org,
+        tenancy=tenancy,
         clock=clock,
         zone=settings.zone,
-        gateway=gateway,
         background=background,
         dispatcher=dispatcher,
         language=settings.language,
@@ -203,6 +255,9 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         process_before_response=True,
         request_verification_enabled=bool(settings.slack_signing_secret),
         logger=_BOLT_LOG,
+        oauth_settings=oauth_settings,
+        # An AsyncAuthorize instance is taken as it is (Bolt checks), whatever the annotation.
+        authorize=authorize,  # type: ignore[arg-type]
     )
 
     async def once_per_event(
@@ -219,23 +274,33 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
                     return BoltResponse(status=200, body="")
         return await next()
 
+    async def only_served(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        # With one bot token, okrbot serves that token's workspace only: a request that says
+        # it comes from another (Slack would not send one) changes nothing. With OAuth,
+        # Bolt has already refused workspaces without an install.
+        team = context.team_id
+        if isinstance(tenancy, SingleWorkspace) and team and not await tenancy.serves(team):
+            log.warning("refused a request from workspace %s, which okrbot does not serve", team)
+            return BoltResponse(status=200, body="okrbot is not installed in this workspace.")
+        return await next()
+
+    bolt.middleware(only_served)
     bolt.middleware(once_per_event)
     register_all(bolt, deps)
 
-    team: list[str] = []
+    # Slack's limits are per workspace, so each one is paced on its own.
+    pacers: dict[str, Pacer] = {}
 
-    async def workspace() -> str:
-        # One workspace per install for now: the token's own, asked once.
-        if not team:
-            team.append(await gateway.team_id())
-        return team[0]
+    def fanout_for(workspace_id: str) -> FanOut:
+        pacer = pacers.setdefault(
+            workspace_id,
+            Pacer(settings.fanout_per_minute, lambda: clock().timestamp(), sleep),
+        )
+        return FanOut(uow, pacer, clock, concurrency=settings.fanout_concurrency)
 
-    pacer = Pacer(settings.fanout_per_minute, lambda: clock().timestamp(), sleep)
-    fanout = FanOut(uow, pacer, clock, concurrency=settings.fanout_concurrency)
-    messenger = SlackWeekly(gateway, translator(settings.language))
-    weekly = Weekly(uow, messenger, fanout, settings.schedule, org, clock)
-    closing = Closing(uow, messenger, fanout, org, settings.zone, clock)
-    jobs = Jobs(uow, weekly, messenger, workspace, clock, messenger, settings.zone, closing)
+    jobs = deps.jobs = Jobs(uow, tenancy, fanout_for, settings.schedule, clock, settings.language)
 
     @bolt.error
     async def on_error(error: Exception) -> None:

@@ -11,8 +11,12 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from okrbot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 EXIT_CONFIG = 2
 EXIT_INPUT = 1
@@ -39,9 +43,17 @@ def _parser() -> argparse.ArgumentParser:
         "import", help="import FILE.csv with columns user,manager,team[,role]"
     )
     importer.add_argument("file", type=Path)
+    importer.add_argument(
+        "--workspace", metavar="TEAM_ID", help="the workspace (needed with OAuth installs)"
+    )
     job = commands.add_parser("run-job", help="run a weekly job now")
     job.add_argument("job", choices=["checkin", "reminder", "digest"])
     job.add_argument("--force", action="store_true", help="post again in the same week")
+    job.add_argument(
+        "--workspace",
+        metavar="TEAM_ID",
+        help="the workspace, needed when okrbot is installed in more than one",
+    )
     export = commands.add_parser(
         "export",
         help="write a quarter's OKRs, approvals and check-ins as JSON or CSV",
@@ -119,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             print(f"okrbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
             return EXIT_INPUT
-        return asyncio.run(org_import(settings, args.file.name, text))
+        return asyncio.run(org_import(settings, args.file.name, text, workspace=args.workspace))
     if args.command == "export":
         settings = _settings("export")
         _logging(settings)
@@ -131,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run-job":
         settings = _settings("run-job")
         _logging(settings)
-        return asyncio.run(run_job(settings, args.job, force=args.force))
+        return asyncio.run(run_job(settings, args.job, force=args.force, workspace=args.workspace))
     mode = args.command
     settings = _settings(mode)
     if mode == "serve" and args.port:
@@ -201,7 +213,9 @@ async def _socket(settings: Settings) -> int:
     return 0
 
 
-async def org_import(settings: Settings, name: str, text: str) -> int:
+async def org_import(
+    settings: Settings, name: str, text: str, *, workspace: str | None = None
+) -> int:
     from datetime import UTC, datetime
 
     from okrbot.domain.orgchart import OrgChartError
@@ -221,12 +235,14 @@ async def org_import(settings: Settings, name: str, text: str) -> int:
                 file=sys.stderr,
             )
             return EXIT_CONFIG
-        gateway = SlackGateway(make_client(settings.slack_bot_token, settings.slack_api_url))
+        token, problem = await _token_for(settings, engine, workspace)
+        if problem:
+            print(f"okrbot: {problem}", file=sys.stderr)
+            return EXIT_CONFIG
+        gateway = SlackGateway(make_client(token, settings.slack_api_url))
         async with SessionFactory(engine)() as uow:
-            workspace = await gateway.team_id()
-            summary = await orgchart.import_org(
-                uow, gateway, workspace, text, now=datetime.now(UTC)
-            )
+            team = workspace or await gateway.team_id()
+            summary = await orgchart.import_org(uow, gateway, team, text, now=datetime.now(UTC))
     except OrgChartError as exc:
         print(f"okrbot: {name} was not imported:\n{exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -240,6 +256,23 @@ async def org_import(settings: Settings, name: str, text: str) -> int:
         f"{summary.unchanged} unchanged"
     )
     return 0
+
+
+async def _token_for(
+    settings: Settings, engine: AsyncEngine, workspace: str | None
+) -> tuple[str | None, str | None]:
+    """(bot token, problem): the configured token, or with OAuth the workspace's install."""
+    if not settings.oauth:
+        return settings.slack_bot_token, None
+    if workspace is None:
+        return None, "with OAuth installs, name the workspace: --workspace T…"
+    from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+
+    store = AsyncSQLAlchemyInstallationStore(settings.slack_client_id or "", engine)
+    bot = await store.async_find_bot(enterprise_id=None, team_id=workspace)
+    if bot is None or not bot.bot_token:
+        return None, f"okrbot is not installed in workspace {workspace}"
+    return bot.bot_token, None
 
 
 async def export(
@@ -320,12 +353,19 @@ def _export_workspace(known: Sequence[str], wanted: str | None) -> tuple[str | N
     return (known[0] if known else None), None
 
 
-async def run_job(settings: Settings, name: str, *, force: bool) -> int:
+async def run_job(
+    settings: Settings, name: str, *, force: bool, workspace: str | None = None
+) -> int:
     from okrbot.domain.weekly import Job
+    from okrbot.jobs.runner import NotServed
 
     app = await _start(settings)
     try:
-        report = await app.jobs.run(Job(name), force=force)
+        try:
+            report = await app.jobs.run(Job(name), force=force, workspace_id=workspace)
+        except NotServed as exc:
+            print(f"okrbot: {name}: {exc} (choose with --workspace T…)", file=sys.stderr)
+            return EXIT_CONFIG
         # Whatever the job queued (a problem report, say) goes out before we exit.
         await app.settle()
     finally:

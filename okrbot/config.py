@@ -34,9 +34,15 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
     slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
     slack_api_url: str = Field(DEFAULT_API_URL, validation_alias=_env("SLACK_API_URL"))
+    # Both set: installs through OAuth (/slack/install), one or many workspaces, each with
+    # its own token and settings. Neither: one workspace, SLACK_BOT_TOKEN and the settings below.
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
     database_url: str = Field("sqlite:///okrbot.db", validation_alias=_env("DATABASE_URL"))
     ceo: str | None = Field(None, validation_alias=_env("OKRBOT_CEO"))
     channel: str | None = Field(None, validation_alias=_env("OKRBOT_CHANNEL"))
+    # Besides the CEO, who may use `/okr admin` (single-workspace mode; comma-separated ids).
+    admins: str = Field("", validation_alias=_env("OKRBOT_ADMINS"))
     timezone: str = Field("UTC", validation_alias=_env("OKRBOT_TIMEZONE"))
     port: Annotated[int, Field(ge=1, le=65535)] = Field(3000, validation_alias=_env("PORT"))
     auto_migrate: bool = Field(False, validation_alias=_env("OKRBOT_AUTO_MIGRATE"))
@@ -86,6 +92,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a Slack user ID like U012ABCDEF")
         return v.strip() if v else v
 
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, v: str) -> str:
+        ids = [part.strip() for part in v.split(",") if part.strip()]
+        for user_id in ids:
+            if not USER_ID.match(user_id):
+                raise ValueError(f"{user_id!r} is not a Slack user ID like U012ABCDEF")
+        return ",".join(ids)
+
     @field_validator("channel")
     @classmethod
     def _channel(cls, v: str | None) -> str | None:
@@ -123,6 +138,14 @@ class Settings(BaseSettings):
         return v
 
     @property
+    def oauth(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(part for part in self.admins.split(",") if part)
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -142,6 +165,9 @@ ENV_NAMES = {
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
     "slack_api_url": "SLACK_API_URL",
+    "slack_client_id": "SLACK_CLIENT_ID",
+    "slack_client_secret": "SLACK_CLIENT_SECRET",
+    "admins": "OKRBOT_ADMINS",
     "database_url": "DATABASE_URL",
     "ceo": "OKRBOT_CEO",
     "channel": "OKRBOT_CHANNEL",
@@ -162,6 +188,10 @@ ENV_NAMES = {
 
 REQUIRED_FOR = {
     "serve": ("slack_bot_token", "slack_signing_secret", "ceo", "channel"),
+    # With OAuth, tokens come from installs and settings from each workspace's /okr admin.
+    "serve-oauth": ("slack_signing_secret",),
+    "run-job-oauth": (),
+    "org-oauth": (),
     "socket": ("slack_bot_token", "slack_app_token", "ceo", "channel"),
     "org": ("slack_bot_token",),
     "run-job": ("slack_bot_token", "ceo", "channel"),
@@ -181,6 +211,16 @@ def load_settings(mode: str | None = None, **overrides: object) -> Settings:
         name = ENV_NAMES.get(field, field.upper())
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}") from None
+    if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
+        missing = "SLACK_CLIENT_SECRET" if settings.slack_client_id else "SLACK_CLIENT_ID"
+        raise ConfigError(f"{missing} is not set (OAuth installs need both it and its pair)")
+    if settings.oauth and mode == "socket":
+        raise ConfigError(
+            "SLACK_CLIENT_ID: OAuth installs need `okrbot serve` (Slack redirects to "
+            "/slack/oauth_redirect); Socket Mode serves one workspace with SLACK_BOT_TOKEN"
+        )
+    if settings.oauth and f"{mode}-oauth" in REQUIRED_FOR:
+        mode = f"{mode}-oauth"
     for field in REQUIRED_FOR.get(mode or "", ()):
         if getattr(settings, field) in (None, ""):
             raise ConfigError(

@@ -23,7 +23,7 @@ START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 # Opt-in, so that a machine without PostgreSQL runs the suite exactly as before: when set,
 # every test that uses `database_url` runs once on SQLite and once on PostgreSQL.
 POSTGRES_URL = os.environ.get("OKRBOT_TEST_POSTGRES_URL", "")
-POSTGRES_TEMPLATE = "okrbot_template"
+POSTGRES_TEMPLATE = f"okrbot_template_{uuid.uuid4().hex[:12]}"  # one per test session
 
 
 def pytest_configure(config: pytest.Config) -> None:

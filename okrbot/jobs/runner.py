@@ -1,51 +1,91 @@
-"""The weekly jobs as the scheduler and `okrbot run-job` call them: thin, over services."""
+"""The weekly jobs as the scheduler and `okrbot run-job` call them: thin, over services.
+
+Every workspace okrbot serves gets its own run, with its own token, settings and pacing;
+one workspace's trouble (a revoked token, Slack refusing) never holds up another's.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from okrbot import logs
-from okrbot.domain.weekly import Job
+from okrbot.domain.weekly import Job, Schedule
+from okrbot.i18n import translator
 from okrbot.services import directory, events, nudges
 from okrbot.services.closing import Closing
+from okrbot.services.fanout import FanOut
 from okrbot.services.ports import Clock, DeliveryError
 from okrbot.services.weekly import RunReport, Weekly
+from okrbot.slack.tenancy import Tenancy
+from okrbot.slack.weekly import SlackWeekly
 from okrbot.store.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+
+class NotServed(LookupError):
+    """The workspace asked for is not one okrbot serves now."""
+
+
+@dataclass(frozen=True)
+class WorkspaceJobs:
+    """One workspace's weekly work, bound to its token and settings."""
+
+    workspace_id: str
+    weekly: Weekly
+    closing: Closing
+    messenger: SlackWeekly
 
 
 class Jobs:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        weekly: Weekly,
-        people: directory.Directory,
-        workspace: Callable[[], Awaitable[str]],
+        tenancy: Tenancy,
+        fanout_for: Callable[[str], FanOut],
+        schedule: Schedule,
         clock: Clock,
-        nudger: nudges.NudgeMessenger,
-        zone: ZoneInfo,
-        closing: Closing,
+        language: str,
     ) -> None:
-        self.closing = closing
-        self._nudger = nudger
-        self._zone = zone
         self._uow = uow
-        self.weekly = weekly
-        self._people = people
-        self._workspace = workspace
+        self._tenancy = tenancy
+        self._fanout_for = fanout_for
+        self._schedule = schedule
         self._clock = clock
+        self._language = language
 
-    async def refresh_directory(self, workspace_id: str) -> None:
+    @property
+    def zone(self) -> ZoneInfo:
+        return self._schedule.zone
+
+    async def for_workspace(self, workspace_id: str) -> WorkspaceJobs:
+        async with self._uow(readonly=True) as uow:
+            org = await self._tenancy.organisation(uow, workspace_id)
+        if org is None:
+            raise NotServed(workspace_id)
+        messenger = SlackWeekly(
+            await self._tenancy.gateway(workspace_id), translator(self._language)
+        )
+        fanout = self._fanout_for(workspace_id)
+        return WorkspaceJobs(
+            workspace_id,
+            Weekly(self._uow, messenger, fanout, self._schedule, org, self._clock),
+            Closing(self._uow, messenger, fanout, org, self.zone, self._clock),
+            messenger,
+        )
+
+    async def refresh_directory(self, jobs: WorkspaceJobs) -> None:
         """Time zones and names, at most daily: prompts go out at each person's local time."""
+        workspace_id = jobs.workspace_id
         async with self._uow(readonly=True) as uow:
             if not await directory.stale(uow, workspace_id, self._clock()):
                 return
         try:
             async with self._uow() as uow:
-                changed = await directory.sync(uow, workspace_id, self._people, self._clock())
+                changed = await directory.sync(uow, workspace_id, jobs.messenger, self._clock())
         except DeliveryError as exc:
             # Without it people get their prompts in the company's zone: worth a warning only.
             log.warning("could not read Slack's directory: %s", exc.code)
@@ -53,20 +93,40 @@ class Jobs:
         log.info("directory refreshed: %s people changed", changed)
 
     async def tick(self) -> list[RunReport]:
-        workspace_id = await self._workspace()
-        with logs.context(workspace=workspace_id, job="weekly-tick"):
-            return await self._tick(workspace_id)
-
-    async def _tick(self, workspace_id: str) -> list[RunReport]:
-        await self.refresh_directory(workspace_id)
         async with self._uow() as uow:
             await events.forget_old(uow, self._clock())
-        reports = await self.weekly.tick(workspace_id)
-        await nudges.nudge_approvers(self._uow, self._nudger, workspace_id, self._clock, self._zone)
-        await self.closing.tick(workspace_id)
+        reports: list[RunReport] = []
+        for workspace_id in await self._tenancy.workspaces():
+            with logs.context(workspace=workspace_id, job="weekly-tick"):
+                try:
+                    reports += await self._tick(await self.for_workspace(workspace_id))
+                except NotServed:
+                    continue
+                except DeliveryError as exc:
+                    log.warning("weekly jobs stopped for now: Slack said %s", exc.code)
+                except Exception:
+                    log.exception("the weekly jobs failed; the next tick tries again")
         return reports
 
-    async def run(self, job: Job, *, force: bool = False) -> RunReport:
-        workspace_id = await self._workspace()
-        await self.refresh_directory(workspace_id)
-        return await self.weekly.run(workspace_id, job, force=force)
+    async def _tick(self, jobs: WorkspaceJobs) -> list[RunReport]:
+        await self.refresh_directory(jobs)
+        reports = await jobs.weekly.tick(jobs.workspace_id)
+        await nudges.nudge_approvers(
+            self._uow, jobs.messenger, jobs.workspace_id, self._clock, self.zone
+        )
+        await jobs.closing.tick(jobs.workspace_id)
+        return reports
+
+    async def run(
+        self, job: Job, *, force: bool = False, workspace_id: str | None = None
+    ) -> RunReport:
+        """One job now, in one workspace (the only one, unless named)."""
+        if workspace_id is None:
+            served = await self._tenancy.workspaces()
+            if len(served) != 1:
+                raise NotServed("name one workspace" if served else "no workspace is set up")
+            workspace_id = served[0]
+        with logs.context(workspace=workspace_id, job=job.value):
+            jobs = await self.for_workspace(workspace_id)
+            await self.refresh_directory(jobs)
+            return await jobs.weekly.run(workspace_id, job, force=force)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 from aiohttp import web
 
 from okrbot.bootstrap import EVENTS_PATH, Okrbot, build
@@ -13,6 +15,7 @@ from okrbot.config import Settings
 from okrbot.sandbox.driver import SlackDriver
 from okrbot.sandbox.fake_slack import FakeSlack, FakeUser
 from okrbot.services import orgchart
+from okrbot.slack import oauth
 from okrbot.store import schema
 from okrbot.store.uow import UnitOfWork
 
@@ -69,9 +72,12 @@ class Sandbox:
         *,
         clock: FrozenClock | None = None,
         timezone: str = "Europe/Oslo",
+        oauth: bool = False,
         **settings: object,
     ) -> None:
         self.database_url = database_url
+        # OAuth installs: no token of its own; each workspace installs through /slack/install.
+        self.oauth = oauth
         self.clock = clock or FrozenClock(datetime.now(UTC).replace(microsecond=0))
         self.timezone = timezone
         self.overrides = settings
@@ -80,6 +86,8 @@ class Sandbox:
         self.app: Okrbot | None = None
         self.driver: SlackDriver | None = None
         self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self._drivers: list[SlackDriver] = []
 
     @property
     def bot(self) -> Okrbot:
@@ -92,6 +100,13 @@ class Sandbox:
         return self.driver
 
     def settings(self) -> Settings:
+        oauth = {
+            "slack_bot_token": None,
+            "slack_client_id": self.fake.client_id,
+            "slack_client_secret": self.fake.client_secret,
+            "ceo": None,
+            "channel": None,
+        }
         return Settings(
             _env_file=None,  # type: ignore[call-arg]
             slack_bot_token=self.fake.bot_token,
@@ -101,7 +116,7 @@ class Sandbox:
             ceo=CEO.id,
             channel=CHANNEL,
             timezone=self.timezone,
-        ).model_copy(update=self.overrides)
+        ).model_copy(update={**(oauth if self.oauth else {}), **self.overrides})
 
     async def migrate(self) -> None:
         # Alembic's env.py runs its own event loop, so it gets a thread of its own.
@@ -129,8 +144,9 @@ class Sandbox:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
         self.driver = SlackDriver(
-            f"http://127.0.0.1:{port}{EVENTS_PATH}",
+            f"{self.base_url}{EVENTS_PATH}",
             SIGNING_SECRET,
             self.fake,
             team_id=self.fake.team_id,
@@ -138,6 +154,9 @@ class Sandbox:
         await self.driver.__aenter__()
 
     async def _stop_app(self) -> None:
+        for driver in self._drivers:
+            await driver.__aexit__(None, None, None)
+        self._drivers.clear()
         if self.driver is not None:
             await self.driver.__aexit__(None, None, None)
         if self._runner is not None:
@@ -171,11 +190,46 @@ class Sandbox:
     async def settle(self) -> None:
         await self.bot.settle()
 
-    async def import_org(self, text: str = ORG_CSV) -> orgchart.ImportSummary:
+    async def import_org(
+        self, text: str = ORG_CSV, *, team_id: str | None = None
+    ) -> orgchart.ImportSummary:
+        team = team_id or self.fake.team_id
+        gateway = await self.bot.tenancy.gateway(team)
         async with self.bot.uow() as uow:
-            return await orgchart.import_org(
-                uow, self.bot.gateway, self.fake.team_id, text, now=self.clock()
-            )
+            return await orgchart.import_org(uow, gateway, team, text, now=self.clock())
+
+    async def install(self, team_id: str, installer: str) -> SlackDriver:
+        """The OAuth install, as the installer's browser and Slack play it: okrbot's install
+        page, Slack's consent (the fake hands out a code), then the redirect back. Returns a
+        driver that sends requests from that workspace."""
+        async with aiohttp.ClientSession() as browser:
+            async with browser.get(f"{self.base_url}{oauth.INSTALL_PATH}") as page:
+                html = await page.text()
+                if page.status != 200:
+                    raise RuntimeError(f"install page answered {page.status}: {html[:200]}")
+                # The state cookie is Secure: a browser sends it back over HTTPS, which a
+                # loopback test has not, so it is handed back by hand.
+                cookies = [c.split(";", 1)[0] for c in page.headers.getall("Set-Cookie", [])]
+            found = re.search(r"[?&;]state=([^&\"']+)", html)
+            if found is None:
+                raise RuntimeError("the install page has no link to Slack")
+            code = self.fake.install_code(team_id, installer)
+            query = {"code": code, "state": found.group(1)}
+            async with browser.get(
+                f"{self.base_url}{oauth.REDIRECT_PATH}",
+                params=query,
+                headers={"Cookie": "; ".join(cookies)},
+            ) as done:
+                body = await done.text()
+                if done.status != 200:
+                    raise RuntimeError(f"the redirect answered {done.status}: {body[:200]}")
+        driver = SlackDriver(
+            f"{self.base_url}{EVENTS_PATH}", SIGNING_SECRET, self.fake, team_id=team_id
+        )
+        await driver.__aenter__()
+        self._drivers.append(driver)
+        await self.settle()
+        return driver
 
     def uow(self, *, readonly: bool = True) -> UnitOfWork:
         return self.bot.uow(readonly=readonly)

@@ -23,6 +23,11 @@ class Organisation:
 
     ceo: str
     channel: str
+    # Besides the CEO, who may change okrbot's settings and run its jobs from Slack.
+    admins: frozenset[str] = frozenset()
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id == self.ceo or user_id in self.admins
 
 
 class NotFound(LookupError):

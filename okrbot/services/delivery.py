@@ -23,7 +23,7 @@ from okrbot.services.notices import (
     PromptAnswered,
     Publication,
 )
-from okrbot.services.ports import Clock, DeliveryError, Notifier
+from okrbot.services.ports import Clock, DeliveryError, Workspaces
 from okrbot.services.revisions import revision_view
 from okrbot.store.models import OutboxMessage
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
@@ -62,16 +62,14 @@ class Dispatcher:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        notifier: Notifier,
-        org: Organisation,
+        workspaces: Workspaces,
         clock: Clock,
         *,
         zone: ZoneInfo = UTC_ZONE,
         batch: int = 50,
     ) -> None:
         self._uow = uow_factory
-        self._notifier = notifier
-        self._org = org
+        self._workspaces = workspaces
         self._clock = clock
         # The company's zone: which quarter "this quarter" is on a Home that is refreshed.
         self._zone = zone
@@ -101,7 +99,13 @@ class Dispatcher:
                 return None
             message = await uow.outbox.get(message_id)
             assert message is not None
-            notice = await self._render(uow, message)
+            org = await self._workspaces.organisation(uow, message.workspace_id)
+            notice = (
+                await self._render(uow, message, org)
+                if org is not None
+                # Removed from the workspace (or never set up there): nobody to tell.
+                else Skip(f"okrbot is not installed in {message.workspace_id}")
+            )
             await uow.commit()
             attempts, kind = message.attempts, message.kind
 
@@ -118,10 +122,12 @@ class Dispatcher:
             log.info("outbox %s (%s) not sent now: %s", message_id, kind, notice.why)
             return False
 
+        assert org is not None
         try:
-            ref = await self._notifier.deliver(notice)
+            notifier = await self._workspaces.notifier(message.workspace_id)
+            ref = await notifier.deliver(notice)
         except DeliveryError as exc:
-            await self._failed(message_id, message, notice, exc, attempts)
+            await self._failed(message_id, message, notice, exc, attempts, org)
             return False
 
         async with self._uow() as uow:
@@ -142,6 +148,7 @@ class Dispatcher:
         notice: Notice,
         exc: DeliveryError,
         attempts: int,
+        org: Organisation,
     ) -> None:
         now = self._clock()
         log.warning(
@@ -164,7 +171,7 @@ class Dispatcher:
             else:
                 await uow.outbox.finish(message_id, now=now, failed_error=exc.code)
             if attempts == 1 and not exc.retryable:
-                report = _problem_for(message, notice, exc, self._org)
+                report = _problem_for(message, notice, exc, org)
                 if report is not None:
                     uow.outbox.add(
                         workspace_id=message.workspace_id,
@@ -176,10 +183,12 @@ class Dispatcher:
                     )
             await uow.commit()
 
-    async def _render(self, uow: UnitOfWork, message: OutboxMessage) -> Notice | Skip | Later:
+    async def _render(
+        self, uow: UnitOfWork, message: OutboxMessage, org: Organisation
+    ) -> Notice | Skip | Later:
         payload = message.payload
         if message.kind == OutboxKind.PROBLEM:
-            recipient = message.recipient or self._org.ceo
+            recipient = message.recipient or org.ceo
             problem = payload.get("problem")
             details = payload.get("details") or {}
             return ProblemReport(
@@ -272,9 +281,7 @@ class Dispatcher:
                 and a.outcome == Outcome.APPROVED.value
                 and a.decided_by
             )
-            return Publication(
-                self._org.channel, view, approvers, updated=bool(payload.get("updated"))
-            )
+            return Publication(org.channel, view, approvers, updated=bool(payload.get("updated")))
         return Skip(f"unknown kind {message.kind}")
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from okrbot.services.notices import Notice
+
+if TYPE_CHECKING:
+    from okrbot.services.common import Organisation
+    from okrbot.store.uow import UnitOfWork
 
 Clock = Callable[[], datetime]
 
@@ -34,6 +38,18 @@ class DeliveryError(Exception):
 
 class Notifier(Protocol):
     async def deliver(self, notice: Notice) -> MessageRef | None: ...
+
+
+class Workspaces(Protocol):
+    """Each Slack workspace's settings, and how to reach it."""
+
+    async def organisation(self, uow: UnitOfWork, workspace_id: str) -> Organisation | None:
+        """None when okrbot is not installed there now, or not set up yet."""
+        ...
+
+    async def notifier(self, workspace_id: str) -> Notifier:
+        """Raises DeliveryError when the workspace's token is gone."""
+        ...
 
 
 class UserDirectory(Protocol):

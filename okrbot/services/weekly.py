@@ -249,9 +249,12 @@ class Weekly:
                 latest = claimed
         assert latest is not None
         report.weeks = (week,)
+        assert report.fanout is not None
         if latest.finished_at is None:
-            assert report.fanout is not None
             report.fanout.add(await self._post_digest(latest))
+        else:
+            # Posted already this week: say so, message by message, as a fan-out does.
+            report.fanout.already += len(latest.payload.get("parts", []))
         return report
 
     async def _post_digest(self, run: JobRun) -> FanOutReport:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from okrbot.background import Background, ErrorHook
@@ -15,22 +16,31 @@ from okrbot.services.delivery import Dispatcher
 from okrbot.services.ports import Clock, DeliveryError
 from okrbot.slack.gateway import SlackGateway
 from okrbot.slack.payloads import Who
-from okrbot.store.uow import SessionFactory
+from okrbot.slack.tenancy import Tenancy
+from okrbot.store.uow import SessionFactory, UnitOfWork
+
+if TYPE_CHECKING:
+    from okrbot.jobs.runner import Jobs
 
 log = logging.getLogger(__name__)
+
+
+class NotSetUp(LookupError):
+    """okrbot is installed in the workspace, but its CEO and channel are not chosen yet."""
 
 
 @dataclass
 class Deps:
     uow: SessionFactory
-    org: Organisation
+    tenancy: Tenancy
     clock: Clock
     zone: ZoneInfo
-    gateway: SlackGateway
     background: Background
     dispatcher: Dispatcher
     # For people whose Slack locale okrbot has no catalogue for, or does not know yet.
     language: str = "en"
+    # The weekly jobs, for `/okr admin run` (set once they are built).
+    jobs: Jobs | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -44,6 +54,16 @@ class Deps:
     def actor(self, who: Who) -> Actor:
         return Actor(who.workspace_id, who.user_id)
 
+    async def slack(self, who: Who) -> SlackGateway:
+        """The Web API with the token of the person's workspace (raises DeliveryError)."""
+        return await self.tenancy.gateway(who.workspace_id)
+
+    async def organisation(self, uow: UnitOfWork, who: Who) -> Organisation:
+        org = await self.tenancy.organisation(uow, who.workspace_id)
+        if org is None:
+            raise NotSetUp(who.workspace_id)
+        return org
+
     def deliver_soon(self) -> None:
         """Send what the last commit queued, after Slack has its answer."""
         self.background.spawn(self._deliver())
@@ -51,11 +71,17 @@ class Deps:
     async def _deliver(self) -> None:
         await self.dispatcher.run_once()
 
-    async def tell(self, user_id: str, text: str, channel: str | None = None) -> None:
+    async def tell(self, who: Who, text: str, channel: str | None = None) -> None:
         """An ephemeral note where the person is, or a DM when there is no such place."""
+        user_id = who.user_id
+        try:
+            slack = await self.slack(who)
+        except DeliveryError as exc:
+            log.warning("could not tell %s: %s", user_id, exc.code)
+            return
         if channel:
             try:
-                await self.gateway.post_ephemeral(channel, user_id, text)
+                await slack.post_ephemeral(channel, user_id, text)
             except DeliveryError as exc:
                 # The bot may not be in that channel; a DM always reaches the person.
                 log.info(
@@ -64,13 +90,13 @@ class Deps:
             else:
                 return
         try:
-            await self.gateway.post_message(user_id, text)
+            await slack.post_message(user_id, text)
         except DeliveryError as exc:
             log.warning("could not tell %s: %s", user_id, exc.code)
 
     def sorry_to(self, who: Who, channel: str | None = None) -> ErrorHook:
         async def hook(_exc: BaseException) -> None:
             words = await self.words_for(who)
-            await self.tell(who.user_id, words("common.sorry"), channel)
+            await self.tell(who, words("common.sorry"), channel)
 
         return hook

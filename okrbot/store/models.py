@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -305,3 +307,33 @@ class SeenEvent(Base):
     workspace_id: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[datetime]
+
+
+class Workspace(Base):
+    """A Slack workspace that installed okrbot through OAuth, with the settings that
+    single-workspace mode reads from the environment (OKRBOT_CEO, OKRBOT_CHANNEL)."""
+
+    __tablename__ = "workspace"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    ceo: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    # Who may change these settings and run jobs from Slack, besides the CEO.
+    admins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    installed_by: Mapped[str | None] = mapped_column(String(32))
+    installed_at: Mapped[datetime]
+    # Set when the workspace removes the app or revokes its token: its jobs stop.
+    uninstalled_at: Mapped[datetime | None]
+
+
+# slack_sdk's installation and OAuth state stores keep their rows in the same database;
+# their tables are declared here so that migrations create them and the check that the
+# migrated schema matches the models covers them too.
+INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, "slack_installations"
+)
+BOTS = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+OAUTH_STATES = AsyncSQLAlchemyOAuthStateStore.build_oauth_states_table(
+    Base.metadata, "slack_oauth_states"
+)

@@ -21,6 +21,7 @@ from okrbot.store.models import (
     Person,
     Revision,
     SeenEvent,
+    Workspace,
 )
 
 
@@ -896,3 +897,21 @@ class EventRepository:
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result)
+
+
+class WorkspaceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, team_id: str) -> Workspace | None:
+        return await self.session.get(Workspace, team_id)
+
+    async def installed(self) -> list[Workspace]:
+        """Workspaces whose jobs run: installed, not removed since."""
+        result = await self.session.scalars(
+            select(Workspace).where(Workspace.uninstalled_at.is_(None)).order_by(Workspace.team_id)
+        )
+        return list(result)
+
+    def add(self, workspace: Workspace) -> None:
+        self.session.add(workspace)

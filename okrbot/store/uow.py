@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from okrbot.store.engine import BEGIN_MODE, is_sqlite
+from okrbot.store.engine import BEGIN_MODE, SQLITE_BUSY_TIMEOUT_MS, is_sqlite
 from okrbot.store.repositories import (
     ApprovalRepository,
     DeliveryRepository,
@@ -17,12 +18,15 @@ from okrbot.store.repositories import (
     OutboxRepository,
     PersonRepository,
     RevisionRepository,
+    WorkspaceRepository,
 )
 
 
 class UnitOfWork:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, write_lock: asyncio.Lock | None = None) -> None:
         self.session = session
+        self._write_lock = write_lock
+        self._holding = False
         self.people = PersonRepository(session)
         self.objectives = ObjectiveRepository(session)
         self.approvals = ApprovalRepository(session)
@@ -31,9 +35,23 @@ class UnitOfWork:
         self.deliveries = DeliveryRepository(session)
         self.revisions = RevisionRepository(session)
         self.events = EventRepository(session)
+        self.workspaces = WorkspaceRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._write_lock is not None:
+            try:
+                async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+                    await self._write_lock.acquire()
+                self._holding = True
+            except TimeoutError:
+                # As long as SQLite itself would wait: then let SQLite decide, as without it.
+                pass
         return self
+
+    def _release(self) -> None:
+        if self._holding and self._write_lock is not None:
+            self._holding = False
+            self._write_lock.release()
 
     async def __aexit__(
         self,
@@ -43,13 +61,22 @@ class UnitOfWork:
     ) -> None:
         # Whatever was not committed explicitly is thrown away; close() rolls back without
         # expiring what was loaded, so results stay readable after the unit of work.
-        await self.session.close()
+        try:
+            await self.session.close()
+        finally:
+            self._release()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        finally:
+            self._release()
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        try:
+            await self.session.rollback()
+        finally:
+            self._release()
 
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]
@@ -65,7 +92,12 @@ class SessionFactory:
         )
         self._write = async_sessionmaker(writer, expire_on_commit=False)
         self._read = async_sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer. This process's writers queue here, first come first served,
+        # instead of in SQLite's busy handler, which sleeps and retries: under load that
+        # starved some writers for seconds, each holding a pooled connection meanwhile.
+        self._write_lock = asyncio.Lock() if is_sqlite(engine) else None
 
     def __call__(self, *, readonly: bool = False) -> UnitOfWork:
-        maker = self._read if readonly else self._write
-        return UnitOfWork(maker())
+        if readonly:
+            return UnitOfWork(self._read())
+        return UnitOfWork(self._write(), self._write_lock)

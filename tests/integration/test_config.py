@@ -65,6 +65,32 @@ def test_required_settings_depend_on_the_mode(clean_env: pytest.MonkeyPatch) -> 
     assert load_settings(None).slack_bot_token == "xoxb-1"
 
 
+def test_oauth_installs_need_both_halves_and_no_bot_token(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    clean_env.setenv("SLACK_SIGNING_SECRET", "secret")
+    clean_env.setenv("SLACK_CLIENT_ID", "123.456")
+    assert _error("serve") == (
+        "SLACK_CLIENT_SECRET is not set (OAuth installs need both it and its pair)"
+    )
+    clean_env.setenv("SLACK_CLIENT_SECRET", "shh")
+    # Tokens come from installs, the CEO and the channel from each workspace's /okr admin.
+    settings = load_settings("serve")
+    assert settings.oauth
+    assert settings.slack_bot_token is None
+    load_settings("run-job")
+    assert "Socket Mode" in _error("socket")
+    clean_env.delenv("SLACK_SIGNING_SECRET")
+    assert _error("serve").startswith("SLACK_SIGNING_SECRET is not set")
+
+
+def test_admins_are_slack_user_ids(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("OKRBOT_ADMINS", " U0AAA0001, W0BBB0002 ,")
+    assert load_settings().admin_ids == {"U0AAA0001", "W0BBB0002"}
+    clean_env.setenv("OKRBOT_ADMINS", "U0AAA0001,@mads")
+    assert _error() == "OKRBOT_ADMINS: '@mads' is not a Slack user ID like U012ABCDEF"
+
+
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from okrbot.slack import ids
+from okrbot.slack import ids, oauth
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "schemas" / "manifest.schema.1.0.0.json"
@@ -43,3 +43,15 @@ def test_manifest_declares_the_command_and_interactivity() -> None:
     bot_scopes = set(scopes["scopes"]["bot"])
     # chat.postMessage, users.lookupByEmail (org import), the slash command.
     assert {"commands", "chat:write", "users:read", "users:read.email"} <= bot_scopes
+
+
+def test_oauth_installs_ask_for_the_manifests_scopes_and_hear_of_uninstalls() -> None:
+    data = manifest()
+    config = data["oauth_config"]
+    assert isinstance(config, dict)
+    assert list(oauth.SCOPES) == config["scopes"]["bot"]
+    assert [url.endswith(oauth.REDIRECT_PATH) for url in config["redirect_urls"]] == [True]
+    settings = data["settings"]
+    assert isinstance(settings, dict)
+    events = settings["event_subscriptions"]["bot_events"]
+    assert {"app_home_opened", "app_uninstalled", "tokens_revoked"} <= set(events)

@@ -10,7 +10,7 @@ from slack_bolt.response import BoltResponse
 
 from okrbot.slack import payloads
 from okrbot.slack.deps import Deps
-from okrbot.slack.listeners import actions, checkins, closing, commands, home, views
+from okrbot.slack.listeners import actions, checkins, closing, commands, home, installs, views
 
 
 async def _refuse_malformed(body: Any, next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
@@ -29,3 +29,4 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     checkins.register(app, deps)
     home.register(app, deps)
     closing.register(app, deps)
+    installs.register(app, deps)

@@ -69,7 +69,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 async def _not_mine(deps: Deps, click: Click) -> None:
     words = await deps.words_for(click.who)
-    await deps.tell(click.who.user_id, words("click.not_mine"), click.channel)
+    await deps.tell(click.who, words("click.not_mine"), click.channel)
 
 
 async def _approve(deps: Deps, click: Click) -> None:
@@ -80,13 +80,14 @@ async def _approve(deps: Deps, click: Click) -> None:
         await _not_mine(deps, click)
         return
     async with deps.uow() as uow:
+        org = await deps.organisation(uow, who)
         result = await approvals.decide(
-            uow, deps.actor(who), deps.org, ref, approve=True, now=deps.clock()
+            uow, deps.actor(who), org, ref, approve=True, now=deps.clock()
         )
     if result.applied:
         await deps.dispatcher.run_once()
     else:
-        await deps.tell(who.user_id, refusal(result, ref, await deps.words_for(who)), channel)
+        await deps.tell(who, refusal(result, ref, await deps.words_for(who)), channel)
 
 
 async def _open_reject(deps: Deps, click: Click) -> None:
@@ -100,15 +101,16 @@ async def _open_reject(deps: Deps, click: Click) -> None:
         result = await approvals.may_decide(uow, deps.actor(who), ref)
     words = await deps.words_for(who)
     if not result.applied or result.objective is None:
-        await deps.tell(who.user_id, refusal(result, ref, words), channel)
+        await deps.tell(who, refusal(result, ref, words), channel)
         return
     try:
-        await deps.gateway.open_view(
+        slack = await deps.slack(who)
+        await slack.open_view(
             click.trigger, forms.reject_modal(ref.encode(), result.objective.title, words)
         )
     except DeliveryError as exc:
         log.warning("could not open the reject form for %s: %s", who.user_id, exc.code)
-        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
+        await deps.tell(who, words("common.form_too_slow"), channel)
 
 
 async def _resubmit(deps: Deps, click: Click) -> None:
@@ -131,7 +133,7 @@ async def _add_kr(deps: Deps, click: Click) -> None:
             ctx = await objectives.form_context(
                 uow,
                 deps.actor(who),
-                deps.org,
+                await deps.organisation(uow, who),
                 deps.today(),
                 objective_id=state.edit_of[0] if state.edit_of else None,
             )
@@ -140,7 +142,8 @@ async def _add_kr(deps: Deps, click: Click) -> None:
     grown = forms.FormState(min(state.slots + 1, 5), state.edit_of)
     words = await deps.words_for(who)
     try:
-        await deps.gateway.update_view(
+        slack = await deps.slack(who)
+        await slack.update_view(
             view_id, forms.objective_modal(ctx, grown, words), payloads.view_field(body, "hash")
         )
     except DeliveryError as exc:

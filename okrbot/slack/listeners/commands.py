@@ -11,7 +11,7 @@ from okrbot.i18n import ENGLISH
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import messages
 from okrbot.slack.deps import Deps
-from okrbot.slack.listeners import browse, withdrawal
+from okrbot.slack.listeners import admin, browse, withdrawal
 from okrbot.slack.listeners.opening import open_checkin, open_form, open_scoring
 
 Opener = Callable[[Deps, payloads.Who, str, str | None], Coroutine[Any, Any, None]]
@@ -20,6 +20,22 @@ OPENERS: dict[str, Opener] = {"new": open_form, "checkin": open_checkin, "score"
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+async def _not_set_up(deps: Deps, who: payloads.Who) -> str | None:
+    """With OAuth installs, nothing works in a workspace until an admin has chosen its CEO
+    and OKR channel; say so and who can do it."""
+    if not deps.tenancy.oauth:
+        return None
+    async with deps.uow(readonly=True) as uow:
+        setup = await deps.tenancy.setup(uow, who.workspace_id)
+    if setup is not None and setup.complete:
+        return None
+    words = await deps.words_for(who)
+    if setup is None:
+        return words("admin.uninstalled")
+    admins = ", ".join(f"<@{a}>" for a in setup.admins) or words("admin.nobody")
+    return words("admin.not_set_up", admins=admins)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -33,6 +49,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         trigger = _text(body.get("trigger_id"))
         channel = _text(body.get("channel_id")) or None
+        if word == "admin":
+            rest = (text or "").strip()[len(word) :]
+            await ack(text=await admin.answer(deps, who, rest, channel))
+            return
+        if word not in ("", "help") and (waiting := await _not_set_up(deps, who)):
+            await ack(text=waiting)
+            return
         opener = OPENERS.get(word)
         if opener is not None:
             # Ack first: the trigger id lives three seconds and the form opens after.

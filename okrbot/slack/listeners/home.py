@@ -22,7 +22,8 @@ async def show_home(deps: Deps, who: Who) -> None:
         home = await load_home(uow, who.workspace_id, who.user_id, deps.today())
     words = translator(language_of(home.locale, deps.language))
     try:
-        await deps.gateway.publish_home(who.user_id, home_view(home, words))
+        slack = await deps.slack(who)
+        await slack.publish_home(who.user_id, home_view(home, words))
     except DeliveryError as exc:
         # Nobody is waiting on an answer: the next opening tries again.
         log.warning("views.publish for %s failed: %s", who.user_id, exc.code)

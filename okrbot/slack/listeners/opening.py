@@ -34,25 +34,26 @@ async def open_form(
     async with deps.uow(readonly=True) as uow:
         try:
             ctx = await objectives.form_context(
-                uow, deps.actor(who), deps.org, deps.today(), objective_id=objective_id
+                uow,
+                deps.actor(who),
+                await deps.organisation(uow, who),
+                deps.today(),
+                objective_id=objective_id,
             )
         except objectives.NotEditable as exc:
             status = words(f"status.{exc.objective.status.value}").lower()
             title = f"\u201c{exc.objective.title}\u201d"
-            await deps.tell(
-                who.user_id, words("form.not_editable", title=title, status=status), channel
-            )
+            await deps.tell(who, words("form.not_editable", title=title, status=status), channel)
             return
         except LookupError:
-            await deps.tell(who.user_id, words("form.gone_or_not_yours"), channel)
+            await deps.tell(who, words("form.gone_or_not_yours"), channel)
             return
     try:
-        await deps.gateway.open_view(
-            trigger_id, forms.objective_modal(ctx, forms.FormState(), words)
-        )
+        slack = await deps.slack(who)
+        await slack.open_view(trigger_id, forms.objective_modal(ctx, forms.FormState(), words))
     except DeliveryError as exc:
         log.warning("views.open failed for %s: %s", who.user_id, exc.code)
-        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
+        await deps.tell(who, words("common.form_too_slow"), channel)
 
 
 async def _open_paged(
@@ -67,10 +68,11 @@ async def _open_paged(
     async with deps.uow(readonly=True) as uow:
         built = await view(uow, words)
     try:
-        await deps.gateway.open_view(trigger, built)
+        slack = await deps.slack(who)
+        await slack.open_view(trigger, built)
     except DeliveryError as exc:
         log.warning("views.open failed for %s: %s", who.user_id, exc.code)
-        await deps.tell(who.user_id, words("common.form_too_slow"), channel)
+        await deps.tell(who, words("common.form_too_slow"), channel)
 
 
 async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:

@@ -47,7 +47,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 await objectives.submit(
                     uow,
                     deps.actor(who),
-                    deps.org,
+                    await deps.organisation(uow, who),
                     raw,
                     today=deps.today(),
                     now=deps.clock(),
@@ -87,7 +87,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 result = await approvals.decide(
                     uow,
                     deps.actor(who),
-                    deps.org,
+                    await deps.organisation(uow, who),
                     ref,
                     approve=False,
                     now=deps.clock(),

@@ -1,0 +1,126 @@
+"""Workspaces that installed okrbot through OAuth, and the settings each one keeps.
+
+In single-workspace mode these come from the environment (OKRBOT_CEO, OKRBOT_CHANNEL,
+OKRBOT_ADMINS); an organisation that installs okrbot in several workspaces sets them per
+workspace from Slack, with `/okr admin`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from okrbot.services.common import Organisation
+from okrbot.store.models import Workspace
+from okrbot.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What `/okr admin` shows."""
+
+    team_id: str
+    name: str
+    ceo: str | None
+    channel: str | None
+    admins: tuple[str, ...]
+    installed_by: str | None
+
+    @property
+    def complete(self) -> bool:
+        return self.ceo is not None and self.channel is not None
+
+    def organisation(self) -> Organisation | None:
+        if self.ceo is None or self.channel is None:
+            return None
+        return Organisation(self.ceo, self.channel, frozenset(self.admins))
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id == self.ceo or user_id in self.admins
+
+
+def _setup(row: Workspace) -> Setup:
+    return Setup(
+        team_id=row.team_id,
+        name=row.name,
+        ceo=row.ceo,
+        channel=row.channel,
+        admins=tuple(row.admins or ()),
+        installed_by=row.installed_by,
+    )
+
+
+async def installed(
+    uow: UnitOfWork, team_id: str, name: str, installer: str | None, now: datetime
+) -> Setup:
+    """An install, or a reinstall: settings made before an uninstall are kept."""
+    row = await uow.workspaces.get(team_id)
+    if row is None:
+        row = Workspace(
+            team_id=team_id,
+            name=name,
+            admins=[installer] if installer else [],
+            installed_by=installer,
+            installed_at=now,
+        )
+        uow.workspaces.add(row)
+    else:
+        row.name = name or row.name
+        row.uninstalled_at = None
+        row.installed_at = now
+        if installer and installer not in (row.admins or []):
+            row.admins = [*(row.admins or []), installer]
+    await uow.session.flush()
+    return _setup(row)
+
+
+async def uninstalled(uow: UnitOfWork, team_id: str, now: datetime) -> bool:
+    """The workspace removed okrbot or revoked its token: its jobs stop. Nothing is deleted."""
+    row = await uow.workspaces.get(team_id)
+    if row is None or row.uninstalled_at is not None:
+        return False
+    row.uninstalled_at = now
+    return True
+
+
+async def setup_of(uow: UnitOfWork, team_id: str) -> Setup | None:
+    """None unless the workspace has okrbot installed now."""
+    row = await uow.workspaces.get(team_id)
+    if row is None or row.uninstalled_at is not None:
+        return None
+    return _setup(row)
+
+
+async def organisation(uow: UnitOfWork, team_id: str) -> Organisation | None:
+    setup = await setup_of(uow, team_id)
+    return setup.organisation() if setup is not None else None
+
+
+async def active(uow: UnitOfWork) -> list[str]:
+    """Workspaces whose weekly jobs run: installed and set up."""
+    return [row.team_id for row in await uow.workspaces.installed() if row.ceo and row.channel]
+
+
+async def change(
+    uow: UnitOfWork,
+    team_id: str,
+    *,
+    ceo: str | None = None,
+    channel: str | None = None,
+    add_admin: str | None = None,
+    remove_admin: str | None = None,
+) -> Setup | None:
+    row = await uow.workspaces.get(team_id)
+    if row is None or row.uninstalled_at is not None:
+        return None
+    if ceo is not None:
+        row.ceo = ceo
+    if channel is not None:
+        row.channel = channel
+    admins = list(row.admins or [])
+    if add_admin is not None and add_admin not in admins:
+        admins.append(add_admin)
+    if remove_admin is not None and remove_admin in admins:
+        admins.remove(remove_admin)
+    row.admins = admins
+    return _setup(row)

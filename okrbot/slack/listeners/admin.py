@@ -1,0 +1,133 @@
+"""`/okr admin`: only for the CEO and okrbot's admins in the workspace.
+
+With OAuth installs it chooses the workspace's CEO, OKR channel and admins; in either mode
+it runs a weekly job now, like `okrbot run-job`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from okrbot.domain.weekly import Job
+from okrbot.i18n import Translator
+from okrbot.services import workspaces
+from okrbot.services.ports import DeliveryError
+from okrbot.slack.deps import Deps
+from okrbot.slack.payloads import Who
+
+log = logging.getLogger(__name__)
+
+# With "escape users" on, Slack sends <@U123|name> and <#C123|name>.
+_PERSON = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,20})(?:\|[^>]*)?>")
+JOBS = {"checkin": Job.CHECKIN, "reminder": Job.REMINDER, "digest": Job.DIGEST}
+# The setting each word changes, and its name in single-workspace configuration.
+CONFIGURED = {"ceo": "OKRBOT_CEO", "channel": "OKRBOT_CHANNEL", "add": "OKRBOT_ADMINS"}
+CONFIGURED["remove"] = CONFIGURED["add"]
+
+
+def _people(ids: tuple[str, ...] | list[str], words: Translator) -> str:
+    return ", ".join(f"<@{i}>" for i in ids) or words("admin.none")
+
+
+async def answer(deps: Deps, who: Who, rest: str, channel: str | None) -> str:
+    """The ephemeral reply; a job asked for runs after it, and reports when done."""
+    words = await deps.words_for(who)
+    parts = rest.split()
+    verb = parts[0].lower() if parts else ""
+    async with deps.uow(readonly=True) as uow:
+        setup = await deps.tenancy.setup(uow, who.workspace_id)
+    if setup is None:
+        return words("admin.uninstalled")
+    if not setup.is_admin(who.user_id):
+        everyone = ([setup.ceo] if setup.ceo else []) + list(setup.admins)
+        return words("admin.only_admins", admins=_people(everyone, words))
+    if verb in ("", "help"):
+        return _settings(setup, words, oauth=deps.tenancy.oauth)
+    if verb == "run":
+        job = JOBS.get(parts[1].lower()) if len(parts) > 1 else None
+        if job is None:
+            return words("admin.need_job")
+        force = any(p.lower() == "force" for p in parts[2:])
+        deps.background.spawn(_run(deps, who, job, force, channel, words))
+        return words("admin.running", job=job.value)
+    if verb in CONFIGURED:
+        if not deps.tenancy.oauth:
+            return words("admin.in_configuration", name=CONFIGURED[verb])
+        return await _change(deps, who, verb, " ".join(parts[1:]), words)
+    return (
+        f"{words('help.unknown', word=verb)}\n{_settings(setup, words, oauth=deps.tenancy.oauth)}"
+    )
+
+
+def _settings(setup: workspaces.Setup, words: Translator, *, oauth: bool) -> str:
+    shown = words(
+        "admin.settings",
+        ceo=f"<@{setup.ceo}>" if setup.ceo else words("admin.unset"),
+        channel=f"<#{setup.channel}>" if setup.channel else words("admin.unset"),
+        admins=_people(setup.admins, words),
+    )
+    return f"{shown}\n\n{words('admin.usage' if oauth else 'admin.usage_env')}"
+
+
+async def _change(deps: Deps, who: Who, verb: str, arg: str, words: Translator) -> str:
+    if verb == "channel":
+        found = _CHANNEL.fullmatch(arg.strip())
+        if found is None:
+            return words("admin.need_channel")
+        target = found.group(1)
+    else:
+        person = _PERSON.fullmatch(arg.strip())
+        if person is None:
+            return words("admin.need_person", verb=verb)
+        target = person.group(1)
+    async with deps.uow() as uow:
+        before = await workspaces.setup_of(uow, who.workspace_id)
+        changed = await workspaces.change(
+            uow,
+            who.workspace_id,
+            ceo=target if verb == "ceo" else None,
+            channel=target if verb == "channel" else None,
+            add_admin=target if verb == "add" else None,
+            remove_admin=target if verb == "remove" else None,
+        )
+        await uow.commit()
+    if changed is None:
+        return words("admin.uninstalled")
+    log.info("%s changed the workspace's %s to %s", who.user_id, verb, target)
+    if verb == "ceo":
+        return words("admin.ceo_set", user=f"<@{target}>")
+    if verb == "channel":
+        return words("admin.channel_set", channel=f"<#{target}>")
+    if verb == "add":
+        return words("admin.added", user=f"<@{target}>")
+    was_admin = before is not None and target in before.admins
+    return words("admin.removed" if was_admin else "admin.not_removed", user=f"<@{target}>")
+
+
+async def _run(
+    deps: Deps, who: Who, job: Job, force: bool, channel: str | None, words: Translator
+) -> None:
+    assert deps.jobs is not None
+    try:
+        report = await deps.jobs.run(job, force=force, workspace_id=who.workspace_id)
+    except DeliveryError as exc:
+        await deps.tell(who, words("admin.run_failed", job=job.value, code=exc.code), channel)
+        return
+    await deps.dispatcher.run_once()
+    fan = report.fanout
+    if fan is None:
+        await deps.tell(who, words("admin.nothing_due", job=job.value), channel)
+        return
+    text = words(
+        "admin.ran",
+        job=job.value,
+        weeks=", ".join(report.weeks),
+        sent=fan.sent + fan.recovered,
+        already=fan.already,
+        failed=fan.failed,
+    )
+    if fan.already and not force:
+        text += words("admin.ran_force_hint")
+    await deps.tell(who, text, channel)
