@@ -38,10 +38,6 @@ def _run(connection: Connection) -> None:
 
 
 async def _online() -> None:
-    connectable = config.attributes.get("connection")
-    if connectable is not None:
-        _run(connectable)
-        return
     engine = create_engine(_url())
     try:
         async with engine.connect() as connection:
@@ -55,5 +51,9 @@ if context.is_offline_mode():
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
+elif config.attributes.get("connection") is not None:
+    # A connection handed over by okrbot.store.schema.upgrade, inside its event loop and
+    # its transaction (which holds the lock that lets instances migrate one at a time).
+    _run(config.attributes["connection"])
 else:
     asyncio.run(_online())

@@ -175,9 +175,15 @@ async def decide(
     if not moved or not await uow.approvals.decide(
         approval.id, outcome=outcome.value, by=actor.user_id, at=now, reason=cleaned
     ):
+        # Another click got there first (on PostgreSQL two instances can both pass the
+        # check above). It has committed by now, so look again: the answer is the one a
+        # later click gets. (The rollback expired what was loaded; this reloads it.)
         await uow.rollback()
+        again = await _check(uow, actor, ref)
+        if isinstance(again, DecisionResult):
+            return again
         return DecisionResult(
-            Verdict.OUT_OF_DATE, to_view(objective), approver=approval.approver_id
+            Verdict.OUT_OF_DATE, to_view(again.objective), approver=again.approval.approver_id
         )
     await uow.session.refresh(objective, ["status", "published_at", "updated_at"])
 

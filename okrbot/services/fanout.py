@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from okrbot.services import shutdown
 from okrbot.services.ports import Clock, DeliveryError, MessageRef
 from okrbot.store.models import Delivery
 from okrbot.store.uow import UnitOfWorkFactory
@@ -141,7 +142,8 @@ class FanOut:
             queue.put_nowait(recipient)
 
         async def worker() -> None:
-            while not queue.empty():
+            # At shutdown the messages in flight finish and the rest stay unclaimed.
+            while not queue.empty() and not shutdown.requested():
                 recipient = queue.get_nowait()
                 delivery = await self.claim(run_id, recipient)
                 if delivery is None:
@@ -167,6 +169,8 @@ class FanOut:
                 if d.sent_at is None and d.failed_at is None and d.claimed_at < now - LEASE
             ]
         for delivery in stuck:
+            if shutdown.requested():
+                break
             async with self._uow() as uow:
                 won = await uow.deliveries.reclaim(delivery.id, delivery.claimed_at, now)
                 await uow.commit()

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from okrbot.services import shutdown
 from okrbot.services.fanout import FanOut, FanOutReport
 from okrbot.services.ports import Clock, DeliveryError, MessageRef
 from okrbot.store.models import JobRun
@@ -64,6 +65,8 @@ class ThreadPoster:
             key = f"part-{index}"
             row = done.get(key)
             if row is None:
+                if shutdown.requested():
+                    return report  # the run stays open: the next tick posts the rest
                 delivery = await self._fanout.claim(run.id, key)
                 if delivery is None:
                     return report  # another process is posting this run

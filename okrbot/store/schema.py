@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import NullPool
+
+from okrbot.store.engine import BEGIN_MODE, create_engine
+
+log = logging.getLogger(__name__)
+
+# PostgreSQL advisory lock key held while migrating (bytes of "okrbot"): instances that
+# migrate one database at once take turns, and the later ones find it at head.
+MIGRATION_LOCK_KEY = 0x6F6B72626F74
+# How long a SQLite migration waits for another's write lock (its normal wait is 5 s).
+SQLITE_MIGRATION_WAIT_MS = 10 * 60 * 1000
+WAITING = "waiting for another okrbot to let go of the database before migrating"
 
 
 def migrations_dir() -> Path:
@@ -43,8 +58,68 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Blocking: Alembic runs its own event loop in env.py; call from a thread or the CLI."""
-    command.upgrade(alembic_config(url), revision)
+    """Blocking (it runs an event loop of its own): call from a thread or the CLI.
+
+    Safe to run from several instances at once: one migrates while the others wait (a
+    PostgreSQL advisory lock, SQLite's write lock), then find the schema up to date.
+    """
+    asyncio.run(_upgrade(url, revision))
+
+
+async def _upgrade(url: str, revision: str) -> None:
+    # NullPool: the connection is closed, not pooled, at the end, which also ends its
+    # session and so releases the advisory lock whatever happened.
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_upgrade_locked, alembic_config(url), revision)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade_locked(connection: Connection, config: Config, revision: str) -> None:
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        _postgres_lock(connection)
+    elif connection.dialect.name == "sqlite":
+        _sqlite_wait_turn(connection)
+        connection.execution_options(**{BEGIN_MODE: "IMMEDIATE"})
+    # One transaction for the whole upgrade, begun here and handed to Alembic's env.py:
+    # on SQLite its BEGIN IMMEDIATE is what makes a second instance wait.
+    with connection.begin():
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    if postgres:
+        connection.execute(select(func.pg_advisory_unlock(MIGRATION_LOCK_KEY)))
+        connection.commit()
+
+
+def _postgres_lock(connection: Connection) -> None:
+    """A session lock, taken outside the migration's transaction so that the migration
+    reads the version table only after the instance before it has committed."""
+    if not connection.scalar(select(func.pg_try_advisory_lock(MIGRATION_LOCK_KEY))):
+        log.info(WAITING)
+        connection.execute(select(func.pg_advisory_lock(MIGRATION_LOCK_KEY)))
+    connection.commit()
+
+
+def _sqlite_wait_turn(connection: Connection) -> None:
+    """Wait as long as another instance's migration takes (not the usual 5 s), and say so
+    when there is one."""
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except connection.dialect.loaded_dbapi.OperationalError:
+            log.info(WAITING)
+        else:
+            cursor.execute("ROLLBACK")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_MIGRATION_WAIT_MS}")
+    finally:
+        cursor.close()
 
 
 def downgrade(url: str, revision: str) -> None:

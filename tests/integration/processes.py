@@ -1,0 +1,254 @@
+"""okrbot as real processes: `okrbot serve` and `okrbot migrate` run by the test, pointed at
+the test's database and at a fake Slack running in the test's own event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from sqlalchemy import func, select
+
+from okrbot.bootstrap import EVENTS_PATH, HEALTH_PATH
+from okrbot.domain.quarters import Quarter
+from okrbot.domain.weekly import Job
+from okrbot.sandbox.driver import SlackDriver
+from okrbot.sandbox.fake_slack import FakeSlack
+from okrbot.sandbox.harness import CEO, CHANNEL, SIGNING_SECRET, FrozenClock, Sandbox
+from okrbot.store.models import Delivery, JobRun
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Starting Python and importing okrbot on a busy machine with two cores.
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+DONE_TIMEOUT = 90.0
+
+# The processes' company zone, and everyone's (the sandbox's fake users live there).
+ZONE = "Europe/Oslo"
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class WallClock(FrozenClock):
+    """Real time: a sandbox that shares its database and its fake Slack with real okrbot
+    processes must agree with them on the time (trigger ids, weeks, leases)."""
+
+    def __init__(self) -> None:
+        super().__init__(datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def just_passed(zone: str) -> str:
+    """A weekly time ("wed 14:05") that is this minute in `zone`: due at once, this week."""
+    now = datetime.now(ZoneInfo(zone))
+    return f"{_DAYS[now.weekday()]} {now:%H:%M}"
+
+
+def current_quarter() -> str:
+    return str(Quarter.containing(datetime.now(ZoneInfo(ZONE)).date()))
+
+
+async def weekly_state(box: Sandbox) -> tuple[int, int, int]:
+    """(check-in runs, digest runs still open, deliveries claimed but not settled)."""
+    async with box.uow() as uow:
+        session = uow.session
+        checkin_runs = await session.scalar(
+            select(func.count()).select_from(JobRun).where(JobRun.job == Job.CHECKIN.value)
+        )
+        open_digests = await session.scalar(
+            select(func.count())
+            .select_from(JobRun)
+            .where(JobRun.job == Job.DIGEST.value, JobRun.finished_at.is_(None))
+        )
+        unsettled = await session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.sent_at.is_(None), Delivery.failed_at.is_(None))
+        )
+    return int(checkin_runs or 0), int(open_digests or 0), int(unsettled or 0)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def base_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """Only what the test chooses: nothing from the developer's environment or a .env."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "MPLCONFIGDIR": str(tmp_path / "matplotlib"),
+        "OKRBOT_LOG_LEVEL": "INFO",
+        **settings,
+    }
+
+
+def serve_env(
+    tmp_path: Path, fake: FakeSlack, database_url: str, **settings: str
+) -> dict[str, str]:
+    return base_env(
+        tmp_path,
+        SLACK_API_URL=fake.api_url,
+        SLACK_BOT_TOKEN=fake.bot_token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        OKRBOT_CEO=CEO.id,
+        OKRBOT_CHANNEL=CHANNEL,
+        OKRBOT_TIMEZONE=ZONE,
+        DATABASE_URL=database_url,
+        **settings,
+    )
+
+
+async def eventually(
+    condition: Callable[[], bool | Awaitable[bool]],
+    what: str,
+    within: float = DONE_TIMEOUT,
+    *,
+    watch: list[Okrbot] | None = None,
+) -> None:
+    """Poll until `condition` holds; fail with `what` (and the processes' output) if it
+    does not `within` seconds, or as soon as a watched process has exited."""
+    deadline = time.monotonic() + within
+    while True:
+        outcome = condition()
+        if inspect.isawaitable(outcome):
+            outcome = await outcome
+        if outcome:
+            return
+        for process in watch or []:
+            if process.returncode is not None:
+                raise AssertionError(
+                    f"{process.name} exited ({process.returncode}) before {what}:\n"
+                    + process.output()
+                )
+        if time.monotonic() > deadline:
+            logs = "".join(f"\n--- {p.name}\n{p.output()}" for p in watch or [])
+            raise AssertionError(f"timed out waiting until {what}{logs}")
+        await asyncio.sleep(0.05)
+
+
+class Okrbot:
+    """One `okrbot` process; what it writes goes to a file the test reads as it runs."""
+
+    def __init__(self, name: str, process: asyncio.subprocess.Process, log: Path) -> None:
+        self.name = name
+        self.process = process
+        self.log = log
+        self.port: int | None = None
+        self.driver: SlackDriver | None = None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    @property
+    def slack(self) -> SlackDriver:
+        assert self.driver is not None, f"{self.name} is not serving"
+        return self.driver
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def ticks(self) -> int:
+        """Weekly-timer ticks this process has finished."""
+        return self.output().count("executed successfully")
+
+    def terminate(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+
+    async def wait(self, within: float = STOP_TIMEOUT) -> int:
+        try:
+            return await asyncio.wait_for(self.process.wait(), within)
+        except TimeoutError:
+            raise AssertionError(
+                f"{self.name} did not exit within {within:.0f} s:\n{self.output()}"
+            ) from None
+
+    async def stop(self, within: float = STOP_TIMEOUT) -> int:
+        """SIGTERM, as a platform stops a process, and its exit code."""
+        self.terminate()
+        return await self.wait(within)
+
+
+class Processes:
+    """Starts okrbot processes in `cwd` and makes sure none outlives the test."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.started: list[Okrbot] = []
+
+    async def __aenter__(self) -> Processes:
+        return self
+
+    async def __aexit__(
+        self,
+        _type: type[BaseException] | None,
+        _exc: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        for okrbot in self.started:
+            if okrbot.driver is not None:
+                await okrbot.driver.__aexit__(None, None, None)
+            if okrbot.returncode is None:
+                okrbot.process.kill()
+                await okrbot.process.wait()
+
+    async def run(self, name: str, env: dict[str, str], *args: str) -> Okrbot:
+        log = self.cwd / f"{name}.log"
+        with log.open("wb") as output:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "okrbot",
+                *args,
+                cwd=self.cwd,
+                env=env,
+                stdout=output,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        okrbot = Okrbot(name, process, log)
+        self.started.append(okrbot)
+        return okrbot
+
+    async def serve(self, name: str, env: dict[str, str], fake: FakeSlack) -> Okrbot:
+        """`okrbot serve` on a port of its own, with a driver that plays Slack to it; call
+        `ready()` before sending it anything."""
+        port = free_port()
+        okrbot = await self.run(name, env, "serve", "--host", "127.0.0.1", "--port", str(port))
+        okrbot.port = port
+        okrbot.driver = SlackDriver(
+            f"http://127.0.0.1:{port}{EVENTS_PATH}", SIGNING_SECRET, fake, team_id=fake.team_id
+        )
+        await okrbot.driver.__aenter__()
+        return okrbot
+
+    async def ready(self, *okrbots: Okrbot) -> None:
+        async with aiohttp.ClientSession() as http:
+            for okrbot in okrbots:
+
+                async def healthy(okrbot: Okrbot = okrbot) -> bool:
+                    try:
+                        async with http.get(
+                            f"http://127.0.0.1:{okrbot.port}{HEALTH_PATH}"
+                        ) as response:
+                            return response.status == 200
+                    except aiohttp.ClientConnectionError:
+                        return False
+
+                await eventually(healthy, f"{okrbot.name} answers", START_TIMEOUT, watch=[okrbot])
