@@ -103,6 +103,7 @@ def _logging(settings: Settings | None = None) -> None:
             settings.slack_bot_token,
             settings.slack_signing_secret,
             settings.slack_app_token,
+            settings.slack_client_secret,
         )
         if s
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
@@ -64,3 +65,26 @@ def test_plain_lines_carry_the_context() -> None:
         root.handlers[:] = saved_handlers
         root.setLevel(saved_level)
     assert stream.getvalue().rstrip().endswith("okrbot: hello [workspace=T1 user=U1]")
+
+
+async def test_oauth_installs_leak_neither_the_client_secret_nor_the_new_token(
+    database_url: str,
+) -> None:
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    stream = io.StringIO()
+    async with Sandbox(database_url, oauth=True) as box:
+        secret = box.fake.client_secret
+        logs.configure("DEBUG", "json", [secret, SIGNING_SECRET], stream=stream)
+        try:
+            await box.install(box.fake.team_id, AUTHOR.id)
+        finally:
+            root.handlers[:] = saved_handlers
+            root.setLevel(saved_level)
+        token = box.fake.token_of(box.fake.team_id)
+    output = stream.getvalue()
+    assert "oauth.v2.access" in output  # the exchange was logged, at DEBUG
+    assert token is not None
+    assert token not in output
+    assert secret not in output
+    assert base64.b64encode(f"{box.fake.client_id}:{secret}".encode()).decode() not in output
