@@ -339,3 +339,23 @@ async def test_one_token_serves_its_own_workspace_only(org_box: Sandbox) -> None
     assert (await box.slack.slash(AUTHOR.id, "new")).status == 200
     await box.settle()
     assert len(box.fake.calls_to("views.open")) == 1
+
+
+async def test_a_workspace_without_an_install_changes_nothing(oauth_box: Sandbox) -> None:
+    box = oauth_box
+    await box.install(box.fake.team_id, CEO.id)
+    stranger = SlackDriver(box.slack.events_url, box.slack.secret, box.fake, team_id=OTHER)
+    async with stranger:
+        answers = [
+            await stranger.slash(OTHER_AUTHOR, "new"),
+            await stranger.slash(OTHER_AUTHOR, f"admin ceo <@{OTHER_AUTHOR}|bo>"),
+            await stranger.open_home(OTHER_AUTHOR),
+        ]
+        await box.settle()
+    assert [a.status for a in answers] == [200, 200, 200]
+    assert all("Traceback" not in a.body for a in answers)
+    assert box.fake.calls_to("views.open") == []
+    assert box.fake.calls_to("views.publish") == []
+    async with box.uow() as uow:
+        assert await uow.session.get(Workspace, OTHER) is None
+        assert (await uow.session.scalars(select(Person))).all() == []
