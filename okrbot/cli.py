@@ -187,7 +187,13 @@ async def _serve(settings: Settings, host: str) -> int:
     await site.start()
     app.start_sweeper()
     app.start_scheduler()
-    log.info("okrbot listening on %s:%s (POST /slack/events, GET /healthz)", host, settings.port)
+    installs = ", GET /slack/install" if settings.oauth else ""
+    log.info(
+        "okrbot listening on %s:%s (POST /slack/events, GET /healthz%s)",
+        host,
+        settings.port,
+        installs,
+    )
     try:
         await _wait_for_stop()
     finally:
