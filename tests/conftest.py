@@ -45,7 +45,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(getattr(request, "param", "sqlite"))
 
 
-def _postgres_url(database: str) -> str:
+def postgres_database_url(database: str) -> str:
     return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
 
 
@@ -55,7 +55,7 @@ def _in_thread(coroutine: Coroutine[Any, Any, None]) -> None:
         pool.submit(asyncio.run, coroutine).result()
 
 
-async def _admin(*statements: str) -> None:
+async def admin_sql(*statements: str) -> None:
     # asyncpg straight, not SQLAlchemy: CREATE/DROP DATABASE cannot run in a transaction.
     url = make_url(POSTGRES_URL)
     connection = await asyncpg.connect(
@@ -85,16 +85,16 @@ def postgres_template() -> Iterator[str]:
     """Migrated once; each test gets a database created from it."""
     # FORCE: a run that was killed may have left the template, and connections to it, behind.
     _in_thread(
-        _admin(
+        admin_sql(
             f"DROP DATABASE IF EXISTS {POSTGRES_TEMPLATE} WITH (FORCE)",
             f"CREATE DATABASE {POSTGRES_TEMPLATE}",
         )
     )
     # Alembic's env.py disposes its engine, which matters: CREATE DATABASE ... TEMPLATE
     # refuses while anything else is connected to the template.
-    schema.upgrade(_postgres_url(POSTGRES_TEMPLATE))
+    schema.upgrade(postgres_database_url(POSTGRES_TEMPLATE))
     yield POSTGRES_TEMPLATE
-    _in_thread(_admin(f"DROP DATABASE IF EXISTS {POSTGRES_TEMPLATE} WITH (FORCE)"))
+    _in_thread(admin_sql(f"DROP DATABASE IF EXISTS {POSTGRES_TEMPLATE} WITH (FORCE)"))
 
 
 @pytest.fixture
@@ -102,10 +102,10 @@ def database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -
     if backend == "postgresql":
         template = request.getfixturevalue("postgres_template")
         name = f"test_{uuid.uuid4().hex}"
-        _in_thread(_admin(f"CREATE DATABASE {name} TEMPLATE {template}"))
-        yield _postgres_url(name)
+        _in_thread(admin_sql(f"CREATE DATABASE {name} TEMPLATE {template}"))
+        yield postgres_database_url(name)
         # FORCE: a test that fails before disposing its engine must not make the drop fail.
-        _in_thread(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        _in_thread(admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         return
     path = tmp_path / "okrbot.db"
     shutil.copy(request.getfixturevalue("migrated_template"), path)

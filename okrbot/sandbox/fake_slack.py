@@ -473,6 +473,19 @@ def _arg(args: Json, name: str) -> str:
     return "" if value is None else str(value)
 
 
+def loopback_host(host: str, what: str) -> str:
+    """The fakes listen on loopback only: nothing of a test ever leaves the machine."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"{what} only listens on a loopback address, not {host!r}")
+    return host
+
+
 def _basic_auth(header: str) -> Json:
     if not header.startswith("Basic "):
         return {}
@@ -515,14 +528,7 @@ class FakeSlack:
         clock: Callable[[], float] = time.monotonic,
         host: str = "127.0.0.1",
     ) -> None:
-        if host == "localhost":
-            host = "127.0.0.1"
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise ValueError(f"FakeSlack only listens on a loopback address, not {host!r}")
+        host = loopback_host(host, "FakeSlack")
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = "B" + bot_user_id[1:]

@@ -18,7 +18,6 @@ envelopes on this server instead of signed HTTP requests.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import time
 import uuid
@@ -30,7 +29,7 @@ from urllib.parse import parse_qsl
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from okrbot.sandbox.driver import Response, SlackDriver
-from okrbot.sandbox.fake_slack import FakeSlack
+from okrbot.sandbox.fake_slack import FakeSlack, loopback_host
 
 Json = dict[str, Any]
 
@@ -88,14 +87,7 @@ class FakeSocketMode:
         clock: Callable[[], float] = time.monotonic,
         connection_seconds: int = 3600,
     ) -> None:
-        if host == "localhost":
-            host = "127.0.0.1"
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise ValueError(f"FakeSocketMode only listens on a loopback address, not {host!r}")
+        host = loopback_host(host, "FakeSocketMode")
         self.app_id = app_id
         self.host = host
         self.connection_seconds = connection_seconds

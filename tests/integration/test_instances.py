@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sqlite3
 import time
 import uuid
@@ -40,6 +39,7 @@ from okrbot.slack import ids
 from okrbot.store import schema
 from okrbot.store.engine import create_engine
 from okrbot.store.models import Approval, Delivery, JobRun, Objective
+from tests.conftest import admin_sql, postgres_database_url
 from tests.integration.processes import (
     START_TIMEOUT,
     ZONE,
@@ -59,21 +59,6 @@ from tests.slack.weekly_helpers import digests, prompts_to, reminders_to, seed_c
 # --------------------------------------------------------------------------- migrations
 
 
-async def _admin(statement: str) -> None:
-    url = make_url(os.environ["OKRBOT_TEST_POSTGRES_URL"])
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database: nothing migrated yet."""
@@ -81,12 +66,11 @@ async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
     name = f"okrbot_instances_{uuid.uuid4().hex}"
-    await _admin(f"CREATE DATABASE {name}")
+    await admin_sql(f"CREATE DATABASE {name}")
     try:
-        url = make_url(os.environ["OKRBOT_TEST_POSTGRES_URL"]).set(database=name)
-        yield url.render_as_string(hide_password=False)
+        yield postgres_database_url(name)
     finally:
-        await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 async def _versions(url: str) -> list[str]:
