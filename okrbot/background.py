@@ -11,21 +11,32 @@ log = logging.getLogger(__name__)
 
 ErrorHook = Callable[[BaseException], Awaitable[None]]
 
+# Pieces of work running at once; the rest wait their turn, first come first served. Each
+# piece is a few database calls and one or two to Slack. Unbounded, a burst of requests
+# started hundreds at once: they then all finished late (a form after its trigger id had
+# expired) and crowded out the answers to the requests that kept coming.
+CONCURRENCY = 8
+
 
 class Background:
-    def __init__(self) -> None:
+    def __init__(self, concurrency: int = CONCURRENCY) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(concurrency)
 
     def spawn(self, work: Coroutine[Any, Any, None], *, on_error: ErrorHook | None = None) -> None:
-        task = asyncio.create_task(self._run(work, on_error))
+        task = asyncio.create_task(self._run(work, on_error, self._slots))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     @staticmethod
-    async def _run(work: Coroutine[Any, Any, None], on_error: ErrorHook | None) -> None:
+    async def _run(
+        work: Coroutine[Any, Any, None], on_error: ErrorHook | None, slots: asyncio.Semaphore
+    ) -> None:
         try:
-            await work
+            async with slots:
+                await work
         except asyncio.CancelledError:
+            work.close()  # cancelled while waiting for a slot: never started
             raise
         except Exception as exc:
             log.exception("background work failed")

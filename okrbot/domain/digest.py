@@ -42,7 +42,8 @@ _WEEK = timedelta(days=7)
 _NO_CHECK_IN_URGENCY = 2
 
 
-@dataclass(frozen=True)
+# Slots: a company's digest holds tens of thousands of these.
+@dataclass(frozen=True, slots=True)
 class DigestKR:
     start: float
     target: float
@@ -52,7 +53,7 @@ class DigestKR:
     week_ago: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DigestObjective:
     id: int
     title: str
@@ -66,7 +67,7 @@ class DigestObjective:
     published_at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DigestRow:
     objective_id: int
     title: str

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from okrbot.domain.progress import kr_progress, objective_progress
+from okrbot.domain.progress import kr_progress_each, objective_progress
 
 
 @dataclass(frozen=True)
@@ -22,34 +24,85 @@ def weekly_progress(
     history: Iterable[tuple[int, datetime, float]],
     moments: Sequence[datetime],
 ) -> list[float]:
-    """Overall progress (the mean of objectives' progress) at each of `moments`.
+    """Overall progress (the mean of objectives' progress) at each of `moments`, which
+    are in order.
 
     `history` is (key result id, when, value) of every check-in value; a key result with
-    no value yet at a moment counts at its start. One pass over the history.
+    no value yet at a moment counts at its start.
     """
-    by_kr: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
-    for kr_id, at, value in history:
-        if kr_id in krs:
-            by_kr[kr_id].append((at, value))
-    for values in by_kr.values():
-        values.sort()
-    objectives: dict[int, list[int]] = defaultdict(list)
-    for kr_id, kr in krs.items():
-        objectives[kr.objective_id].append(kr_id)
+    ordered = sorted((at, kr_id, value) for kr_id, at, value in history if kr_id in krs)
+    counted = [(kr_id, bisect_left(moments, at), value) for at, kr_id, value in ordered]
+    values = values_at(counted, len(moments))
+    return progress_at(krs, values, range(len(moments)))
 
-    series: list[float] = []
-    for moment in moments:
-        shares = []
-        for kr_ids in objectives.values():
-            progress = []
-            for kr_id in kr_ids:
-                kr = krs[kr_id]
-                latest = None
-                for at, value in by_kr.get(kr_id, ()):
-                    if at > moment:
-                        break
-                    latest = value
-                progress.append(kr_progress(kr.start, kr.target, latest))
-            shares.append(objective_progress(progress))
-        series.append(objective_progress(shares))
-    return series
+
+def values_at(
+    checked: Iterable[tuple[int, int, float]], moments: int
+) -> dict[int, list[float | None]]:
+    """Each key result's latest value at each of `moments` moments.
+
+    `checked` is (key result id, index of the first moment the value counts at, value),
+    each key result's in the order they were checked in (faster when a key result's come
+    together); an index past the last moment counts at none. One pass over the values,
+    then one over each key result's moments.
+    """
+    latest: dict[int, list[float | None]] = {}
+    current: int | None = None
+    slots: list[float | None] = []
+    for kr_id, index, value in checked:
+        if kr_id != current:
+            current = kr_id
+            found = latest.get(kr_id)
+            if found is None:
+                found = latest[kr_id] = [None] * moments
+            slots = found
+        if index < moments:
+            slots[index] = value
+    for slots in latest.values():
+        previous: float | None = None
+        for index, slot in enumerate(slots):
+            if slot is None:
+                slots[index] = previous
+            else:
+                previous = slot
+    return latest
+
+
+class KRBounds(Protocol):
+    """What the trend needs of a key result; TrendKR is one, and so is a row with these."""
+
+    @property
+    def objective_id(self) -> int: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def target(self) -> float: ...
+
+
+def progress_at(
+    krs: Mapping[int, KRBounds],
+    values: Mapping[int, Sequence[float | None]],
+    indexes: Sequence[int],
+) -> list[float]:
+    """Overall progress at each moment of `indexes`, from `values_at`'s values.
+
+    Each objective's sums are built key result by key result, in one pass over the key
+    results: the digest runs this for every key result of the company."""
+    sums: dict[int, list[float]] = {}
+    counts: dict[int, int] = defaultdict(int)
+    for kr_id, kr in krs.items():
+        row = sums.get(kr.objective_id)
+        if row is None:
+            row = sums[kr.objective_id] = [0.0] * len(indexes)
+        counts[kr.objective_id] += 1
+        slots = values.get(kr_id)
+        if slots is None:
+            continue  # never checked in: at its start, no progress
+        progress = kr_progress_each(kr.start, kr.target, [slots[index] for index in indexes])
+        for position, share in enumerate(progress):
+            row[position] += share
+    shares = [[total / counts[objective] for total in row] for objective, row in sums.items()]
+    return [
+        objective_progress([share[position] for share in shares])
+        for position in range(len(indexes))
+    ]

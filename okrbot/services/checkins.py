@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import groupby
 
 from okrbot.domain.checkin import (
     Confidence,
@@ -19,7 +20,8 @@ from okrbot.domain.quarters import Quarter
 from okrbot.services.common import Actor
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import OutboxKind
-from okrbot.store.models import CheckIn, CheckInValue, Objective
+from okrbot.store.models import CheckIn, Objective
+from okrbot.store.repositories import CheckableRow
 from okrbot.store.uow import UnitOfWork
 
 # A modal holds 100 blocks; each objective takes its key results plus a title, a
@@ -114,11 +116,42 @@ def to_state(objective: Objective) -> ObjectiveState:
     )
 
 
+def _kr_state(number: int, row: CheckableRow) -> KRState:
+    assert row.kr_id is not None
+    assert row.start is not None
+    assert row.target is not None
+    return KRState(
+        row.kr_id,
+        number,
+        row.description or "",
+        row.unit or "",
+        row.start,
+        row.target,
+        row.current,
+        row.current_at,
+    )
+
+
 async def checkable(uow: UnitOfWork, actor: Actor, today: date) -> list[ObjectiveState]:
     """The person's approved objectives of the current quarter."""
     quarter = str(Quarter.containing(today))
-    rows = await uow.objectives.approved_of(actor.workspace_id, actor.user_id, quarter)
-    return [to_state(o) for o in rows]
+    rows = await uow.objectives.checkable(actor.workspace_id, actor.user_id, quarter)
+    states: list[ObjectiveState] = []
+    for _, group in groupby(rows, key=lambda row: row.objective_id):
+        objective = list(group)
+        first = objective[0]
+        krs = [row for row in objective if row.kr_id is not None]
+        states.append(
+            ObjectiveState(
+                id=first.objective_id,
+                title=first.title,
+                quarter=first.quarter,
+                confidence=parse_confidence(first.confidence),
+                last_check_in_at=first.last_check_in_at,
+                key_results=tuple(_kr_state(n, row) for n, row in enumerate(krs, start=1)),
+            )
+        )
+    return states
 
 
 async def form_page(
@@ -178,9 +211,10 @@ async def record(
     if errors:
         raise InvalidCheckIn(errors)
 
-    count = 0
-    for state, confidence, comment, values in accepted:
-        check_in = CheckIn(
+    # Written a few statements for the whole form, not a few per objective: the answer
+    # to the person waits for them.
+    check_ins = [
+        CheckIn(
             workspace_id=actor.workspace_id,
             objective_id=state.id,
             author_id=actor.user_id,
@@ -188,16 +222,21 @@ async def record(
             comment=comment,
             created_at=now,
         )
-        uow.session.add(check_in)
-        await uow.session.flush()
-        for kr_id, value in values:
-            uow.session.add(
-                CheckInValue(
-                    check_in_id=check_in.id, key_result_id=kr_id, value=value, created_at=now
-                )
-            )
-            count += 1
-        await uow.objectives.note_check_in(state.id, confidence.value, now, dict(values))
+        for state, confidence, comment, _ in accepted
+    ]
+    uow.session.add_all(check_ins)
+    await uow.session.flush()
+    rows = [
+        (check_in.id, kr_id, value)
+        for check_in, (_, _, _, values) in zip(check_ins, accepted, strict=True)
+        for kr_id, value in values
+    ]
+    await uow.objectives.add_check_in_values(rows, now)
+    await uow.objectives.note_check_ins(
+        [(state.id, confidence.value, dict(values)) for state, confidence, _, values in accepted],
+        now,
+    )
+    count = len(rows)
     if accepted:
         for delivery, job in await uow.deliveries.recent_to(
             actor.workspace_id, actor.user_id, ("checkin", "reminder"), now - timedelta(days=7)

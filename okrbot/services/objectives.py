@@ -81,11 +81,14 @@ def _quarters(today: date, editing: Objective | None) -> tuple[str, ...]:
 async def _alignable(
     uow: UnitOfWork, workspace_id: str, quarters: tuple[str, ...], exclude: int | None
 ) -> tuple[AlignOption, ...]:
-    rank = {Level.COMPANY: 0, Level.TEAM: 1, Level.PERSONAL: 2}
-    rows = [o for o in await uow.objectives.published(workspace_id, quarters) if o.id != exclude]
-    options = [AlignOption(o.id, o.quarter, Level(o.level), o.title, o.owner_id) for o in rows]
-    options.sort(key=lambda o: (o.quarter, rank[o.level], o.id))
-    return tuple(options[:ALIGN_OPTIONS_MAX])
+    # Sorted (by quarter, company and team ones first) and cut in the query.
+    rows = await uow.objectives.alignable(
+        workspace_id, quarters, exclude=exclude, limit=ALIGN_OPTIONS_MAX
+    )
+    return tuple(
+        AlignOption(id_, quarter, Level(level), title, owner)
+        for id_, quarter, level, title, owner in rows
+    )
 
 
 async def form_context(

@@ -20,7 +20,7 @@ from okrbot.domain.digest import Digest, DigestKR, DigestObjective, build_digest
 from okrbot.domain.okr import Level
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.schedule import due_week, iso_week, occurrence
-from okrbot.domain.trend import TrendKR, weekly_progress
+from okrbot.domain.trend import progress_at, values_at
 from okrbot.domain.weekly import Job, Schedule
 from okrbot.services import runs
 from okrbot.services.checkins import ObjectiveState, to_state
@@ -30,7 +30,8 @@ from okrbot.services.notices import OutboxKind
 from okrbot.services.nudges import claim_daily_slot
 from okrbot.services.ports import Clock, DeliveryError, MessageRef
 from okrbot.services.threads import Part, ThreadPoster
-from okrbot.store.models import JobRun, Objective, Person
+from okrbot.store.models import JobRun
+from okrbot.store.repositories import ProgressObjective
 from okrbot.store.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -233,11 +234,8 @@ class Weekly:
         if latest is None or force:
             # The content is fixed when the run is claimed, so a resumed run posts the rest
             # of the same digest, whoever resumes it.
-            digest = await self.build_digest(workspace_id)
-            payload = {
-                "parts": self._messenger.digest_parts(digest),
-                "chart": await self.trend(workspace_id),
-            }
+            digest, chart = await self.digest_content(workspace_id)
+            payload = {"parts": self._messenger.digest_parts(digest), "chart": chart}
             attempt = latest.attempt + 1 if latest is not None else 0
             claimed = await runs.claim(
                 self._uow, self._clock, workspace_id, Job.DIGEST, week, attempt, payload
@@ -294,27 +292,6 @@ class Weekly:
             await uow.deliveries.settle(delivery.id, now=self._clock(), channel=channel)
             await uow.commit()
 
-    async def trend(self, workspace_id: str) -> Part:
-        """Overall progress at the end of each week of the quarter so far."""
-        now = self._clock()
-        zone = self._schedule.zone
-        quarter = Quarter.containing(now.astimezone(zone).date())
-        async with self._uow(readonly=True) as uow:
-            krs, history = await uow.objectives.history_in(workspace_id, str(quarter))
-        if not krs:
-            return {}
-        start = datetime.combine(quarter.first_day, time(), zone)
-        moments = []
-        for week in range(1, quarter.weeks + 1):
-            moment = start + timedelta(days=7 * week)
-            moments.append(min(moment, now))
-            if moment >= now:
-                break
-        series = weekly_progress(
-            {kr_id: TrendKR(o, a, b) for kr_id, (o, a, b) in krs.items()}, history, moments
-        )
-        return {"quarter": str(quarter), "weeks": quarter.weeks, "series": series}
-
     async def _digest_failed(self, run: JobRun) -> None:
         async with self._uow() as uow:
             uow.outbox.add(
@@ -329,37 +306,71 @@ class Weekly:
             )
             await uow.commit()
 
-    async def build_digest(self, workspace_id: str) -> Digest:
+    async def digest_content(self, workspace_id: str) -> tuple[Digest, Part]:
+        """The digest, and its chart's data: overall progress at the end of each week of
+        the quarter so far. One read of the quarter (its published objectives, their key
+        results and every value checked in for them) in a fixed number of queries,
+        whatever the company's size."""
         now = self._clock()
-        today = now.astimezone(self._schedule.zone).date()
+        zone = self._schedule.zone
+        today = now.astimezone(zone).date()
         quarter = Quarter.containing(today)
+        week_ends = _week_ends(quarter, now, zone)
+        moments = sorted({*week_ends, now - STALE_AFTER})
         async with self._uow(readonly=True) as uow:
-            objectives = await uow.objectives.approved_in(workspace_id, str(quarter))
-            people = {p.user_id: p for p in await uow.people.all(workspace_id)}
-            week_ago = await uow.objectives.values_as_of(
-                workspace_id, str(quarter), now - STALE_AFTER
+            objectives, krs = await uow.objectives.published_progress(workspace_id, str(quarter))
+            names = await uow.people.names(workspace_id)
+            checked = await uow.objectives.values_by_moment(workspace_id, str(quarter), moments)
+            values = values_at(checked, len(moments))
+        week_ago = moments.index(now - STALE_AFTER)
+        by_objective: dict[int, list[DigestKR]] = defaultdict(list)
+        for kr in krs:
+            kr_values = values.get(kr.id)
+            by_objective[kr.objective_id].append(
+                DigestKR(
+                    kr.start, kr.target, kr.current, kr_values[week_ago] if kr_values else None
+                )
             )
-        return build_digest(
-            quarter, today, now, [_digest_objective(o, people, week_ago) for o in objectives]
+        digest = build_digest(
+            quarter,
+            today,
+            now,
+            [_digest_objective(o, names, tuple(by_objective[o.id])) for o in objectives],
         )
+        if not krs:
+            return digest, {}
+        series = progress_at(
+            {kr.id: kr for kr in krs},
+            values,
+            [moments.index(moment) for moment in week_ends],
+        )
+        return digest, {"quarter": str(quarter), "weeks": quarter.weeks, "series": series}
+
+
+def _week_ends(quarter: Quarter, now: datetime, zone: ZoneInfo) -> list[datetime]:
+    """The end of each week of the quarter up to now, now last."""
+    start = datetime.combine(quarter.first_day, time(), zone)
+    moments = []
+    for week in range(1, quarter.weeks + 1):
+        moment = start + timedelta(days=7 * week)
+        moments.append(min(moment, now))
+        if moment >= now:
+            break
+    return moments
 
 
 def _digest_objective(
-    objective: Objective, people: dict[str, Person], week_ago: dict[int, float]
+    objective: ProgressObjective, names: dict[str, str | None], krs: tuple[DigestKR, ...]
 ) -> DigestObjective:
-    person = people.get(objective.owner_id)
     return DigestObjective(
         id=objective.id,
         title=objective.title,
         owner_id=objective.owner_id,
-        owner_name=person.display_name if person else None,
+        owner_name=names.get(objective.owner_id),
         team=objective.team,
         level=Level(objective.level),
         confidence=parse_confidence(objective.confidence),
-        krs=tuple(
-            DigestKR(kr.start_value, kr.target_value, kr.current_value, week_ago.get(kr.id))
-            for kr in objective.key_results
-        ),
+        krs=krs,
         last_check_in=objective.last_check_in_at,
         published_at=objective.published_at,
     )

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, CursorResult, Select, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -32,6 +45,44 @@ def _published(workspace_id: str, quarter: str) -> tuple[ColumnElement[bool], ..
         Objective.quarter == quarter,
         Objective.status == "approved",
     )
+
+
+class ProgressObjective(NamedTuple):
+    """A published objective as the digest reads it: a row, not an entity."""
+
+    id: int
+    title: str
+    owner_id: str
+    team: str | None
+    level: str
+    confidence: str | None
+    last_check_in_at: datetime | None
+    published_at: datetime | None
+
+
+class ProgressKR(NamedTuple):
+    id: int
+    objective_id: int
+    start: float
+    target: float
+    current: float | None
+
+
+class CheckableRow(NamedTuple):
+    """An objective and one of its live key results (None for one without any)."""
+
+    objective_id: int
+    title: str
+    quarter: str
+    confidence: str | None
+    last_check_in_at: datetime | None
+    kr_id: int | None
+    description: str | None
+    unit: str | None
+    start: float | None
+    target: float | None
+    current: float | None
+    current_at: datetime | None
 
 
 def _rowcount(result: Any) -> int:
@@ -94,6 +145,13 @@ class PersonRepository:
     def add(self, person: Person) -> None:
         self.session.add(person)
 
+    async def names(self, workspace_id: str) -> dict[str, str | None]:
+        """Everyone's name as the directory has it (None when unknown), in one query."""
+        stmt = select(Person.user_id, Person.display_name).where(
+            Person.workspace_id == workspace_id
+        )
+        return {user_id: name for user_id, name in (await self.session.execute(stmt)).all()}
+
     async def display_names(self, workspace_id: str) -> dict[str, str]:
         """Everyone's known name in one query: browsing names every owner on the page."""
         stmt = select(Person.user_id, Person.display_name).where(
@@ -141,6 +199,35 @@ class ObjectiveRepository:
         )
         return (await self.session.scalars(stmt)).all()
 
+    async def alignable(
+        self, workspace_id: str, quarters: Iterable[str], *, exclude: int | None, limit: int
+    ) -> list[tuple[int, str, str, str, str]]:
+        """(id, quarter, level, title, owner) of the published objectives a new one may
+        support: by quarter, company ones first, then team, then personal, then by id; the
+        first `limit` only. Rows, not entities: the form is opened by everyone, and loading
+        a whole company's objectives to show a hundred made it the slow part."""
+        rank = case({"company": 0, "team": 1}, value=Objective.level, else_=2)
+        stmt = (
+            select(
+                Objective.id,
+                Objective.quarter,
+                Objective.level,
+                Objective.title,
+                Objective.owner_id,
+            )
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.quarter.in_(list(quarters)),
+                Objective.status == "approved",
+            )
+            .order_by(Objective.quarter, rank, Objective.id)
+            .limit(limit)
+        )
+        if exclude is not None:
+            stmt = stmt.where(Objective.id != exclude)
+        rows = (await self.session.execute(stmt)).all()
+        return [(id_, quarter, level, title, owner) for id_, quarter, level, title, owner in rows]
+
     async def approved_in(self, workspace_id: str, quarter: str) -> Sequence[Objective]:
         """Every published objective of a quarter with its key results: two queries."""
         stmt = (
@@ -184,30 +271,89 @@ class ObjectiveRepository:
             found += (await self.session.scalars(stmt)).all()
         return found
 
-    async def values_as_of(
-        self, workspace_id: str, quarter: str, moment: datetime
-    ) -> dict[int, float]:
-        """Each key result's latest checked-in value at `moment`, for a quarter: one query."""
-        latest = (
+    async def published_progress(
+        self, workspace_id: str, quarter: str
+    ) -> tuple[list[ProgressObjective], list[ProgressKR]]:
+        """The quarter's published objectives (by id) and their live key results (by
+        objective and position), as plain rows through Core: two queries, and no entities
+        to build for a company's thousands of them."""
+        connection = await self.session.connection()
+        objectives = await connection.execute(
             select(
-                CheckInValue.key_result_id,
-                func.max(CheckInValue.created_at).label("at"),
+                Objective.id,
+                Objective.title,
+                Objective.owner_id,
+                Objective.team,
+                Objective.level,
+                Objective.confidence,
+                Objective.last_check_in_at,
+                Objective.published_at,
             )
+            .where(*_published(workspace_id, quarter))
+            .order_by(Objective.id)
+        )
+        krs = await connection.execute(
+            select(
+                KeyResult.id,
+                KeyResult.objective_id,
+                KeyResult.start_value,
+                KeyResult.target_value,
+                KeyResult.current_value,
+            )
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(*_published(workspace_id, quarter), KeyResult.retired_at.is_(None))
+            .order_by(KeyResult.objective_id, KeyResult.position)
+        )
+        return [ProgressObjective(*row) for row in objectives], [ProgressKR(*row) for row in krs]
+
+    async def values_by_moment(
+        self, workspace_id: str, quarter: str, moments: Sequence[datetime]
+    ) -> Iterator[tuple[int, int, float]]:
+        """Every value checked in for the live key results of the quarter's published
+        objectives, each key result's in the order they were checked in, as (key result
+        id, index of the first of `moments` (in order) at or after it, value): one query.
+
+        A quarter has hundreds of thousands of them, so the database compares the times
+        (no timestamp is read here), the rows come through Core (the ORM's row handling
+        would add a third), and the values are made as they are iterated, in the unit of
+        work. PostgreSQL sends one row of arrays per key result: asyncpg's records for
+        every value cost more (in the cycle collector, mostly) than the query saves. SQLite
+        reads the values in the order asked for as it walks the objective, key result and
+        value indexes, so it need not sort."""
+        index = case(
+            *((CheckInValue.created_at <= moment, number) for number, moment in enumerate(moments)),
+            else_=len(moments),
+        )
+        connection = await self.session.connection()
+        live = (*_published(workspace_id, quarter), KeyResult.retired_at.is_(None))
+        if connection.dialect.name == "postgresql":
+            in_order = (CheckInValue.created_at, CheckInValue.id)
+            grouped = (
+                select(
+                    CheckInValue.key_result_id,
+                    func.array_agg(aggregate_order_by(index, *in_order)),
+                    func.array_agg(aggregate_order_by(CheckInValue.value, *in_order)),
+                )
+                .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
+                .join(Objective, Objective.id == KeyResult.objective_id)
+                .where(*live)
+                .group_by(CheckInValue.key_result_id)
+            )
+            rows = await connection.execute(grouped)
+            return (
+                (kr_id, at, value)
+                for kr_id, indexes, values in rows
+                for at, value in zip(indexes, values, strict=True)
+            )
+        stmt = (
+            select(CheckInValue.key_result_id, index, CheckInValue.value)
             .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
             .join(Objective, Objective.id == KeyResult.objective_id)
-            .where(
-                *_published(workspace_id, quarter),
-                CheckInValue.created_at <= moment,
-            )
-            .group_by(CheckInValue.key_result_id)
-            .subquery()
+            .where(*live)
+            .order_by(Objective.id, KeyResult.position, CheckInValue.created_at, CheckInValue.id)
         )
-        stmt = select(CheckInValue.key_result_id, CheckInValue.value).join(
-            latest,
-            (CheckInValue.key_result_id == latest.c.key_result_id)
-            & (CheckInValue.created_at == latest.c.at),
-        )
-        return {kr_id: value for kr_id, value in (await self.session.execute(stmt)).all()}
+        result = await connection.execute(stmt)
+        return ((kr_id, at, value) for kr_id, at, value in result)
 
     async def unscored_owners(self, workspace_id: str, quarter: str) -> list[tuple[str, int]]:
         stmt = (
@@ -244,12 +390,33 @@ class ObjectiveRepository:
             .values(**objective_values)
             .execution_options(synchronize_session=False)
         )
+        # One statement for the key results (executemany), not one each: every statement is
+        # a round trip to the database (to SQLite's thread), on the way to Slack's answer.
+        rows: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for kr_id, values in kr_values.items():
-            await self.session.execute(
+            rows.setdefault(tuple(sorted(values)), []).append(
+                {"kr_id": kr_id, **{f"new_{name}": value for name, value in values.items()}}
+            )
+        connection = await self.session.connection()
+        for names, params in rows.items():
+            await connection.execute(
                 update(KeyResult)
-                .where(KeyResult.id == kr_id, KeyResult.objective_id == objective_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
+                .where(KeyResult.id == bindparam("kr_id"), KeyResult.objective_id == objective_id)
+                .values({name: bindparam(f"new_{name}") for name in names}),
+                params,
+            )
+
+    async def add_check_in_values(
+        self, values: Sequence[tuple[int, int, float]], at: datetime
+    ) -> None:
+        """(check-in, key result, value) rows, in one statement (executemany)."""
+        if values:
+            await self.session.execute(
+                insert(CheckInValue),
+                [
+                    {"check_in_id": c, "key_result_id": k, "value": v, "created_at": at}
+                    for c, k, v in values
+                ],
             )
 
     async def close_quarter(self, workspace_id: str, quarter: str, now: datetime) -> int:
@@ -264,31 +431,6 @@ class ObjectiveRepository:
         )
         return _rowcount(result)
 
-    async def history_in(
-        self, workspace_id: str, quarter: str
-    ) -> tuple[dict[int, tuple[int, float, float]], list[tuple[int, datetime, float]]]:
-        """Key results of the quarter's published objectives (id -> objective, start,
-        target) and every value checked in for them: two queries, for the trend chart."""
-        krs = await self.session.execute(
-            select(
-                KeyResult.id, KeyResult.objective_id, KeyResult.start_value, KeyResult.target_value
-            )
-            .join(Objective, Objective.id == KeyResult.objective_id)
-            .where(*_published(workspace_id, quarter), KeyResult.retired_at.is_(None))
-        )
-        values = await self.session.execute(
-            select(CheckInValue.key_result_id, CheckInValue.created_at, CheckInValue.value)
-            .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
-            .join(Objective, Objective.id == KeyResult.objective_id)
-            .where(
-                *_published(workspace_id, quarter),
-            )
-        )
-        return (
-            {kr_id: (objective_id, start, target) for kr_id, objective_id, start, target in krs},
-            [(kr_id, at, value) for kr_id, at, value in values],
-        )
-
     async def owned_by(self, workspace_id: str, owner_id: str) -> Sequence[Objective]:
         stmt = self._with_details(
             select(Objective)
@@ -296,6 +438,39 @@ class ObjectiveRepository:
             .order_by(Objective.quarter.desc(), Objective.id)
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def checkable(self, workspace_id: str, owner_id: str, quarter: str) -> list[CheckableRow]:
+        """A person's published objectives of a quarter, each with its live key results in
+        order: a row per key result, objectives by id. One query for plain rows, not
+        entities: this runs before the answer to every check-in."""
+        stmt = (
+            select(
+                Objective.id,
+                Objective.title,
+                Objective.quarter,
+                Objective.confidence,
+                Objective.last_check_in_at,
+                KeyResult.id,
+                KeyResult.description,
+                KeyResult.unit,
+                KeyResult.start_value,
+                KeyResult.target_value,
+                KeyResult.current_value,
+                KeyResult.current_at,
+            )
+            .outerjoin(
+                KeyResult,
+                and_(KeyResult.objective_id == Objective.id, KeyResult.retired_at.is_(None)),
+            )
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.owner_id == owner_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+            )
+            .order_by(Objective.id, KeyResult.position)
+        )
+        return [CheckableRow._make(row) for row in (await self.session.execute(stmt)).all()]
 
     async def approved_of(
         self, workspace_id: str, owner_id: str, quarter: str
@@ -313,15 +488,37 @@ class ObjectiveRepository:
         )
         return (await self.session.scalars(stmt)).all()
 
-    async def note_check_in(
-        self, objective_id: int, confidence: str, at: datetime, values: dict[int, float]
+    async def note_check_ins(
+        self, check_ins: Sequence[tuple[int, str, dict[int, float]]], at: datetime
     ) -> None:
-        """Keep the latest check-in on the rows themselves (history stays in check_in)."""
-        await self._set(
-            objective_id,
-            {"confidence": confidence, "last_check_in_at": at},
-            {kr_id: {"current_value": value, "current_at": at} for kr_id, value in values.items()},
+        """Keep the latest check-in of each (objective, confidence, values by key result) on
+        the rows themselves (history stays in check_in): two statements (executemany) for
+        any number of objectives. A key result of another objective (a forged id) matches
+        nothing."""
+        if not check_ins:
+            return
+        connection = await self.session.connection()
+        await connection.execute(
+            update(Objective)
+            .where(Objective.id == bindparam("objective"))
+            .values(confidence=bindparam("new_confidence"), last_check_in_at=at),
+            [{"objective": o, "new_confidence": confidence} for o, confidence, _ in check_ins],
         )
+        values = [
+            {"objective": o, "kr": kr_id, "new_value": value}
+            for o, _, krs in check_ins
+            for kr_id, value in krs.items()
+        ]
+        if values:
+            await connection.execute(
+                update(KeyResult)
+                .where(
+                    KeyResult.id == bindparam("kr"),
+                    KeyResult.objective_id == bindparam("objective"),
+                )
+                .values(current_value=bindparam("new_value"), current_at=at),
+                values,
+            )
 
     async def transition(
         self,
@@ -634,6 +831,15 @@ class OutboxRepository:
                 attempts=0,
             )
         )
+
+    async def forget_sent_before(self, moment: datetime) -> int:
+        """Messages long delivered: nothing reads them again."""
+        result = await self.session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.sent_at < moment)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
 
     async def due(self, now: datetime, limit: int) -> Sequence[int]:
         stmt = (
