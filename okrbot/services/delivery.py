@@ -40,6 +40,17 @@ FIXABLE_RETRY = timedelta(hours=1)
 FIXABLE_MAX_ATTEMPTS = 24
 
 
+# Sent messages are kept this long (to look into a complaint), then forgotten: they are
+# the biggest table after a year otherwise, and nothing reads them again.
+SENT_KEPT = timedelta(days=14)
+
+
+async def forget_sent(uow: UnitOfWork, now: datetime) -> int:
+    removed = await uow.outbox.forget_sent_before(now - SENT_KEPT)
+    await uow.commit()
+    return removed
+
+
 @dataclass(frozen=True)
 class Skip:
     """Nothing to send any more (the request was withdrawn or decided meanwhile)."""

@@ -182,3 +182,35 @@ async def test_a_request_decided_before_its_dm_went_out_is_never_sent(
     assert requests_to(box, MANAGER.id) == []  # no DM with buttons that no longer work
     assert len(requests_to(box, CEO.id)) == 1
     assert await unsent(box) == 0
+
+
+async def test_sent_messages_are_forgotten_after_two_weeks_and_pending_ones_kept(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    await submit_objective(box, AUTHOR.id)
+    for method in ("chat.postMessage", "chat.update", "views.publish"):
+        box.fake.http_error_next(method, status=503, times=100)  # Slack down: kept for later
+    await box.slack.slash(AUTHOR.id, "withdraw 1")
+    await box.settle()
+
+    async def ids() -> tuple[set[int], set[int]]:
+        rows = await outbox_rows(box)
+        return (
+            {m.id for m in rows if m.sent_at is not None},
+            {m.id for m in rows if m.sent_at is None},
+        )
+
+    sent, waiting = await ids()
+    assert sent
+    assert waiting
+    box.clock.advance(days=13)
+    await box.bot.jobs.tick()
+    still_sent, still_waiting = await ids()
+    assert sent <= still_sent
+    assert waiting <= still_waiting
+    box.clock.advance(days=2)
+    await box.bot.jobs.tick()
+    forgotten_sent, kept = await ids()
+    assert not (sent & forgotten_sent)
+    assert waiting <= kept
