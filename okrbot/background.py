@@ -12,10 +12,11 @@ log = logging.getLogger(__name__)
 ErrorHook = Callable[[BaseException], Awaitable[None]]
 
 # Pieces of work running at once; the rest wait their turn, first come first served. Each
-# piece is a few database calls and one or two to Slack. Unbounded, a burst of requests
-# started hundreds at once: they then all finished late (a form after its trigger id had
-# expired) and crowded out the answers to the requests that kept coming.
-CONCURRENCY = 8
+# piece is a few database calls and one or two to Slack, so a few at once keep the process
+# busy. Unbounded, a burst of requests started hundreds at once: they all finished late (a
+# form after its trigger id had expired) and crowded out the answers to the requests that
+# kept coming (bench/latency.py measures both).
+CONCURRENCY = 4
 
 
 class Background:
