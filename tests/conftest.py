@@ -67,7 +67,16 @@ async def admin_sql(*statements: str) -> None:
     )
     try:
         for statement in statements:
-            await connection.execute(statement)
+            for attempt in range(5):
+                try:
+                    await connection.execute(statement)
+                    break
+                except asyncpg.exceptions.InsufficientPrivilegeError:
+                    # DROP ... WITH (FORCE) cannot end an autovacuum worker that has just
+                    # started on the database; it is gone in a moment.
+                    if attempt == 4:
+                        raise
+                    await asyncio.sleep(0.2)
     finally:
         await connection.close()
 
