@@ -71,6 +71,18 @@ async def publish(box: Sandbox, slack: SlackDriver, author: str, ceo: str, title
     await box.settle()
 
 
+async def two_workspaces(box: Sandbox, *, publishing: bool) -> tuple[SlackDriver, SlackDriver]:
+    """Both workspaces installed and set up, each (if publishing) with a published objective."""
+    first = await box.install(box.fake.team_id, CEO.id)
+    other = await box.install(OTHER, OTHER_CEO)
+    await set_up(box, first, CEO.id, CEO.id, CHANNEL, ORG_A)
+    await set_up(box, other, OTHER_CEO, OTHER_CEO, OTHER_CHANNEL, ORG_B)
+    if publishing:
+        await publish(box, first, AUTHOR.id, CEO.id, GOOD_FORM["title"])
+        await publish(box, other, OTHER_AUTHOR, OTHER_CEO, OTHER_TITLE)
+    return first, other
+
+
 def team_of_target(fake: FakeSlack, call: ApiCall) -> str | None:
     """The workspace a call's channel or user belongs to (None when it names neither)."""
     target = call.args.get("channel") or call.args.get("user_id") or call.args.get("user")
@@ -150,12 +162,7 @@ async def test_nothing_works_until_an_admin_sets_it_up(oauth_box: Sandbox) -> No
 
 async def test_workspaces_never_see_each_other(oauth_box: Sandbox) -> None:
     box = oauth_box
-    first = await box.install(box.fake.team_id, CEO.id)
-    other = await box.install(OTHER, OTHER_CEO)
-    await set_up(box, first, CEO.id, CEO.id, CHANNEL, ORG_A)
-    await set_up(box, other, OTHER_CEO, OTHER_CEO, OTHER_CHANNEL, ORG_B)
-    await publish(box, first, AUTHOR.id, CEO.id, GOOD_FORM["title"])
-    await publish(box, other, OTHER_AUTHOR, OTHER_CEO, OTHER_TITLE)
+    first, other = await two_workspaces(box, publishing=True)
 
     # Each workspace's org chart holds its own people only.
     async with box.uow() as uow:
@@ -210,10 +217,7 @@ async def test_workspaces_never_see_each_other(oauth_box: Sandbox) -> None:
 
 async def test_another_workspaces_ids_change_nothing(oauth_box: Sandbox) -> None:
     box = oauth_box
-    first = await box.install(box.fake.team_id, CEO.id)
-    other = await box.install(OTHER, OTHER_CEO)
-    await set_up(box, first, CEO.id, CEO.id, CHANNEL, ORG_A)
-    await set_up(box, other, OTHER_CEO, OTHER_CEO, OTHER_CHANNEL, ORG_B)
+    first, other = await two_workspaces(box, publishing=False)
     assert (await first.slash(AUTHOR.id, "new")).status == 200
     await box.settle()
     view_id = str(box.fake.open_views_for(AUTHOR.id)[-1]["id"])
@@ -257,12 +261,7 @@ async def test_removing_okrbot_stops_that_workspaces_jobs(
     oauth_box: Sandbox, event: dict[str, Any]
 ) -> None:
     box = oauth_box
-    first = await box.install(box.fake.team_id, CEO.id)
-    other = await box.install(OTHER, OTHER_CEO)
-    await set_up(box, first, CEO.id, CEO.id, CHANNEL, ORG_A)
-    await set_up(box, other, OTHER_CEO, OTHER_CEO, OTHER_CHANNEL, ORG_B)
-    await publish(box, first, AUTHOR.id, CEO.id, GOOD_FORM["title"])
-    await publish(box, other, OTHER_AUTHOR, OTHER_CEO, OTHER_TITLE)
+    _first, other = await two_workspaces(box, publishing=True)
 
     box.fake.uninstall(OTHER)  # Slack revokes the tokens, then tells the app
     assert (await other.event(event)).status == 200
