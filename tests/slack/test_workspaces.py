@@ -143,6 +143,10 @@ async def test_nothing_works_until_an_admin_sets_it_up(oauth_box: Sandbox) -> No
     assert "Name one person" in reply(await slack.slash(OTHER_AUTHOR, "admin ceo nobody"))
     assert "Name one channel" in reply(await slack.slash(OTHER_AUTHOR, "admin channel okrs"))
 
+    await slack.slash(OTHER_AUTHOR, "admin run digest")
+    await box.settle()
+    assert any("cannot run yet" in m.text for m in box.fake.dms_to(OTHER_AUTHOR))
+
     await set_up(box, slack, OTHER_AUTHOR, OTHER_CEO, OTHER_CHANNEL, ORG_B)
     async with box.uow() as uow:
         workspace = await uow.session.get(Workspace, OTHER)

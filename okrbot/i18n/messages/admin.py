@@ -60,6 +60,9 @@ EN: dict[str, str] = {
     "admin.ran_force_hint": " Add `force` to post again.",
     "admin.nothing_due": "{job}: nothing to do (nobody has published objectives this quarter).",
     "admin.run_failed": "{job} could not run: Slack said `{code}`.",
+    "admin.run_not_set_up": (
+        "{job} cannot run yet: choose the CEO and the OKR channel first (`/okr admin`)."
+    ),
     "admin.uninstalled": "okrbot is not installed in this workspace any more.",
 }
 
@@ -124,5 +127,8 @@ NB: dict[str, str] = {
     "admin.ran_force_hint": " Legg til `force` for å sende på nytt.",
     "admin.nothing_due": "{job}: ingenting å gjøre (ingen har publiserte mål dette kvartalet).",
     "admin.run_failed": "{job} kunne ikke kjøres: Slack svarte `{code}`.",
+    "admin.run_not_set_up": (
+        "{job} kan ikke kjøres ennå: velg daglig leder og OKR-kanalen først (`/okr admin`)."
+    ),
     "admin.uninstalled": "okrbot er ikke installert i dette arbeidsområdet lenger.",
 }

@@ -11,6 +11,7 @@ import re
 
 from okrbot.domain.weekly import Job
 from okrbot.i18n import Translator
+from okrbot.jobs.runner import NotServed
 from okrbot.services import workspaces
 from okrbot.services.ports import DeliveryError
 from okrbot.slack.deps import Deps
@@ -114,6 +115,10 @@ async def _run(
         report = await deps.jobs.run(job, force=force, workspace_id=who.workspace_id)
     except DeliveryError as exc:
         await deps.tell(who, words("admin.run_failed", job=job.value, code=exc.code), channel)
+        return
+    except NotServed:
+        # Not set up yet (no CEO or channel chosen): nothing to run for.
+        await deps.tell(who, words("admin.run_not_set_up", job=job.value), channel)
         return
     await deps.dispatcher.run_once()
     fan = report.fanout
