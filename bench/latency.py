@@ -3,10 +3,12 @@
     .venv/bin/python bench/latency.py                 # 1,000 requests of each kind
     .venv/bin/python bench/latency.py --requests 200  # a quicker run
 
-Three processes besides this one: the fake Slack (bench/fake_server.py), `okrbot serve` on a
-temporary SQLite database, and a bare slack-bolt app that only acks (bench/bare_app.py), all
-on loopback. The database is set up through okrbot's own services first: an org chart, one
-pending approval for every Approve click to come, and approved objectives to check in on.
+Three processes besides this one, all on loopback: the fake Slack (bench/fake_server.py),
+`okrbot serve` on a temporary SQLite database (or, with --database-url, a PostgreSQL
+database of its own), and a bare slack-bolt app that only acks (bench/bare_app.py). The
+data is made through okrbot itself: `okrbot migrate`, `okrbot org import`, then signed
+requests to `okrbot serve` as people send them: objectives submitted and approved twice
+(to check in on), and one pending request for every Approve click to come.
 
 Then, for each kind of request, 20 concurrent clients send signed requests exactly as Slack
 does, first to the bare app and then to okrbot, and time each HTTP answer (what Slack waits
@@ -16,9 +18,10 @@ for, up to 3 s):
   approve  a manager's Approve click on a distinct pending request (a real decision)
   checkin  a check-in form submitted (okrbot records it before it answers)
 
-After okrbot's phase the benchmark waits until okrbot's work after the answer is done (every
-form opened, every message of the outbox sent) and checks it: views.open reached the fake
-Slack for every `/okr new`, every click decided, every check-in stored.
+After okrbot's phase the benchmark waits until okrbot's work after the answers is done
+(every form opened, every message of the outbox sent) and checks it: views.open reached the
+fake Slack for every `/okr new`, every click decided, every check-in stored. It also reads
+each server's CPU time per request. bench/README.md explains the figures.
 """
 
 from __future__ import annotations
