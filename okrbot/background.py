@@ -1,10 +1,21 @@
-"""Work that runs after Slack has its answer, tracked so it can be awaited and drained."""
+"""Work that runs after Slack has its answer, tracked so it can be awaited and drained.
+
+Slack waits for answers (3 s at most), not for the work after them. So answers go first:
+while requests are being answered, and for a moment after the last one (`LULL`, for
+requests come in bursts), work after the answers waits, at its start and at each database
+unit of work and Slack call it makes (`yield_to_answers`), but never longer than `HOLD`
+after it was queued, so that a form still opens well within its trigger id's 3 s. In a
+burst the answers keep the pace of a bare app that only acks (bench/latency.py), and the
+work catches up after. When requests come one at a time, work waits `LULL` at most.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -18,23 +29,97 @@ ErrorHook = Callable[[BaseException], Awaitable[None]]
 # kept coming (bench/latency.py measures both).
 CONCURRENCY = 4
 
+# The longest a piece of work waits for answers, from when it was queued (seconds).
+HOLD = 1.0
+# How long no request must have been answered before work after the answers goes on.
+LULL = 0.02
+
+
+class Answers:
+    """Counts the requests being answered right now (HTTP or Socket Mode)."""
+
+    def __init__(self, lull: float = LULL) -> None:
+        self.lull = lull
+        self._count = 0
+        self._last = -lull  # when the last answer was made (the loop's clock)
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        self._count += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._last = asyncio.get_running_loop().time()
+                self._quiet.set()
+
+    async def quiet(self, deadline: float) -> None:
+        """Return when no request has been answered for a moment (`LULL`), or at `deadline`
+        (the loop's clock). Requests come in bursts: the end of one answer is seldom the
+        end of the burst."""
+        loop = asyncio.get_running_loop()
+        if not self._count and loop.time() - self._last >= self.lull:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout_at(deadline):
+                while self._count or loop.time() - self._last < self.lull:
+                    if self._count:
+                        await self._quiet.wait()
+                    else:
+                        await asyncio.sleep(self.lull - (loop.time() - self._last))
+
+
+# Set inside each piece of work: whose answers it gives way to, and until when.
+_turn: ContextVar[tuple[Answers, float] | None] = ContextVar("okrbot_turn", default=None)
+# Units of work open in this task: work holding a connection or SQLite's write lock does
+# not wait, or an answer could end up waiting for it.
+_units: ContextVar[int] = ContextVar("okrbot_units", default=0)
+
+
+def enter_unit() -> None:
+    _units.set(_units.get() + 1)
+
+
+def leave_unit() -> None:
+    _units.set(max(0, _units.get() - 1))
+
+
+async def yield_to_answers() -> None:
+    """In work after the answers, let the answers being made go first (see above).
+    Anywhere else, including in the answers themselves, return at once."""
+    turn = _turn.get()
+    if turn is not None and not _units.get():
+        answers, deadline = turn
+        await answers.quiet(deadline)
+
 
 class Background:
-    def __init__(self, concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self, concurrency: int = CONCURRENCY, answers: Answers | None = None, hold: float = HOLD
+    ) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(concurrency)
+        self.answers = answers if answers is not None else Answers()
+        self.hold = hold
 
     def spawn(self, work: Coroutine[Any, Any, None], *, on_error: ErrorHook | None = None) -> None:
-        task = asyncio.create_task(self._run(work, on_error, self._slots))
+        deadline = asyncio.get_running_loop().time() + self.hold
+        task = asyncio.create_task(self._run(work, on_error, deadline))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    @staticmethod
     async def _run(
-        work: Coroutine[Any, Any, None], on_error: ErrorHook | None, slots: asyncio.Semaphore
+        self, work: Coroutine[Any, Any, None], on_error: ErrorHook | None, deadline: float
     ) -> None:
+        # The task runs in a copy of the spawner's context: this is its own.
+        _turn.set((self.answers, deadline))
         try:
-            async with slots:
+            async with self._slots:
+                await self.answers.quiet(deadline)
                 await work
         except asyncio.CancelledError:
             work.close()  # cancelled while waiting for a slot: never started

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from okrbot import logs
-from okrbot.background import Background
+from okrbot.background import Answers, Background
 from okrbot.config import Settings
 from okrbot.jobs.runner import Jobs
 from okrbot.jobs.scheduler import WeeklyTimer
@@ -187,14 +187,21 @@ def _slack_id(value: object) -> bool:
 
 class LoggedApp(AsyncApp):
     """Every line logged while a request is handled (HTTP or Socket Mode, background work
-    included) says which workspace, person and request it was about."""
+    included) says which workspace, person and request it was about. And while a request
+    is being answered, work after earlier answers gives way to it (see okrbot.background)."""
+
+    answers: Answers | None = None
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         context = req.context
-        with logs.context(
-            workspace=context.team_id or context.enterprise_id,
-            user=context.user_id,
-            request=uuid.uuid4().hex[:12],
+        answering = self.answers.answering() if self.answers else contextlib.nullcontext()
+        with (
+            answering,
+            logs.context(
+                workspace=context.team_id or context.enterprise_id,
+                user=context.user_id,
+                request=uuid.uuid4().hex[:12],
+            ),
         ):
             response: BoltResponse = await super().async_dispatch(req)
         return response
@@ -259,6 +266,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         # An AsyncAuthorize instance is taken as it is (Bolt checks), whatever the annotation.
         authorize=authorize,  # type: ignore[arg-type]
     )
+    bolt.answers = background.answers
 
     async def once_per_event(
         body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]

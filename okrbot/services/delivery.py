@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -85,9 +86,41 @@ class Dispatcher:
         # The company's zone: which quarter "this quarter" is on a Home that is refreshed.
         self._zone = zone
         self._batch = batch
+        self._running: asyncio.Future[None] | None = None
+        self._again = False
 
     async def run_once(self) -> int:
-        """Deliver everything due now; returns how many messages went out."""
+        """Deliver everything due now; returns how many messages went out.
+
+        One pass at a time in a process: passes side by side only race for the same rows
+        (each lost race a write transaction). A call while a pass runs asks it to look
+        again before it ends, and returns when it has (0: that pass counts them)."""
+        running = self._running
+        if running is not None:
+            self._again = True
+            await asyncio.shield(running)
+            return 0
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._running = done
+        try:
+            sent = 0
+            while True:
+                self._again = False
+                sent += await self._pass()
+                if not self._again:
+                    return sent
+        finally:
+            self._running = None
+            done.set_result(None)
+
+    def poke(self) -> bool:
+        """Have the running pass look again; False when none is running (start one)."""
+        if self._running is None:
+            return False
+        self._again = True
+        return True
+
+    async def _pass(self) -> int:
         sent = 0
         while True:
             async with self._uow(readonly=True) as uow:
@@ -110,6 +143,16 @@ class Dispatcher:
                 return None
             message = await uow.outbox.get(message_id)
             assert message is not None
+            if message.kind == OutboxKind.HOME_REFRESH and message.recipient:
+                # One Home, built below, for every refresh of it waiting (a burst of
+                # decisions queues one for the CEO each).
+                await uow.outbox.absorb_refreshes(
+                    message.workspace_id, message.recipient, message.kind, message_id, now
+                )
+            await uow.commit()
+        # Built after the claim is committed, not inside its write transaction: a Home can
+        # take a dozen queries, and on SQLite every other writer would wait for them.
+        async with self._uow(readonly=True) as uow:
             org = await self._workspaces.organisation(uow, message.workspace_id)
             notice = (
                 await self._render(uow, message, org)
@@ -117,7 +160,6 @@ class Dispatcher:
                 # Removed from the workspace (or never set up there): nobody to tell.
                 else Skip(f"okrbot is not installed in {message.workspace_id}")
             )
-            await uow.commit()
             attempts, kind = message.attempts, message.kind
 
         if isinstance(notice, Skip | Later):

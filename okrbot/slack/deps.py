@@ -65,8 +65,10 @@ class Deps:
         return org
 
     def deliver_soon(self) -> None:
-        """Send what the last commit queued, after Slack has its answer."""
-        self.background.spawn(self._deliver())
+        """Send what the last commit queued, after Slack has its answer: by the delivery
+        pass already running, or by a new one."""
+        if not self.dispatcher.poke():
+            self.background.spawn(self._deliver())
 
     async def _deliver(self) -> None:
         await self.dispatcher.run_once()

@@ -9,6 +9,7 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from okrbot.background import yield_to_answers
 from okrbot.services.ports import DeliveryError, MessageRef
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class SlackGateway:
     async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         # slack_sdk's own method wrappers pick the encoding each method accepts.
         call = getattr(self.client, method.replace(".", "_"))
+        await yield_to_answers()
         try:
             response = await call(**kwargs)
         except SlackApiError as exc:

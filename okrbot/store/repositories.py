@@ -873,6 +873,27 @@ class OutboxRepository:
     async def get(self, message_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, message_id)
 
+    async def absorb_refreshes(
+        self, workspace_id: str, recipient: str, kind: str, keep: int, now: datetime
+    ) -> int:
+        """Mark the person's other waiting refreshes of `kind` sent: the one being sent
+        (`keep`) is built after them, so it shows what they would have shown."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.recipient == recipient,
+                OutboxMessage.kind == kind,
+                OutboxMessage.id != keep,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            )
+            .values(sent_at=now, claimed_until=None, last_error=f"sent with {keep}")
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
     async def finish(
         self,
         message_id: int,

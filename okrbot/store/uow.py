@@ -8,6 +8,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from okrbot.background import enter_unit, leave_unit, yield_to_answers
 from okrbot.store.engine import BEGIN_MODE, SQLITE_BUSY_TIMEOUT_MS, is_sqlite
 from okrbot.store.repositories import (
     ApprovalRepository,
@@ -38,6 +39,9 @@ class UnitOfWork:
         self.workspaces = WorkspaceRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
+        # Before taking a connection (or the write lock), never while holding one.
+        await yield_to_answers()
+        enter_unit()
         if self._write_lock is not None:
             try:
                 async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
@@ -65,6 +69,7 @@ class UnitOfWork:
             await self.session.close()
         finally:
             self._release()
+            leave_unit()
 
     async def commit(self) -> None:
         try:

@@ -85,7 +85,7 @@ async def _approve(deps: Deps, click: Click) -> None:
             uow, deps.actor(who), org, ref, approve=True, now=deps.clock()
         )
     if result.applied:
-        await deps.dispatcher.run_once()
+        deps.deliver_soon()
     else:
         await deps.tell(who, refusal(result, ref, await deps.words_for(who)), channel)
 

@@ -1,0 +1,109 @@
+"""Work after the answers gives way to the answers being made, for a bounded time."""
+
+from __future__ import annotations
+
+import asyncio
+
+from okrbot.background import Answers, Background, enter_unit, leave_unit, yield_to_answers
+
+
+async def settle_loop() -> None:
+    """Let every ready task run until it waits (no time passes)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_work_waits_while_a_request_is_answered_and_runs_after_it() -> None:
+    answers = Answers(lull=0)
+    background = Background(answers=answers, hold=3600)
+    ran: list[str] = []
+
+    async def work() -> None:
+        ran.append("work")
+
+    with answers.answering():
+        background.spawn(work())
+        await settle_loop()
+        assert ran == []
+    await background.drain()
+    assert ran == ["work"]
+
+
+async def test_work_runs_at_once_when_nothing_is_being_answered() -> None:
+    background = Background(answers=Answers(lull=0), hold=3600)
+    ran: list[str] = []
+
+    async def work() -> None:
+        ran.append("work")
+
+    background.spawn(work())
+    await settle_loop()
+    assert ran == ["work"]
+
+
+async def test_work_past_its_hold_does_not_wait_for_answers() -> None:
+    answers = Answers(lull=0)
+    background = Background(answers=answers, hold=0)
+    ran: list[str] = []
+
+    async def work() -> None:
+        await yield_to_answers()
+        ran.append("work")
+
+    with answers.answering():
+        background.spawn(work())
+        await settle_loop()
+        assert ran == ["work"]
+
+
+async def test_started_work_gives_way_at_its_next_step_but_not_inside_a_unit_of_work() -> None:
+    answers = Answers(lull=0)
+    background = Background(answers=answers, hold=3600)
+    go = asyncio.Event()
+    steps: list[str] = []
+
+    async def work() -> None:
+        steps.append("started")
+        await go.wait()
+        enter_unit()
+        try:
+            await yield_to_answers()  # holding a connection: never waits
+            steps.append("inside a unit")
+        finally:
+            leave_unit()
+        await yield_to_answers()
+        steps.append("next step")
+
+    background.spawn(work())
+    await settle_loop()
+    assert steps == ["started"]
+    with answers.answering():
+        go.set()
+        await settle_loop()
+        assert steps == ["started", "inside a unit"]
+    await background.drain()
+    assert steps == ["started", "inside a unit", "next step"]
+
+
+async def test_answers_themselves_never_wait() -> None:
+    answers = Answers(lull=0)
+    with answers.answering():
+        # Not inside work after an answer: no turn to give.
+        await asyncio.wait_for(yield_to_answers(), timeout=1)
+
+
+async def test_a_lull_is_awaited_after_the_last_answer() -> None:
+    answers = Answers(lull=3600)
+    background = Background(answers=answers, hold=3600)
+    ran: list[str] = []
+
+    async def work() -> None:
+        ran.append("work")
+
+    with answers.answering():
+        background.spawn(work())
+    await settle_loop()
+    assert ran == []  # the burst may go on
+    background.abandon()
+    await background.drain()
+    assert ran == []
