@@ -34,7 +34,7 @@ from okrbot.services.fanout import FanOut, Pacer, Sleep
 from okrbot.services.ports import Clock
 from okrbot.slack import oauth
 from okrbot.slack.deps import Deps
-from okrbot.slack.gateway import SlackGateway, make_client
+from okrbot.slack.gateway import Connections, SlackGateway, make_client
 from okrbot.slack.listeners import register_all
 from okrbot.slack.tenancy import Installations, SingleWorkspace, Tenancy
 from okrbot.store import schema
@@ -75,6 +75,7 @@ class Okrbot:
     deps: Deps
     background: Background
     jobs: Jobs
+    connections: Connections
     _sweeper: asyncio.Task[None] | None = field(default=None, init=False)
     _sweep_stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _timer: WeeklyTimer | None = field(default=None, init=False)
@@ -143,6 +144,7 @@ class Okrbot:
             self._sweeper.cancel()
             await asyncio.gather(self._sweeper, return_exceptions=True)
         await self.background.drain()
+        await self.connections.close()
         await self.engine.dispose()
 
     def web_app(self) -> web.Application:
@@ -213,6 +215,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     engine = create_engine(settings.database_url)
     uow = SessionFactory(engine)
     background = Background()
+    connections = Connections()
     # With OAuth each request's token comes from the installation store; without, this
     # client's token is the only one.
     client = make_client(
@@ -229,6 +232,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
             ),
             settings.slack_api_url,
             settings.language,
+            connections,
         )
         tenancy = installations
         oauth_settings = oauth.settings(settings, installations, uow, background, clock, engine)
@@ -243,7 +247,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         )
     else:
         org = Organisation(settings.ceo or "", settings.channel or "", settings.admin_ids)
-        tenancy = SingleWorkspace(SlackGateway(client), org, settings.language)
+        tenancy = SingleWorkspace(SlackGateway(client, connections), org, settings.language)
     dispatcher = Dispatcher(uow, tenancy, clock, zone=settings.zone)
     deps = Deps(
         uow=uow,
@@ -314,4 +318,4 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     async def on_error(error: Exception) -> None:
         log.error("unhandled error in a listener: %s", type(error).__name__, exc_info=error)
 
-    return Okrbot(settings, engine, uow, bolt, deps, background, jobs)
+    return Okrbot(settings, engine, uow, bolt, deps, background, jobs, connections)

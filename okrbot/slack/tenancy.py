@@ -17,7 +17,7 @@ from okrbot.services import workspaces as registry
 from okrbot.services.common import Organisation
 from okrbot.services.ports import DeliveryError
 from okrbot.services.workspaces import Setup
-from okrbot.slack.gateway import SlackGateway, make_client
+from okrbot.slack.gateway import Connections, SlackGateway, make_client
 from okrbot.slack.notifier import SlackNotifier
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -108,11 +108,13 @@ class Installations(Tenancy):
         store: AsyncInstallationStore,
         api_url: str,
         language: str,
+        connections: Connections | None = None,
     ) -> None:
         super().__init__(language)
         self._uow = uow
         self.store = store
         self._api_url = api_url
+        self._connections = connections
         self._gateways: dict[str, SlackGateway] = {}
 
     async def gateway(self, team_id: str) -> SlackGateway:
@@ -122,7 +124,7 @@ class Installations(Tenancy):
         gateway = self._gateways.get(bot.bot_token)
         if gateway is None:
             # One client per token; a reinstall brings a new token and a new client.
-            gateway = SlackGateway(make_client(bot.bot_token, self._api_url))
+            gateway = SlackGateway(make_client(bot.bot_token, self._api_url), self._connections)
             self._gateways[bot.bot_token] = gateway
         return gateway
 
