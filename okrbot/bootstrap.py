@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +27,7 @@ from okrbot.background import Answers, Background
 from okrbot.config import Settings
 from okrbot.jobs.runner import Jobs
 from okrbot.jobs.scheduler import WeeklyTimer
-from okrbot.services import events
+from okrbot.services import events, inbox
 from okrbot.services.common import Organisation
 from okrbot.services.delivery import Dispatcher
 from okrbot.services.fanout import FanOut, Pacer, Sleep
@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-# Sends what a crash or an outage left in the outbox, and retries what Slack deferred.
+# Sends what a crash or an outage left in the outbox, retries what Slack deferred, and
+# stores check-ins a crash left in the inbox.
 SWEEP_SECONDS = 30.0
 # How long shutdown waits for the sweep in progress to finish its batch.
 SWEEP_GRACE = 20.0
@@ -108,16 +109,30 @@ class Okrbot:
         await asyncio.to_thread(schema.upgrade, self.settings.database_url)
 
     async def settle(self) -> None:
-        """Wait for every piece of work started so far, and deliver what it queued."""
+        """Wait for every piece of work started so far, store what is left in the inbox,
+        and deliver what it all queued."""
         await self.background.drain()
+        while await self.recover_inbox(grace=timedelta(0)):
+            pass
         await self.dispatcher.run_once()
         await self.background.drain()
+
+    async def recover_inbox(self, grace: timedelta = inbox.GRACE) -> int:
+        """Store check-ins answered at least `grace` ago and not stored yet (a crash, or
+        an error, came between); one batch, oldest first."""
+        return await inbox.recover(
+            self.uow, zone=self.deps.zone, now=self.deps.clock(), grace=grace
+        )
 
     def start_sweeper(self, every: float = SWEEP_SECONDS) -> None:
         stopping = self._sweep_stop = asyncio.Event()
 
         async def sweep() -> None:
             while not stopping.is_set():
+                try:
+                    await self.recover_inbox()
+                except Exception:
+                    log.exception("storing check-ins from the inbox failed; trying again later")
                 try:
                     await self.dispatcher.run_once()
                 except Exception:
@@ -256,6 +271,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         zone=settings.zone,
         background=background,
         dispatcher=dispatcher,
+        inbox=inbox.Inbox(uow),
         language=settings.language,
     )
     bolt = LoggedApp(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
 
 from okrbot.domain.okr import ABS_VALUE_MAX, parse_number
 
@@ -28,6 +29,14 @@ class Confidence(StrEnum):
     def urgency(self) -> int:
         """Sort key: what needs attention first."""
         return {"off_track": 0, "at_risk": 1, "on_track": 3}[self.value]
+
+
+class Bounds(NamedTuple):
+    """A key result as a new value is checked against it."""
+
+    kr_id: int
+    start: float
+    target: float
 
 
 COMMENT_MAX = 1000

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from okrbot.domain.checkin import (
+    Bounds,
     Confidence,
     check_value,
     clean_comment,
@@ -169,6 +170,70 @@ async def form_page(
 
 
 @dataclass(frozen=True)
+class CheckedObjective:
+    """One objective's part of a check-in, every field of it valid."""
+
+    objective_id: int
+    confidence: Confidence
+    comment: str | None
+    values: tuple[tuple[int, float], ...]
+
+
+def check(
+    objectives: Sequence[tuple[int, Sequence[Bounds]]], raw: RawCheckIn
+) -> tuple[list[CheckedObjective], list[FieldError]]:
+    """Every field of the form against its key results' bounds, the objectives in order.
+
+    No database: the answer to the form checks what the form itself carries, and `record`
+    checks the same way against the rows.
+    """
+    checked: list[CheckedObjective] = []
+    errors: list[FieldError] = []
+    for objective_id, key_results in objectives:
+        values: list[tuple[int, float]] = []
+        for kr in key_results:
+            field = value_field(kr.kr_id)
+            value, problem = check_value(raw.values.get(field), kr.start, kr.target)
+            if problem:
+                errors.append(FieldError(field, problem))
+            elif value is not None:
+                values.append((kr.kr_id, value))
+        confidence = parse_confidence(raw.values.get(confidence_field(objective_id)))
+        if confidence is None:
+            errors.append(FieldError(confidence_field(objective_id), "checkin.error.confidence"))
+        comment, problem = clean_comment(raw.values.get(comment_field(objective_id)))
+        if problem:
+            errors.append(FieldError(comment_field(objective_id), problem))
+        if confidence is not None:
+            checked.append(CheckedObjective(objective_id, confidence, comment, tuple(values)))
+    return checked, errors
+
+
+def validate(
+    objectives: Sequence[tuple[int, Sequence[Bounds]]], raw: RawCheckIn
+) -> list[FieldError]:
+    """What is wrong with the form, by field; empty when it can be stored as it is."""
+    return check(objectives, raw)[1]
+
+
+def form_fields(objectives: Sequence[tuple[int, Sequence[Bounds]]]) -> list[str]:
+    """The names of the fields a check-in of these objectives reads."""
+    return [
+        name
+        for objective_id, key_results in objectives
+        for name in (
+            *(value_field(kr.kr_id) for kr in key_results),
+            confidence_field(objective_id),
+            comment_field(objective_id),
+        )
+    ]
+
+
+def _bounds(state: ObjectiveState) -> tuple[Bounds, ...]:
+    return tuple(Bounds(kr.id, kr.start, kr.target) for kr in state.key_results)
+
+
+@dataclass(frozen=True)
 class Recorded:
     objectives: int
     values: int
@@ -182,59 +247,54 @@ async def record(
     *,
     today: date,
     now: datetime,
+    as_shown: Mapping[int, Collection[int]] | None = None,
 ) -> Recorded:
-    """Validate every field, then store one check-in per objective, or nothing at all."""
+    """Validate every field, then store one check-in per objective, or nothing at all.
+
+    Objectives no longer the person's to check in on (or never were) are ignored, unless
+    `as_shown` gives the key results each objective had when the form was opened: then an
+    objective gone, or whose key results changed since, makes the whole check-in invalid.
+    """
     wanted = set(objective_ids)
     states = {s.id: s for s in await checkable(uow, actor, today) if s.id in wanted}
-    errors: list[FieldError] = []
-    accepted: list[tuple[ObjectiveState, Confidence, str | None, list[tuple[int, float]]]] = []
-    for objective_id in objective_ids:
-        # Objectives no longer the person's to check in on (or never were) are ignored.
-        state = states.get(objective_id)
-        if state is None:
-            continue
-        values: list[tuple[int, float]] = []
-        for kr in state.key_results:
-            value, problem = check_value(raw.values.get(value_field(kr.id)), kr.start, kr.target)
-            if problem:
-                errors.append(FieldError(value_field(kr.id), problem))
-            elif value is not None:
-                values.append((kr.id, value))
-        confidence = parse_confidence(raw.values.get(confidence_field(objective_id)))
-        if confidence is None:
-            errors.append(FieldError(confidence_field(objective_id), "checkin.error.confidence"))
-        comment, problem = clean_comment(raw.values.get(comment_field(objective_id)))
-        if problem:
-            errors.append(FieldError(comment_field(objective_id), problem))
-        if confidence is not None:
-            accepted.append((state, confidence, comment, values))
+    if as_shown is not None:
+        changed = [
+            objective_id
+            for objective_id in objective_ids
+            if objective_id not in states
+            or {kr.id for kr in states[objective_id].key_results}
+            != set(as_shown.get(objective_id, ()))
+        ]
+        if changed:
+            raise InvalidCheckIn(
+                [FieldError(confidence_field(i), "checkin.error.changed") for i in changed]
+            )
+    accepted, errors = check([(i, _bounds(states[i])) for i in objective_ids if i in states], raw)
     if errors:
         raise InvalidCheckIn(errors)
 
-    # Written a few statements for the whole form, not a few per objective: the answer
-    # to the person waits for them.
+    # Written a few statements for the whole form, not a few per objective.
     check_ins = [
         CheckIn(
             workspace_id=actor.workspace_id,
-            objective_id=state.id,
+            objective_id=objective.objective_id,
             author_id=actor.user_id,
-            confidence=confidence.value,
-            comment=comment,
+            confidence=objective.confidence.value,
+            comment=objective.comment,
             created_at=now,
         )
-        for state, confidence, comment, _ in accepted
+        for objective in accepted
     ]
     uow.session.add_all(check_ins)
     await uow.session.flush()
     rows = [
         (check_in.id, kr_id, value)
-        for check_in, (_, _, _, values) in zip(check_ins, accepted, strict=True)
-        for kr_id, value in values
+        for check_in, objective in zip(check_ins, accepted, strict=True)
+        for kr_id, value in objective.values
     ]
     await uow.objectives.add_check_in_values(rows, now)
     await uow.objectives.note_check_ins(
-        [(state.id, confidence.value, dict(values)) for state, confidence, _, values in accepted],
-        now,
+        [(o.objective_id, o.confidence.value, dict(o.values)) for o in accepted], now
     )
     count = len(rows)
     if accepted:

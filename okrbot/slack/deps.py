@@ -13,6 +13,7 @@ from okrbot.i18n import Translator, language_of, translator
 from okrbot.services import people
 from okrbot.services.common import Actor, Organisation
 from okrbot.services.delivery import Dispatcher
+from okrbot.services.inbox import Inbox
 from okrbot.services.ports import Clock, DeliveryError
 from okrbot.slack.gateway import SlackGateway
 from okrbot.slack.payloads import Who
@@ -37,6 +38,8 @@ class Deps:
     zone: ZoneInfo
     background: Background
     dispatcher: Dispatcher
+    # Check-ins answered and waiting to be stored.
+    inbox: Inbox
     # For people whose Slack locale okrbot has no catalogue for, or does not know yet.
     language: str = "en"
     # The weekly jobs, for `/okr admin run` (set once they are built).

@@ -185,6 +185,27 @@ class CheckInValue(Base):
     created_at: Mapped[datetime]
 
 
+class InboxCheckIn(Base):
+    """A check-in form okrbot has answered but not stored yet (services.inbox).
+
+    The answer waits only for this row; the check-in is stored from it right after, in the
+    same transaction that deletes it, and after a crash by whichever process finds it.
+    """
+
+    __tablename__ = "check_in_inbox"
+    __table_args__ = (Index(None, "received_at"),)
+
+    # Made by the writer, so that a batch of rows needs no RETURNING to know its ids.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    # [[objective id, [its key results' ids, as the form showed them]], ...]
+    objectives: Mapped[list[Any]] = mapped_column(JSON)
+    # The form's values by field name (kr_1, conf_1, note_1 ...).
+    fields: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+
+
 class JobRun(Base):
     """A weekly job's run, claimed by inserting it: of two processes only one can."""
 

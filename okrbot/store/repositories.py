@@ -27,6 +27,7 @@ from okrbot.store.models import (
     Approval,
     CheckInValue,
     Delivery,
+    InboxCheckIn,
     JobRun,
     KeyResult,
     Objective,
@@ -930,6 +931,63 @@ class OutboxRepository:
             .limit(1)
         )
         return found is not None
+
+
+class InboxRepository:
+    """Check-ins answered but not stored yet. A row is taken by deleting it: of two
+    processes that try, one deletes it and the other finds nothing."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_all(self, rows: Sequence[InboxCheckIn]) -> None:
+        """One INSERT for all of them: the answers waiting for it share one commit."""
+        await self.session.execute(
+            insert(InboxCheckIn).values(
+                [
+                    {
+                        "id": row.id,
+                        "workspace_id": row.workspace_id,
+                        "user_id": row.user_id,
+                        "objectives": row.objectives,
+                        "fields": row.fields,
+                        "received_at": row.received_at,
+                    }
+                    for row in rows
+                ]
+            )
+        )
+
+    async def take(self, item_id: str) -> InboxCheckIn | None:
+        """Deletes the row and returns what it held; None when it is gone already."""
+        result = await self.session.scalars(
+            delete(InboxCheckIn)
+            .where(InboxCheckIn.id == item_id)
+            .returning(InboxCheckIn)
+            .execution_options(synchronize_session=False)
+        )
+        return result.one_or_none()
+
+    async def discard(self, item_id: str) -> bool:
+        result = await self.session.execute(
+            delete(InboxCheckIn)
+            .where(InboxCheckIn.id == item_id)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) > 0
+
+    async def waiting(self, received_by: datetime, limit: int) -> list[str]:
+        """Rows received by a moment, oldest first."""
+        rows = await self.session.scalars(
+            select(InboxCheckIn.id)
+            .where(InboxCheckIn.received_at <= received_by)
+            .order_by(InboxCheckIn.received_at, InboxCheckIn.id)
+            .limit(limit)
+        )
+        return list(rows.all())
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(InboxCheckIn)) or 0)
 
 
 class JobRunRepository:

@@ -14,6 +14,7 @@ from okrbot.store.repositories import (
     ApprovalRepository,
     DeliveryRepository,
     EventRepository,
+    InboxRepository,
     JobRunRepository,
     ObjectiveRepository,
     OutboxRepository,
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.objectives = ObjectiveRepository(session)
         self.approvals = ApprovalRepository(session)
         self.outbox = OutboxRepository(session)
+        self.inbox = InboxRepository(session)
         self.job_runs = JobRunRepository(session)
         self.deliveries = DeliveryRepository(session)
         self.revisions = RevisionRepository(session)

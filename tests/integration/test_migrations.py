@@ -22,6 +22,7 @@ TABLES = {
     "approval",
     "check_in",
     "check_in_value",
+    "check_in_inbox",
     "delivery",
     "job_run",
     "key_result",

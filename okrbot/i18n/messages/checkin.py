@@ -23,6 +23,10 @@ EN: dict[str, str] = {
     "checkin.reminder": "Reminder: your weekly check-in is still open.",
     "checkin.prompt_more": "\u2026 and {count} more in the form.",
     "checkin.answered": "{what}: done, you checked in {at}. Thank you!",
+    "problem.checkin_not_saved": (
+        "I could not save your check-in: an objective in it changed after you opened the "
+        "form. Open the check-in again (`/okr checkin`) and send it once more."
+    ),
 }
 
 NB: dict[str, str] = {
@@ -45,4 +49,8 @@ NB: dict[str, str] = {
     "checkin.reminder": "Påminnelse: den ukentlige innsjekken din er fortsatt åpen.",
     "checkin.prompt_more": "\u2026 og {count} til i skjemaet.",
     "checkin.answered": "{what}: ferdig, du sjekket inn {at}. Takk!",
+    "problem.checkin_not_saved": (
+        "Jeg fikk ikke lagret innsjekken din: et av målene i den ble endret etter at du "
+        "åpnet skjemaet. Åpne innsjekken igjen (`/okr checkin`) og send den inn på nytt."
+    ),
 }

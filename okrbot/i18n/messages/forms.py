@@ -40,6 +40,9 @@ EN: dict[str, str] = {
     ),
     "checkin.error.comment_long": "Keep the comment under 1000 characters.",
     "checkin.error.confidence": "Choose on track, at risk or off track.",
+    "checkin.error.changed": (
+        "This objective changed since you opened the form. Close it and check in again."
+    ),
 }
 
 NB: dict[str, str] = {
@@ -78,4 +81,7 @@ NB: dict[str, str] = {
     ),
     "checkin.error.comment_long": "Hold kommentaren under 1000 tegn.",
     "checkin.error.confidence": "Velg i rute, i faresonen eller ute av kurs.",
+    "checkin.error.changed": (
+        "Målet er endret siden du åpnet skjemaet. Lukk det og sjekk inn på nytt."
+    ),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from okrbot.domain.checkin import COMMENT_MAX, Confidence
+from okrbot.domain.checkin import COMMENT_MAX, Bounds, Confidence
 from okrbot.domain.okr import format_number
 from okrbot.domain.progress import progress_bar
 from okrbot.i18n import Translator
@@ -113,7 +113,17 @@ def checkin_modal(page: CheckInPage, words: Translator) -> dict[str, Any]:
         )
         blocks += [_kr_input(kr, words) for kr in objective.key_results]
         blocks += [_confidence_input(objective, words), _comment_input(objective, words)]
-    state = PageState(tuple(o.id for o in page.objectives), page.remaining)
+    # The last page carries its key results' bounds: its answer checks the values without
+    # the database and stores them after answering (pages before it are stored at once).
+    bounds = (
+        {}
+        if page.remaining
+        else {
+            o.id: tuple(Bounds(kr.id, kr.start, kr.target) for kr in o.key_results)
+            for o in page.objectives
+        }
+    )
+    state = PageState(tuple(o.id for o in page.objectives), page.remaining, bounds)
     return {
         "type": "modal",
         "callback_id": ids.CHECKIN_VIEW,

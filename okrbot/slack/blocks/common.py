@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
-from dataclasses import dataclass
+import math
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from okrbot.domain.checkin import Bounds
 
 Block = dict[str, Any]
 
@@ -17,6 +23,7 @@ OPTION_VALUE_MAX = 150
 VIEW_TITLE_MAX = 24
 PLACEHOLDER_MAX = 150
 FALLBACK_MAX = 3000
+PRIVATE_METADATA_MAX = 3000
 
 
 def clip(text: str, limit: int) -> str:
@@ -86,28 +93,91 @@ def user(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "someone"
 
 
+# A number longer than this as text travels as its 8 bytes instead ("~" and 11 characters
+# of base64), so a page of key results has a size limit whatever their values.
+_NUMBER_TEXT_MAX = 12
+
+
+def _pack_number(value: float) -> str:
+    value = float(value)
+    text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if len(text) <= _NUMBER_TEXT_MAX:
+        return text
+    return "~" + base64.urlsafe_b64encode(struct.pack(">d", value)).decode().rstrip("=")
+
+
+def _unpack_number(text: str) -> float:
+    if text.startswith("~"):
+        (value,) = struct.unpack(">d", base64.urlsafe_b64decode(text[1:] + "="))
+    else:
+        value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return float(value)
+
+
+def _pack_bounds(key_results: tuple[Bounds, ...]) -> str:
+    return ";".join(
+        f"{kr.kr_id},{_pack_number(kr.start)},{_pack_number(kr.target)}" for kr in key_results
+    )
+
+
+def _unpack_bounds(text: str) -> tuple[Bounds, ...]:
+    if not text:
+        return ()
+    key_results = []
+    for part in text.split(";"):
+        kr_id, start, target = part.split(",")
+        key_results.append(Bounds(int(kr_id), _unpack_number(start), _unpack_number(target)))
+    return tuple(key_results)
+
+
 @dataclass(frozen=True)
 class PageState:
     """What a paged form carries in private_metadata: the objectives on this page and the
-    ones for the pages after it."""
+    ones for the pages after it.
+
+    A check-in page may also carry each objective's key results with their start and
+    target (`bounds`), so that its answer can check the values without the database.
+    """
 
     ids: tuple[int, ...]
     rest: tuple[int, ...] = ()
+    bounds: Mapping[int, tuple[Bounds, ...]] = field(default_factory=dict)
+
+    @property
+    def page(self) -> list[tuple[int, tuple[Bounds, ...]]] | None:
+        """Each objective of the page with its key results' bounds; None unless the form
+        carries them for every one."""
+        if any(i not in self.bounds for i in self.ids):
+            return None
+        return [(i, self.bounds[i]) for i in self.ids]
 
     def encode(self) -> str:
-        return json.dumps({"ids": list(self.ids), "rest": list(self.rest)})
+        data: dict[str, Any] = {"ids": list(self.ids), "rest": list(self.rest)}
+        if self.bounds:
+            data["b"] = {str(i): _pack_bounds(krs) for i, krs in self.bounds.items()}
+        text = json.dumps(data, separators=(",", ":"))
+        if len(text) > PRIVATE_METADATA_MAX and self.bounds:
+            # Slack refuses more; without the bounds the answer checks against the database.
+            return PageState(self.ids, self.rest).encode()
+        return text
 
     @classmethod
     def decode(cls, raw: str | None) -> PageState:
-        """Lenient: anything malformed is an empty state, never an exception."""
+        """Lenient: anything malformed is an empty state, never an exception; malformed
+        bounds are no bounds."""
         try:
             data = json.loads(raw or "{}")
-            return cls(
-                tuple(int(i) for i in data.get("ids", [])),
-                tuple(int(i) for i in data.get("rest", [])),
-            )
+            ids = tuple(int(i) for i in data.get("ids", []))
+            rest = tuple(int(i) for i in data.get("rest", []))
         except (ValueError, TypeError, AttributeError, OverflowError):
             return cls(())
+        try:
+            bounds = {int(i): _unpack_bounds(krs) for i, krs in data.get("b", {}).items()}
+        except (ValueError, TypeError, AttributeError, OverflowError, struct.error):
+            bounds = {}
+        return cls(ids, rest, bounds)
 
 
 def notice_modal(title: str, text: str, close: str) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from okrbot.services import checkins
+from okrbot.domain.checkin import Bounds
+from okrbot.services import checkins, inbox
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import checkin as blocks
 from okrbot.slack.blocks.common import PageState
@@ -15,12 +16,58 @@ from okrbot.slack.deps import Deps
 from okrbot.slack.listeners.actions import Click, on_click
 from okrbot.slack.listeners.opening import open_checkin
 from okrbot.slack.listeners.views import field_errors
+from okrbot.slack.payloads import Who
 
 log = logging.getLogger(__name__)
 
 
 async def _from_button(deps: Deps, click: Click) -> None:
     await open_checkin(deps, click.who, click.trigger, click.channel)
+
+
+async def _store(deps: Deps, item_id: str) -> None:
+    """The check-in an answer put in the inbox: stored, and what that changed delivered."""
+    stored = await inbox.store(deps.uow, item_id, zone=deps.zone, now=deps.clock())
+    if stored is not inbox.Stored.GONE:
+        await deps.dispatcher.run_once()
+
+
+async def _answer_then_store(
+    deps: Deps,
+    ack: AsyncAck,
+    who: Who,
+    page: list[tuple[int, tuple[Bounds, ...]]],
+    body: dict[str, Any],
+    present: list[str],
+) -> None:
+    """The last page of the form: checked against what it carries, put in the inbox (one
+    row, committed with the other answers' rows), answered, then stored."""
+    raw = checkins.RawCheckIn(payloads.all_values(body))
+    errors = checkins.validate(page, raw)
+    if errors:
+        words = await deps.words_for(who)
+        shown = field_errors(errors, present, words, fallback=present[0] if present else "")
+        await ack(response_action="errors", errors=shown)
+        return
+    submission = inbox.Submission(
+        who.workspace_id,
+        who.user_id,
+        tuple((i, tuple(kr.kr_id for kr in krs)) for i, krs in page),
+        {name: raw.values.get(name) for name in checkins.form_fields(page)},
+        deps.clock(),
+    )
+    try:
+        item_id = await deps.inbox.put(submission)
+    except Exception:
+        log.exception("queuing a check-in failed for %s", who.user_id)
+        words = await deps.words_for(who)
+        await ack(
+            response_action="errors",
+            errors={present[0]: words("common.sorry")} if present else {},
+        )
+        return
+    await ack()
+    deps.background.spawn(_store(deps, item_id))
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -32,6 +79,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         state = PageState.decode(payloads.view_field(body, "private_metadata"))
         present = payloads.form_field_blocks(body)
+        page = state.page
+        if page and not state.rest:
+            await _answer_then_store(deps, ack, who, page, body, present)
+            return
+        # A page with more after it, or a form without the bounds (opened before they
+        # were carried): stored before the answer, which may be the next page.
         try:
             async with deps.uow() as uow:
                 await checkins.record(

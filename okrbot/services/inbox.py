@@ -1,0 +1,196 @@
+"""Check-ins answered before they are stored.
+
+The answer to a check-in form waits for one durable row in the inbox, written in the same
+transaction as the rows of every other answer waiting at that moment. The check-in is
+stored from the row right after the answer, in the transaction that deletes the row; a
+crash in between leaves the row for any process to store later (`recover`). Deleting
+first makes that exactly once: of two processes that try, only one deletes the row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from okrbot.services import checkins
+from okrbot.services.common import Actor
+from okrbot.services.notices import OutboxKind
+from okrbot.store.models import InboxCheckIn
+from okrbot.store.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# Rows in one INSERT at most: six bound parameters each stays far below what SQLite and
+# PostgreSQL allow in one statement. More waiting go in the next transaction.
+MAX_BATCH = 500
+# The answer's own background work stores a row within moments; recovery leaves younger
+# rows to it rather than race it (which would be safe, but wasted work).
+GRACE = timedelta(seconds=10)
+# Rows one recovery pass stores at most, each in its own transaction.
+RECOVER_BATCH = 50
+# What the person is told when their check-in could not be stored after all.
+NOT_SAVED = "checkin_not_saved"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A check-in form whose values passed every check the form itself allows."""
+
+    workspace_id: str
+    user_id: str
+    # Each objective of the form with its key results' ids, as the form showed them.
+    objectives: tuple[tuple[int, tuple[int, ...]], ...]
+    fields: Mapping[str, str | None]
+    received_at: datetime
+
+
+class Inbox:
+    """Writes submissions to the inbox, many at once: `put` returns once its row is
+    committed.
+
+    One flush runs at a time. It takes everything waiting, inserts it with one statement in
+    one transaction, and then answers each caller; what arrives meanwhile waits for the
+    next flush, which starts as soon as this one ends. No timer: a lone submission is
+    written at once, and under load each commit carries the answers that queued behind
+    the one before.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, *, batch: int = MAX_BATCH) -> None:
+        self._uow = uow
+        self._batch = batch
+        self._waiting: list[tuple[InboxCheckIn, asyncio.Future[str]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def put(self, submission: Submission) -> str:
+        """The row's id, once it is committed; raises what the transaction raised."""
+        row = InboxCheckIn(
+            id=uuid.uuid4().hex,
+            workspace_id=submission.workspace_id,
+            user_id=submission.user_id,
+            objectives=[[i, list(krs)] for i, krs in submission.objectives],
+            fields=dict(submission.fields),
+            received_at=submission.received_at,
+        )
+        written: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, written))
+        if self._flusher is None:
+            # A task of its own: a caller that gives up waiting must not stop the others'
+            # flush half-way.
+            self._flusher = asyncio.create_task(self._flush())
+        return await written
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._batch]
+                del self._waiting[: self._batch]
+                try:
+                    async with self._uow() as uow:
+                        await uow.inbox.add_all([row for row, _ in batch])
+                        await uow.commit()
+                except Exception as exc:
+                    for _, written in batch:
+                        if not written.done():
+                            written.set_exception(exc)
+                    continue
+                except BaseException:
+                    for _, written in batch:
+                        written.cancel()
+                    raise
+                for row, written in batch:
+                    # A caller that gave up has its row anyway: recovery stores it.
+                    if not written.done():
+                        written.set_result(row.id)
+        finally:
+            for _, written in self._waiting:
+                written.cancel()
+            self._waiting.clear()
+            self._flusher = None
+
+
+class Stored(StrEnum):
+    STORED = "stored"
+    # No longer valid (the objective changed, or the form was forged): dropped, and the
+    # person told.
+    REFUSED = "refused"
+    # Another process took the row first.
+    GONE = "gone"
+
+
+def _objectives(raw: Any) -> list[tuple[int, tuple[int, ...]]]:
+    return [(int(i), tuple(int(kr) for kr in krs)) for i, krs in raw]
+
+
+def _fields(raw: Mapping[str, Any]) -> dict[str, str | None]:
+    return {str(k): None if v is None else str(v) for k, v in raw.items()}
+
+
+async def store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: datetime) -> Stored:
+    """Store the check-in an inbox row holds, in the transaction that deletes the row.
+
+    Any other error leaves the row where it was, for recovery to try again.
+    """
+    async with uow() as unit:
+        item = await unit.inbox.take(item_id)
+        if item is None:
+            return Stored.GONE
+        objectives = _objectives(item.objectives)
+        try:
+            # Checked again against the database: the form may have been opened before a
+            # change to its objectives, or forged. As of when the person sent it.
+            await checkins.record(
+                unit,
+                Actor(item.workspace_id, item.user_id),
+                [i for i, _ in objectives],
+                checkins.RawCheckIn(_fields(item.fields)),
+                today=item.received_at.astimezone(zone).date(),
+                now=item.received_at,
+                as_shown=dict(objectives),
+            )
+        except checkins.InvalidCheckIn as exc:
+            refused = exc
+        else:
+            return Stored.STORED
+    # The first unit of work is rolled back: the row is still there, to drop on its own.
+    log.info("check-in %s of %s not stored: %s", item_id, item.user_id, refused)
+    async with uow() as unit:
+        if not await unit.inbox.discard(item_id):
+            return Stored.GONE
+        unit.outbox.add(
+            workspace_id=item.workspace_id,
+            kind=OutboxKind.PROBLEM,
+            now=now,
+            recipient=item.user_id,
+            payload={"problem": NOT_SAVED, "details": {}},
+        )
+        await unit.commit()
+    return Stored.REFUSED
+
+
+async def recover(
+    uow: UnitOfWorkFactory,
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+    grace: timedelta = GRACE,
+    limit: int = RECOVER_BATCH,
+) -> int:
+    """Store rows older than `grace`, oldest first; returns how many were dealt with."""
+    async with uow(readonly=True) as unit:
+        waiting = await unit.inbox.waiting(now - grace, limit)
+    done = 0
+    for item_id in waiting:
+        try:
+            outcome = await store(uow, item_id, zone=zone, now=now)
+        except Exception:
+            log.exception("storing check-in %s failed; it is tried again later", item_id)
+            continue
+        done += outcome is not Stored.GONE
+    return done
