@@ -29,7 +29,7 @@ async def _store(deps: Deps, item_id: str) -> None:
     """The check-in an answer put in the inbox: stored, and what that changed delivered."""
     stored = await inbox.store(deps.uow, item_id, zone=deps.zone, now=deps.clock())
     if stored is not inbox.Stored.GONE:
-        await deps.dispatcher.run_once()
+        deps.deliver_soon()
 
 
 async def _answer_then_store(
