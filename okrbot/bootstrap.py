@@ -35,7 +35,7 @@ from okrbot.services.ports import Clock
 from okrbot.slack import oauth
 from okrbot.slack.deps import Deps
 from okrbot.slack.gateway import Connections, SlackGateway, make_client
-from okrbot.slack.listeners import register_all
+from okrbot.slack.listeners import refuse_malformed, register_all
 from okrbot.slack.tenancy import Installations, SingleWorkspace, Tenancy
 from okrbot.store import schema
 from okrbot.store.engine import create_engine
@@ -288,9 +288,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     )
     bolt.answers = background.answers
 
-    async def once_per_event(
-        body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse:
+    async def first_time(body: dict[str, Any]) -> bool:
         # A retried event (X-Slack-Retry-Num) or one delivered to two instances is
         # answered, but handled only the first time.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
@@ -298,24 +296,33 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         # Slack's ids are short ASCII; anything else is not Slack's and is left to Bolt.
         if _slack_id(event_id) and _slack_id(workspace):
             async with uow() as unit:
-                if not await events.first_time(unit, str(workspace), str(event_id), clock()):
-                    return BoltResponse(status=200, body="")
-        return await next()
+                return await events.first_time(unit, str(workspace), str(event_id), clock())
+        return True
 
-    async def only_served(
-        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse:
+    async def served(context: AsyncBoltContext) -> bool:
         # With one bot token, okrbot serves that token's workspace only: a request that says
         # it comes from another (Slack would not send one) changes nothing. With OAuth,
         # Bolt has already refused workspaces without an install.
         team = context.team_id
         if isinstance(tenancy, SingleWorkspace) and team and not await tenancy.serves(team):
             log.warning("refused a request from workspace %s, which okrbot does not serve", team)
-            return BoltResponse(status=200, body="okrbot is not installed in this workspace.")
-        return await next()
+            return False
+        return True
 
-    bolt.middleware(only_served)
-    bolt.middleware(once_per_event)
+    async def admit(
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        # One middleware rather than three: before each, Bolt prepares every argument a
+        # middleware could ask for.
+        if not await served(context):
+            return BoltResponse(status=200, body="okrbot is not installed in this workspace.")
+        if not await first_time(body):
+            return BoltResponse(status=200, body="")
+        return refuse_malformed(body) or await next()
+
+    bolt.middleware(admit)
     register_all(bolt, deps)
 
     # Slack's limits are per workspace, so each one is paced on its own.

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from okrbot.services import approvals, objectives
 from okrbot.services.approvals import RequestRef
@@ -17,6 +17,7 @@ from okrbot.slack.blocks import forms
 from okrbot.slack.deps import Deps
 from okrbot.slack.listeners.explain import refusal
 from okrbot.slack.listeners.opening import open_form
+from okrbot.slack.routes import Routes
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def on_click(deps: Deps, work: Work) -> Listener:
     return listener
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(app: Routes, deps: Deps) -> None:
     app.action(ids.APPROVE)(on_click(deps, _approve))
     app.action(ids.REJECT)(on_click(deps, _open_reject))
     app.action(ids.RESUBMIT)(on_click(deps, _resubmit))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from okrbot.domain.checkin import Bounds
 from okrbot.services import checkins, inbox
@@ -17,6 +17,7 @@ from okrbot.slack.listeners.actions import Click, on_click
 from okrbot.slack.listeners.opening import open_checkin
 from okrbot.slack.listeners.views import field_errors
 from okrbot.slack.payloads import Who
+from okrbot.slack.routes import Routes
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ async def _answer_then_store(
     deps.background.spawn(_store(deps, item_id))
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(app: Routes, deps: Deps) -> None:
     async def submit(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
             who = payloads.who(body)

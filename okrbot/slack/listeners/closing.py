@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from okrbot.services import closing
 from okrbot.slack import ids, payloads
@@ -14,6 +14,7 @@ from okrbot.slack.blocks.common import PageState
 from okrbot.slack.deps import Deps
 from okrbot.slack.listeners.actions import Click, on_click
 from okrbot.slack.listeners.opening import open_form, open_scoring
+from okrbot.slack.routes import Routes
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ async def _next_quarter(deps: Deps, click: Click) -> None:
     await open_form(deps, click.who, click.trigger, click.channel)
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(app: Routes, deps: Deps) -> None:
     async def submit(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
             who = payloads.who(body)

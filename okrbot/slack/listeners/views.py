@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from okrbot.domain.okr import FieldError
 from okrbot.i18n import ENGLISH, Translator
@@ -15,6 +15,7 @@ from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import forms
 from okrbot.slack.deps import Deps
 from okrbot.slack.listeners.explain import refusal
+from okrbot.slack.routes import Routes
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def field_errors(
     return shown
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(app: Routes, deps: Deps) -> None:
     async def submit_objective(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
             who = payloads.who(body)
