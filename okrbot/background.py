@@ -31,6 +31,9 @@ CONCURRENCY = 4
 
 # The longest a piece of work waits for answers, from when it was queued (seconds).
 HOLD = 1.0
+# ... when what it works from is in the database already (a check-in in the inbox,
+# messages in the outbox): nothing is lost if it waits, and nothing expires meanwhile.
+DURABLE_HOLD = 5.0
 # How long no request must have been answered before work after the answers goes on.
 LULL = 0.02
 
@@ -57,13 +60,18 @@ class Answers:
                 self._last = asyncio.get_running_loop().time()
                 self._quiet.set()
 
+    def calm(self, deadline: float) -> bool:
+        """Whether work may go on now: nothing answered for `lull`, or `deadline` past."""
+        now = asyncio.get_running_loop().time()
+        return now >= deadline or (not self._count and now - self._last >= self.lull)
+
     async def quiet(self, deadline: float) -> None:
-        """Return when no request has been answered for a moment (`LULL`), or at `deadline`
+        """Return when no request has been answered for a moment (`lull`), or at `deadline`
         (the loop's clock). Requests come in bursts: the end of one answer is seldom the
         end of the burst."""
-        loop = asyncio.get_running_loop()
-        if not self._count and loop.time() - self._last >= self.lull:
+        if self.calm(deadline):
             return
+        loop = asyncio.get_running_loop()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout_at(deadline):
                 while self._count or loop.time() - self._last < self.lull:
@@ -73,8 +81,28 @@ class Answers:
                         await asyncio.sleep(self.lull - (loop.time() - self._last))
 
 
-# Set inside each piece of work: whose answers it gives way to, and until when.
-_turn: ContextVar[tuple[Answers, float] | None] = ContextVar("okrbot_turn", default=None)
+class _Turn:
+    """A piece of work's place: whose answers it gives way to, until when, and its slot
+    (given up while it waits, so that waiting work never keeps other work from running)."""
+
+    def __init__(self, answers: Answers, deadline: float, slots: asyncio.Semaphore) -> None:
+        self.answers = answers
+        self.deadline = deadline
+        self._slots = slots
+        self._holding = False
+
+    async def take(self) -> None:
+        await self._slots.acquire()
+        self._holding = True
+
+    def give(self) -> None:
+        if self._holding:
+            self._holding = False
+            self._slots.release()
+
+
+# Set inside each piece of work.
+_turn: ContextVar[_Turn | None] = ContextVar("okrbot_turn", default=None)
 # Units of work open in this task: work holding a connection or SQLite's write lock does
 # not wait, or an answer could end up waiting for it.
 _units: ContextVar[int] = ContextVar("okrbot_units", default=0)
@@ -92,22 +120,39 @@ async def yield_to_answers() -> None:
     """In work after the answers, let the answers being made go first (see above).
     Anywhere else, including in the answers themselves, return at once."""
     turn = _turn.get()
-    if turn is not None and not _units.get():
-        answers, deadline = turn
-        await answers.quiet(deadline)
+    if turn is None or _units.get() or turn.answers.calm(turn.deadline):
+        return
+    turn.give()
+    try:
+        await turn.answers.quiet(turn.deadline)
+    finally:
+        await turn.take()
 
 
 class Background:
     def __init__(
-        self, concurrency: int = CONCURRENCY, answers: Answers | None = None, hold: float = HOLD
+        self,
+        concurrency: int = CONCURRENCY,
+        answers: Answers | None = None,
+        hold: float = HOLD,
+        durable_hold: float = DURABLE_HOLD,
     ) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(concurrency)
         self.answers = answers if answers is not None else Answers()
         self.hold = hold
+        self.durable_hold = durable_hold
 
-    def spawn(self, work: Coroutine[Any, Any, None], *, on_error: ErrorHook | None = None) -> None:
-        deadline = asyncio.get_running_loop().time() + self.hold
+    def spawn(
+        self,
+        work: Coroutine[Any, Any, None],
+        *,
+        on_error: ErrorHook | None = None,
+        durable: bool = False,
+    ) -> None:
+        """Run `work` after the answers; `durable` when it only works from the database."""
+        hold = self.durable_hold if durable else self.hold
+        deadline = asyncio.get_running_loop().time() + hold
         task = asyncio.create_task(self._run(work, on_error, deadline))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -116,13 +161,18 @@ class Background:
         self, work: Coroutine[Any, Any, None], on_error: ErrorHook | None, deadline: float
     ) -> None:
         # The task runs in a copy of the spawner's context: this is its own.
-        _turn.set((self.answers, deadline))
+        turn = _Turn(self.answers, deadline, self._slots)
+        _turn.set(turn)
+        started = False
         try:
-            async with self._slots:
-                await self.answers.quiet(deadline)
-                await work
+            # Waiting for the answers before taking a slot: a slot is for running.
+            await self.answers.quiet(deadline)
+            await turn.take()
+            started = True
+            await work
         except asyncio.CancelledError:
-            work.close()  # cancelled while waiting for a slot: never started
+            if not started:
+                work.close()  # cancelled before it began
             raise
         except Exception as exc:
             log.exception("background work failed")
@@ -131,6 +181,8 @@ class Background:
                     await on_error(exc)
                 except Exception:
                     log.exception("could not tell the user about a failure")
+        finally:
+            turn.give()
 
     async def drain(self) -> None:
         """Wait until no work is left, including work that work started."""

@@ -71,7 +71,7 @@ class Deps:
         """Send what the last commit queued, after Slack has its answer: by the delivery
         pass already running, or by a new one."""
         if not self.dispatcher.poke():
-            self.background.spawn(self._deliver())
+            self.background.spawn(self._deliver(), durable=True)
 
     async def _deliver(self) -> None:
         await self.dispatcher.run_once()

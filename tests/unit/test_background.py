@@ -107,3 +107,47 @@ async def test_a_lull_is_awaited_after_the_last_answer() -> None:
     background.abandon()
     await background.drain()
     assert ran == []
+
+
+async def test_work_from_the_database_may_wait_longer_than_work_for_a_form() -> None:
+    answers = Answers(lull=0)
+    background = Background(answers=answers, hold=0, durable_hold=3600)
+    ran: list[str] = []
+
+    async def work(name: str) -> None:
+        ran.append(name)
+
+    with answers.answering():
+        background.spawn(work("stored"), durable=True)
+        background.spawn(work("form"))
+        await settle_loop()
+        assert ran == ["form"]
+    await background.drain()
+    assert ran == ["form", "stored"]
+
+
+async def test_work_waiting_for_the_answers_gives_up_its_slot_meanwhile() -> None:
+    answers = Answers(lull=0)
+    background = Background(concurrency=1, answers=answers, hold=0, durable_hold=3600)
+    go = asyncio.Event()
+    steps: list[str] = []
+
+    async def delivery() -> None:
+        steps.append("delivery started")
+        await go.wait()
+        await yield_to_answers()
+        steps.append("delivery done")
+
+    async def form() -> None:
+        steps.append("form")
+
+    background.spawn(delivery(), durable=True)
+    await settle_loop()
+    with answers.answering():
+        go.set()
+        await settle_loop()  # the delivery waits for the answers, without its slot
+        background.spawn(form())  # past its hold at once, and the only slot is free
+        await settle_loop()
+        assert steps == ["delivery started", "form"]
+    await background.drain()
+    assert steps == ["delivery started", "form", "delivery done"]

@@ -68,7 +68,7 @@ async def _answer_then_store(
         )
         return
     await ack()
-    deps.background.spawn(_store(deps, item_id))
+    deps.background.spawn(_store(deps, item_id), durable=True)
 
 
 def register(app: Routes, deps: Deps) -> None:
