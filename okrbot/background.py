@@ -39,46 +39,55 @@ LULL = 0.02
 
 
 class Answers:
-    """Counts the requests being answered right now (HTTP or Socket Mode)."""
+    """Counts the requests being answered right now (HTTP or Socket Mode), and says when it
+    has been calm: nothing answered for `lull` seconds."""
 
     def __init__(self, lull: float = LULL) -> None:
         self.lull = lull
         self._count = 0
-        self._last = -lull  # when the last answer was made (the loop's clock)
-        self._quiet = asyncio.Event()
-        self._quiet.set()
+        # Set while calm. Work waiting for the answers waits on it: it is set once a lull
+        # has passed, not whenever the count touches zero, which in a burst is all the
+        # time, and would wake every waiting piece of work each time.
+        self._calm = asyncio.Event()
+        self._calm.set()
+        self._lull: asyncio.TimerHandle | None = None
+        self._watchers: list[asyncio.Event] = []
 
     @contextlib.contextmanager
     def answering(self) -> Iterator[None]:
         self._count += 1
-        self._quiet.clear()
+        self._calm.clear()
+        if self._lull is not None:
+            self._lull.cancel()
+            self._lull = None
         try:
             yield
         finally:
             self._count -= 1
+            for watcher in self._watchers:
+                watcher.set()
             if self._count == 0:
-                self._last = asyncio.get_running_loop().time()
-                self._quiet.set()
+                self._lull = asyncio.get_running_loop().call_later(self.lull, self._calm.set)
+
+    @property
+    def in_flight(self) -> int:
+        return self._count
+
+    def watch(self, event: asyncio.Event) -> None:
+        """Set `event` each time an answer is done."""
+        self._watchers.append(event)
 
     def calm(self, deadline: float) -> bool:
-        """Whether work may go on now: nothing answered for `lull`, or `deadline` past."""
-        now = asyncio.get_running_loop().time()
-        return now >= deadline or (not self._count and now - self._last >= self.lull)
+        """Whether work may go on now: it is calm, or `deadline` (the loop's clock) is past."""
+        return self._calm.is_set() or asyncio.get_running_loop().time() >= deadline
 
     async def quiet(self, deadline: float) -> None:
-        """Return when no request has been answered for a moment (`lull`), or at `deadline`
-        (the loop's clock). Requests come in bursts: the end of one answer is seldom the
-        end of the burst."""
+        """Return once it is calm, or at `deadline` (the loop's clock)."""
         if self.calm(deadline):
             return
-        loop = asyncio.get_running_loop()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout_at(deadline):
-                while self._count or loop.time() - self._last < self.lull:
-                    if self._count:
-                        await self._quiet.wait()
-                    else:
-                        await asyncio.sleep(self.lull - (loop.time() - self._last))
+                await self._calm.wait()
 
 
 class _Turn:

@@ -10,15 +10,17 @@ first makes that exactly once: of two processes that try, only one deletes the r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from okrbot.background import Answers
 from okrbot.services import checkins
 from okrbot.services.common import Actor
 from okrbot.services.notices import OutboxKind
@@ -32,6 +34,8 @@ MAX_BATCH = 500
 # The answer's own background work stores a row within moments; recovery leaves younger
 # rows to it rather than race it (which would be safe, but wasted work).
 GRACE = timedelta(seconds=10)
+# The longest a flush waits for the requests being answered to bring their rows (seconds).
+GATHER = 0.005
 # Rows one recovery pass stores at most, each in its own transaction.
 RECOVER_BATCH = 50
 # What the person is told when their check-in could not be stored after all.
@@ -56,16 +60,33 @@ class Inbox:
 
     One flush runs at a time. It takes everything waiting, inserts it with one statement in
     one transaction, and then answers each caller; what arrives meanwhile waits for the
-    next flush, which starts as soon as this one ends. No timer: a lone submission is
-    written at once, and under load each commit carries the answers that queued behind
-    the one before.
+    next flush, which starts as soon as this one ends. Before it takes its rows, a flush
+    lets the requests being answered at that moment bring theirs (`GATHER` at most): in a
+    burst of check-ins those are a few turns of the event loop away, and one commit then
+    carries a score of answers instead of one or two. A lone submission, the only request
+    being answered, is written at once.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, *, batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        answers: Answers | None = None,
+        append: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None,
+        batch: int = MAX_BATCH,
+        gather: float = GATHER,
+    ) -> None:
         self._uow = uow
+        self._append = append if append is not None else self._append_in_unit
+        self._answers = answers
         self._batch = batch
+        self._gather = gather
         self._waiting: list[tuple[dict[str, Any], asyncio.Future[str]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        # Set when a row arrives or an answer is done: a flush gathering looks again.
+        self._stir = asyncio.Event()
+        if answers is not None:
+            answers.watch(self._stir)
 
     async def put(self, submission: Submission) -> str:
         """The row's id, once it is committed; raises what the transaction raised."""
@@ -81,21 +102,37 @@ class Inbox:
         }
         written: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._waiting.append((row, written))
+        self._stir.set()
         if self._flusher is None:
             # A task of its own: a caller that gives up waiting must not stop the others'
             # flush half-way.
             self._flusher = asyncio.create_task(self._flush())
         return await written
 
+    async def _append_in_unit(self, rows: list[dict[str, Any]]) -> None:
+        async with self._uow() as uow:
+            await uow.inbox.add_all(rows)
+            await uow.commit()
+
+    async def _gathered(self) -> None:
+        """Until every request being answered has its row waiting, or `gather` seconds."""
+        answers = self._answers
+        if answers is None or answers.in_flight <= len(self._waiting):
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._gather):
+                while answers.in_flight > len(self._waiting) < self._batch:
+                    self._stir.clear()
+                    await self._stir.wait()
+
     async def _flush(self) -> None:
         try:
             while self._waiting:
+                await self._gathered()
                 batch = self._waiting[: self._batch]
                 del self._waiting[: self._batch]
                 try:
-                    async with self._uow() as uow:
-                        await uow.inbox.add_all([row for row, _ in batch])
-                        await uow.commit()
+                    await self._append([row for row, _ in batch])
                 except Exception as exc:
                     for _, written in batch:
                         if not written.done():
