@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -39,6 +40,7 @@ from okrbot.slack.listeners import refuse_malformed, register_all
 from okrbot.slack.tenancy import Installations, SingleWorkspace, Tenancy
 from okrbot.store import schema
 from okrbot.store.engine import create_engine
+from okrbot.store.models import InboxCheckIn
 from okrbot.store.uow import SessionFactory
 
 log = logging.getLogger(__name__)
@@ -160,6 +162,7 @@ class Okrbot:
             await asyncio.gather(self._sweeper, return_exceptions=True)
         await self.background.drain()
         await self.connections.close()
+        self.uow.dispose()
         await self.engine.dispose()
 
     def web_app(self) -> web.Application:
@@ -271,7 +274,11 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         zone=settings.zone,
         background=background,
         dispatcher=dispatcher,
-        inbox=inbox.Inbox(uow),
+        inbox=inbox.Inbox(
+            uow,
+            answers=background.answers,
+            append=functools.partial(uow.append, InboxCheckIn),
+        ),
         language=settings.language,
     )
     bolt = LoggedApp(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
+from sqlalchemy import Engine, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from okrbot.background import enter_unit, leave_unit, yield_to_answers
-from okrbot.store.engine import BEGIN_MODE, SQLITE_BUSY_TIMEOUT_MS, is_sqlite
+from okrbot.store.engine import BEGIN_MODE, SQLITE_BUSY_TIMEOUT_MS, DirectWriter, is_sqlite
 from okrbot.store.repositories import (
     ApprovalRepository,
     DeliveryRepository,
@@ -103,8 +105,36 @@ class SessionFactory:
         # instead of in SQLite's busy handler, which sleeps and retries: under load that
         # starved some writers for seconds, each holding a pooled connection meanwhile.
         self._write_lock = asyncio.Lock() if is_sqlite(engine) else None
+        self._direct = DirectWriter(engine) if DirectWriter.usable(engine) else None
 
     def __call__(self, *, readonly: bool = False) -> UnitOfWork:
         if readonly:
             return UnitOfWork(self._read())
         return UnitOfWork(self._write(), self._write_lock)
+
+    async def append(self, entity: type[Any], rows: list[dict[str, Any]]) -> None:
+        """Insert rows (the mapped `entity`'s columns by name) in a transaction of their own,
+        as quickly as the database allows, for an answer waits for it (the check-in inbox).
+        On a SQLite file that is one call on this thread (see DirectWriter); elsewhere, or
+        when another process is writing, a unit of work."""
+        statement = insert(entity)
+        if self._direct is not None and self._write_lock is not None:
+            async with self._write_lock:
+                try:
+                    self._direct.write(statement, rows)
+                    return
+                except DirectWriter.Busy:
+                    pass
+        async with self() as uow:
+            await uow.session.execute(statement, rows)
+            await uow.commit()
+
+    @property
+    def engines(self) -> list[Engine]:
+        """Every engine that writes (to watch the statements sent)."""
+        direct = [self._direct.engine] if self._direct is not None else []
+        return [self.engine.sync_engine, *direct]
+
+    def dispose(self) -> None:
+        if self._direct is not None:
+            self._direct.dispose()

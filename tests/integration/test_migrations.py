@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from okrbot.bootstrap import build
 from okrbot.config import Settings
 from okrbot.store import schema
 from okrbot.store.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
-from okrbot.store.models import Base, Person
+from okrbot.store.models import Base, InboxCheckIn, Person
 from okrbot.store.uow import SessionFactory
 
 TABLES = {
@@ -199,3 +200,53 @@ async def test_check_schema_upgrades_when_auto_migrate_is_on(tmp_path: Path) -> 
     finally:
         await app.close()
     assert _tables(path) == TABLES | {"alembic_version"}
+
+
+def _inbox_row(item_id: str) -> dict[str, object]:
+    return {
+        "id": item_id,
+        "workspace_id": "T1",
+        "user_id": "U0AAA0001",
+        "objectives": [[1, [2, 3]]],
+        "fields": {"kr_2": "40"},
+        "received_at": datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+    }
+
+
+@pytest.mark.sqlite_only
+async def test_append_writes_on_the_loop_and_waits_the_usual_way_when_another_process_writes(
+    database_url: str,
+) -> None:
+    path = Path(database_url.removeprefix("sqlite:///"))
+    engine = create_engine(database_url)
+    factory = SessionFactory(engine)
+    try:
+        # Nobody else writing: written at once, by the direct connection (no aiosqlite).
+        sent: list[str] = []
+
+        def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            sent.append(statement.split()[0].upper())
+
+        sa.event.listen(engine.sync_engine, "before_cursor_execute", note)
+        await factory.append(InboxCheckIn, [_inbox_row("a" * 32), _inbox_row("b" * 32)])
+        assert "INSERT" not in sent
+        async with factory(readonly=True) as uow:
+            assert await uow.inbox.count() == 2
+
+        # Another process holds SQLite's write lock: the event loop is not blocked, and the
+        # rows go in through a unit of work once the lock is free.
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        appending = asyncio.create_task(factory.append(InboxCheckIn, [_inbox_row("c" * 32)]))
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert not appending.done()
+        other.execute("COMMIT")
+        other.close()
+        await asyncio.wait_for(appending, timeout=10)
+        assert "INSERT" in sent
+        async with factory(readonly=True) as uow:
+            assert await uow.inbox.count() == 3
+    finally:
+        factory.dispose()
+        await engine.dispose()

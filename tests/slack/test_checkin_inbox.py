@@ -61,12 +61,14 @@ def inbox_inserts(box: Sandbox) -> Iterator[list[str]]:
         if statement.lstrip().upper().startswith("INSERT INTO CHECK_IN_INBOX"):
             seen.append(statement)
 
-    engine = box.bot.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
+    engines = box.bot.uow.engines
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", note)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", note)
 
 
 def not_saved_dms(box: Sandbox, person: str) -> list[str]:
