@@ -54,6 +54,7 @@ from support import (
     cpu_seconds,
     dm_id,
     free_port,
+    idle,
     keep_logs,
     percentile,
     table,
@@ -261,6 +262,14 @@ class Phase:
 
     def ms(self, q: float) -> float:
         return 1000 * percentile(sorted(self.seconds), q)
+
+    @classmethod
+    def joined(cls, rounds: Sequence[Phase]) -> Phase:
+        return cls(
+            [s for r in rounds for s in r.seconds],
+            [e for r in rounds for e in r.errors],
+            sum(r.wall for r in rounds),
+        )
 
 
 def acceptable(status: int, text: str) -> bool:
@@ -621,22 +630,41 @@ class Run:
         for kind in KINDS:
             every = self.requests(kind, buttons, checkin_forms)
             warmup, measured = every[:warm], every[warm:]
-            # The bare app first; it answers the very same requests (and uses nothing up).
             assert self.app is not None
             assert self.bare is not None
             await fire(self.bare_url, warmup, clients)
-            cpu = cpu_seconds(self.bare.pid)
-            bare = await fire(self.bare_url, measured, clients)
-            bare.cpu_ms = 1000 * (cpu_seconds(self.bare.pid) - cpu) / len(measured)
             views_before = dict((await self.slack.stats())["outcomes"])
             checkins_before = await self.count("SELECT count(*) FROM check_in")
             await fire(self.app_url, warmup, clients)
-            cpu = cpu_seconds(self.app.pid)
-            app = await fire(self.app_url, measured, clients)
-            app.cpu_ms = 1000 * (cpu_seconds(self.app.pid) - cpu) / len(measured)
+            # The warm-up's own work after its answers is done before the measured
+            # requests start: it is not theirs.
+            await idle(self.app)
+            # In rounds, each a burst to the bare app then the same burst to okrbot, so
+            # that whatever else the machine does meanwhile weighs on both alike. okrbot
+            # finishes a round's work after its answers before the next round.
+            rounds = max(1, min(self.args.rounds, len(measured)))
+            size = math.ceil(len(measured) / rounds)
+            bare_rounds: list[Phase] = []
+            app_rounds: list[Phase] = []
+            app_cpu = 0.0
+            cpu_first = cpu_seconds(self.app.pid)
+            for start in range(0, len(measured), size):
+                burst = measured[start : start + size]
+                cpu = cpu_seconds(self.bare.pid)
+                bare_rounds.append(await fire(self.bare_url, burst, clients))
+                bare_rounds[-1].cpu_ms = 1000 * (cpu_seconds(self.bare.pid) - cpu)
+                cpu = cpu_seconds(self.app.pid)
+                app_rounds.append(await fire(self.app_url, burst, clients))
+                app_cpu += cpu_seconds(self.app.pid) - cpu
+                if start + size < len(measured):
+                    await idle(self.app)
+            bare = Phase.joined(bare_rounds)
+            bare.cpu_ms = sum(r.cpu_ms for r in bare_rounds) / len(measured)
+            app = Phase.joined(app_rounds)
+            app.cpu_ms = 1000 * app_cpu / len(measured)
             results[kind] = (app, bare)
             await self.after(kind, len(every), views_before, checkins_before)
-            app.cpu_all_ms = 1000 * (cpu_seconds(self.app.pid) - cpu) / len(measured)
+            app.cpu_all_ms = 1000 * (cpu_seconds(self.app.pid) - cpu_first) / len(measured)
             print(
                 f"  {kind}: {len(measured)} requests in {app.wall:.1f} s (okrbot), "
                 f"{bare.wall:.1f} s (bare)"
@@ -725,6 +753,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1000, help="of each kind (default 1000)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
     parser.add_argument("--warmup", type=int, default=40, help="unmeasured requests first")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="bursts each kind is sent in, alternating (5)"
+    )
     parser.add_argument("--managers", type=int, default=20, help="managers (default 20)")
     parser.add_argument("--reports", type=int, default=10, help="people a manager (default 10)")
     parser.add_argument(

@@ -274,6 +274,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def idle(child: Child, *, within: float = 300.0, quiet: float = 1.0) -> None:
+    """Wait until `child` has used almost no CPU (under 2 %) for `quiet` seconds."""
+    deadline = time.monotonic() + within
+    before = cpu_seconds(child.pid)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(quiet)
+        now = cpu_seconds(child.pid)
+        if now - before < 0.02 * quiet:
+            return
+        before = now
+    raise TimeoutError(f"{child.name} stayed busy for {within:.0f} s")
+
+
 def keep_logs(workdir: Path, target: Path) -> None:
     """Copy the child processes' logs out of the run's temporary directory."""
     for log in workdir.rglob("*.log"):
