@@ -91,6 +91,9 @@ class DirectWriter:
             try:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA busy_timeout=0")
+                # Checkpoints (copying the log into the database, milliseconds) are left to
+                # the other connections, off the event loop's thread.
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             finally:
