@@ -11,14 +11,16 @@ requests to `okrbot serve` as people send them: objectives submitted and approve
 (to check in on), and one pending request for every Approve click to come.
 
 Then, for each kind of request, 20 concurrent clients send signed requests exactly as Slack
-does, first to the bare app and then to okrbot, and time each HTTP answer (what Slack waits
-for, up to 3 s):
+does and time each HTTP answer (what Slack waits for, up to 3 s), in rounds: a burst to the
+bare app, the same burst to okrbot, and okrbot's work after its answers done before the next
+round, so that whatever else the machine does weighs on both alike:
 
   new      `/okr new`: okrbot acks, then builds the form and calls views.open
   approve  a manager's Approve click on a distinct pending request (a real decision)
-  checkin  a check-in form submitted (okrbot records it before it answers)
+  checkin  a check-in form submitted (okrbot answers once it is in the check-in inbox,
+           and stores it right after)
 
-After okrbot's phase the benchmark waits until okrbot's work after the answers is done
+After the last round the benchmark waits until okrbot's work after the answers is done
 (every form opened, every message of the outbox sent) and checks it: views.open reached the
 fake Slack for every `/okr new`, every click decided, every check-in stored. It also reads
 each server's CPU time per request. bench/README.md explains the figures.
