@@ -7,6 +7,16 @@ import asyncio
 from okrbot.background import Answers, Background, enter_unit, leave_unit, yield_to_answers
 
 
+class Ran:
+    """Pieces of work that record their name when they run."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    async def work(self, name: str = "work") -> None:
+        self.names.append(name)
+
+
 async def settle_loop() -> None:
     """Let every ready task run until it waits (no time passes)."""
     for _ in range(20):
@@ -16,29 +26,23 @@ async def settle_loop() -> None:
 async def test_work_waits_while_a_request_is_answered_and_runs_after_it() -> None:
     answers = Answers(lull=0)
     background = Background(answers=answers, hold=3600)
-    ran: list[str] = []
-
-    async def work() -> None:
-        ran.append("work")
+    ran = Ran()
 
     with answers.answering():
-        background.spawn(work())
+        background.spawn(ran.work())
         await settle_loop()
-        assert ran == []
+        assert ran.names == []
     await background.drain()
-    assert ran == ["work"]
+    assert ran.names == ["work"]
 
 
 async def test_work_runs_at_once_when_nothing_is_being_answered() -> None:
     background = Background(answers=Answers(lull=0), hold=3600)
-    ran: list[str] = []
+    ran = Ran()
 
-    async def work() -> None:
-        ran.append("work")
-
-    background.spawn(work())
+    background.spawn(ran.work())
     await settle_loop()
-    assert ran == ["work"]
+    assert ran.names == ["work"]
 
 
 async def test_work_past_its_hold_does_not_wait_for_answers() -> None:
@@ -95,35 +99,29 @@ async def test_answers_themselves_never_wait() -> None:
 async def test_a_lull_is_awaited_after_the_last_answer() -> None:
     answers = Answers(lull=3600)
     background = Background(answers=answers, hold=3600)
-    ran: list[str] = []
-
-    async def work() -> None:
-        ran.append("work")
+    ran = Ran()
 
     with answers.answering():
-        background.spawn(work())
+        background.spawn(ran.work())
     await settle_loop()
-    assert ran == []  # the burst may go on
+    assert ran.names == []  # the burst may go on
     background.abandon()
     await background.drain()
-    assert ran == []
+    assert ran.names == []
 
 
 async def test_work_from_the_database_may_wait_longer_than_work_for_a_form() -> None:
     answers = Answers(lull=0)
     background = Background(answers=answers, hold=0, durable_hold=3600)
-    ran: list[str] = []
-
-    async def work(name: str) -> None:
-        ran.append(name)
+    ran = Ran()
 
     with answers.answering():
-        background.spawn(work("stored"), durable=True)
-        background.spawn(work("form"))
+        background.spawn(ran.work("stored"), durable=True)
+        background.spawn(ran.work("form"))
         await settle_loop()
-        assert ran == ["form"]
+        assert ran.names == ["form"]
     await background.drain()
-    assert ran == ["form", "stored"]
+    assert ran.names == ["form", "stored"]
 
 
 async def test_work_waiting_for_the_answers_gives_up_its_slot_meanwhile() -> None:

@@ -26,6 +26,15 @@ async def _from_button(deps: Deps, click: Click) -> None:
     await open_checkin(deps, click.who, click.trigger, click.channel)
 
 
+async def _sorry(deps: Deps, ack: AsyncAck, who: Who, present: list[str]) -> None:
+    """Nothing was kept: the form stays open with an apology on its first field."""
+    words = await deps.words_for(who)
+    await ack(
+        response_action="errors",
+        errors={present[0]: words("common.sorry")} if present else {},
+    )
+
+
 async def _store(deps: Deps, item_id: str) -> None:
     """The check-in an answer put in the inbox: stored, and what that changed delivered."""
     stored = await inbox.store(deps.uow, item_id, zone=deps.zone, now=deps.clock())
@@ -61,11 +70,7 @@ async def _answer_then_store(
         item_id = await deps.inbox.put(submission)
     except Exception:
         log.exception("queuing a check-in failed for %s", who.user_id)
-        words = await deps.words_for(who)
-        await ack(
-            response_action="errors",
-            errors={present[0]: words("common.sorry")} if present else {},
-        )
+        await _sorry(deps, ack, who, present)
         return
     await ack()
     deps.background.spawn(_store(deps, item_id), durable=True)
@@ -109,11 +114,7 @@ def register(app: Routes, deps: Deps) -> None:
             return
         except Exception:
             log.exception("recording a check-in failed for %s", who.user_id)
-            words = await deps.words_for(who)
-            await ack(
-                response_action="errors",
-                errors={present[0]: words("common.sorry")} if present else {},
-            )
+            await _sorry(deps, ack, who, present)
             return
         if next_page is not None and next_page.objectives:
             words = await deps.words_for(who)
