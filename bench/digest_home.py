@@ -48,11 +48,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg  # type: ignore[import-untyped]
 import synthetic
 from sqlalchemy import delete, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import pg_admin, pg_connect
 
 import okrbot.bootstrap  # noqa: F401 - the server's modules, for a server's footprint
 from okrbot.config import Settings
@@ -119,27 +119,11 @@ async def scratch_database(server_url: str | None, label: str) -> AsyncIterator[
         return
     url = make_url(server_url)
     name = f"okrbot_bench_{label}_{uuid.uuid4().hex[:8]}"
-    await _admin(server_url, f"CREATE DATABASE {name}")
+    await pg_admin(server_url, f"CREATE DATABASE {name}")
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        await _admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-async def _admin(server_url: str, statement: str) -> None:
-    # CREATE/DROP DATABASE cannot run inside a transaction, so asyncpg directly.
-    url = make_url(server_url)
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+        await pg_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 async def database_size(database_url: str) -> int:
@@ -147,13 +131,7 @@ async def database_size(database_url: str) -> int:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_size(Path(url.database or ""))
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
+    connection = await pg_connect(database_url)
     try:
         return int(await connection.fetchval("SELECT pg_database_size(current_database())"))
     finally:
@@ -165,13 +143,7 @@ async def largest_tables(database_url: str, count: int = 6) -> list[tuple[str, i
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_tables(Path(url.database or ""), count)
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
+    connection = await pg_connect(database_url)
     try:
         rows = await connection.fetch(
             "SELECT relname, pg_total_relation_size(relid) AS size FROM pg_stat_user_tables "
@@ -210,13 +182,7 @@ async def analyze(database_url: str) -> None:
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         return
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
+    connection = await pg_connect(database_url)
     try:
         await connection.execute("ANALYZE")
     finally:

@@ -225,21 +225,7 @@ class TempDatabase:
         self._engine: Any = None
 
     async def _admin(self, statement: str) -> None:
-        # Straight asyncpg: CREATE and DROP DATABASE cannot run inside a transaction.
-        import asyncpg
-
-        url = make_url(self.server_url or "")
-        connection = await asyncpg.connect(
-            host=url.host,
-            port=url.port,
-            user=url.username,
-            password=url.password,
-            database=url.database or "postgres",
-        )
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
+        await pg_admin(self.server_url or "", statement)
 
     async def create(self) -> str:
         if self.server_url:
@@ -262,6 +248,30 @@ class TempDatabase:
             await self._engine.dispose()
         if self.server_url:
             await self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+async def pg_connect(database_url: str, *, database: str | None = None) -> Any:
+    """An asyncpg connection to the URL's database (or `database` on its server)."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    url = make_url(database_url)
+    return await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=database or url.database or "postgres",
+    )
+
+
+async def pg_admin(server_url: str, statement: str) -> None:
+    """A statement on the server URL's database, outside a transaction (asyncpg straight:
+    CREATE and DROP DATABASE cannot run inside one)."""
+    connection = await pg_connect(server_url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
 
 
 def cpu_seconds(pid: int) -> float:
