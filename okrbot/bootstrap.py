@@ -7,7 +7,6 @@ import contextlib
 import functools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -316,21 +315,14 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
             return False
         return True
 
-    async def admit(
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        next: Callable[[], Awaitable[BoltResponse]],
-    ) -> BoltResponse:
-        # One middleware rather than three: before each, Bolt prepares every argument a
-        # middleware could ask for.
+    async def admit(context: AsyncBoltContext, body: dict[str, Any]) -> BoltResponse | None:
         if not await served(context):
             return BoltResponse(status=200, body="okrbot is not installed in this workspace.")
         if not await first_time(body):
             return BoltResponse(status=200, body="")
-        return refuse_malformed(body) or await next()
+        return refuse_malformed(body)
 
-    bolt.middleware(admit)
-    register_all(bolt, deps)
+    register_all(bolt, deps, admit)
 
     # Slack's limits are per workspace, so each one is paced on its own.
     pacers: dict[str, Pacer] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from okrbot.i18n import ENGLISH
 from okrbot.slack import ids, payloads
@@ -13,6 +13,7 @@ from okrbot.slack.blocks import messages
 from okrbot.slack.deps import Deps
 from okrbot.slack.listeners import admin, browse, withdrawal
 from okrbot.slack.listeners.opening import open_checkin, open_form, open_scoring
+from okrbot.slack.routes import Routes
 
 Opener = Callable[[Deps, payloads.Who, str, str | None], Coroutine[Any, Any, None]]
 OPENERS: dict[str, Opener] = {"new": open_form, "checkin": open_checkin, "score": open_scoring}
@@ -38,7 +39,7 @@ async def _not_set_up(deps: Deps, who: payloads.Who) -> str | None:
     return words("admin.not_set_up", admins=admins)
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
+def register(app: Routes, deps: Deps) -> None:
     async def okr(ack: AsyncAck, body: dict[str, Any]) -> None:
         text = body.get("text") if isinstance(body.get("text"), str) else ""
         word = (text or "").strip().split(" ", 1)[0].lower()
