@@ -158,13 +158,14 @@ class Background:
         *,
         on_error: ErrorHook | None = None,
         durable: bool = False,
-    ) -> None:
+    ) -> asyncio.Task[None]:
         """Run `work` after the answers; `durable` when it only works from the database."""
         hold = self.durable_hold if durable else self.hold
         deadline = asyncio.get_running_loop().time() + hold
         task = asyncio.create_task(self._run(work, on_error, deadline))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _run(
         self, work: Coroutine[Any, Any, None], on_error: ErrorHook | None, deadline: float

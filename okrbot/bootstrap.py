@@ -280,6 +280,13 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         ),
         language=settings.language,
     )
+    deps.storing = inbox.Storing(
+        uow,
+        deps.spawn_durable,
+        zone=settings.zone,
+        clock=clock,
+        stored=deps.deliver_soon,
+    )
     bolt = LoggedApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "",

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -210,6 +210,55 @@ async def store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: da
         )
         await unit.commit()
     return Stored.REFUSED
+
+
+Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
+
+
+class Storing:
+    """Rows put in the inbox, stored after the answers: by one piece of work for all the
+    rows answered before it starts, not one each (in a burst of check-ins, a row then costs
+    a list entry until it is stored, not a task waiting with a timer of its own).
+
+    A piece of work takes every row queued when it starts; rows queued after that get the
+    next. What a crash leaves queued is still in the inbox, for `recover`.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        spawn: Spawn,
+        *,
+        zone: ZoneInfo,
+        clock: Callable[[], datetime],
+        stored: Callable[[], None],
+    ) -> None:
+        self._uow = uow
+        self._spawn = spawn
+        self._zone = zone
+        self._clock = clock
+        self._stored = stored
+        self._queued: list[str] = []
+        # The piece of work that has not started yet, which takes what is queued now.
+        self._next: asyncio.Task[None] | None = None
+
+    def soon(self, item_id: str) -> None:
+        self._queued.append(item_id)
+        # A piece of work cancelled before it started (a crash) took nothing.
+        if self._next is None or self._next.done():
+            self._next = self._spawn(self._store_queued())
+
+    async def _store_queued(self) -> None:
+        self._next = None
+        taken, self._queued = self._queued, []
+        for item_id in taken:
+            try:
+                outcome = await store(self._uow, item_id, zone=self._zone, now=self._clock())
+            except Exception:
+                log.exception("storing check-in %s failed; it is tried again later", item_id)
+                continue
+            if outcome is not Stored.GONE:
+                self._stored()
 
 
 async def recover(

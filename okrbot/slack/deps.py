@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from okrbot.background import Background, ErrorHook
@@ -13,7 +15,7 @@ from okrbot.i18n import Translator, language_of, translator
 from okrbot.services import people
 from okrbot.services.common import Actor, Organisation
 from okrbot.services.delivery import Dispatcher
-from okrbot.services.inbox import Inbox
+from okrbot.services.inbox import Inbox, Storing
 from okrbot.services.ports import Clock, DeliveryError
 from okrbot.slack.gateway import SlackGateway
 from okrbot.slack.payloads import Who
@@ -40,6 +42,8 @@ class Deps:
     dispatcher: Dispatcher
     # Check-ins answered and waiting to be stored.
     inbox: Inbox
+    # ... and stored from there, after the answers (set right after this is built).
+    storing: Storing = field(init=False)
     # For people whose Slack locale okrbot has no catalogue for, or does not know yet.
     language: str = "en"
     # The weekly jobs, for `/okr admin run` (set once they are built).
@@ -66,6 +70,10 @@ class Deps:
         if org is None:
             raise NotSetUp(who.workspace_id)
         return org
+
+    def spawn_durable(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Work after the answers that works only from the database."""
+        return self.background.spawn(work, durable=True)
 
     def deliver_soon(self) -> None:
         """Send what the last commit queued, after Slack has its answer: by the delivery

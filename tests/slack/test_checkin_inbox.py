@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, text, update
 
-from okrbot.background import Background
+from okrbot.background import Answers, Background
 from okrbot.domain.checkin import Bounds
 from okrbot.domain.okr import Status
 from okrbot.sandbox.harness import Sandbox
@@ -306,3 +306,60 @@ async def test_inbox_rows_keep_only_the_forms_fields(box: Sandbox) -> None:
     assert set(row.fields) == {*value_blocks(view), f"conf_{objective_id}", f"note_{objective_id}"}
     assert row.user_id == person
     assert row.received_at == box.clock()
+
+
+class CountingBackground(Background):
+    """Background work as the app runs it (giving way to the same answers), counting the
+    pieces queued."""
+
+    def __init__(self, answers: Answers) -> None:
+        super().__init__(answers=answers)
+        self.spawned = 0
+
+    def spawn(self, work: Any, **kwargs: Any) -> asyncio.Task[None]:
+        self.spawned += 1
+        return super().spawn(work, **kwargs)
+
+
+async def test_a_burst_of_answers_is_stored_by_one_piece_of_work(box: Sandbox) -> None:
+    people = await seed_company(box, 20, krs=2)
+    views = [await open_checkin(box, person) for person in people]
+    box.bot.deps.background = counting = CountingBackground(box.bot.background.answers)
+    # Answers first: nothing after them starts while they come in.
+    with box.bot.background.answers.answering():
+        responses = await asyncio.gather(
+            *(
+                box.slack.submit_view(person, view["id"], {value_blocks(view)[0]: str(n)})
+                for n, (person, view) in enumerate(zip(people, views, strict=True))
+            )
+        )
+        assert [r.json() for r in responses] == [{}] * 20
+        assert await inbox_count(box) == 20
+        # One piece of work queued for all twenty, not one each (the delivery it starts
+        # after storing comes later).
+        assert counting.spawned == 1
+    await counting.drain()
+    await box.settle()
+    assert await check_in_count(box) == 20
+    assert await inbox_count(box) == 0
+    # Each stored check-in refreshed its author's Home.
+    assert all(box.fake.home_view(person) is not None for person in people)
+
+
+async def test_work_cancelled_before_it_started_leaves_nothing_waiting_for_recovery(
+    box: Sandbox,
+) -> None:
+    first, second = await seed_company(box, 2, krs=2)
+    first_view, second_view = await open_checkin(box, first), await open_checkin(box, second)
+    # The piece of work queued for the first answer never starts (a crash would cancel it).
+    box.bot.deps.background = stalled = Background(concurrency=0)
+    assert (await box.slack.submit_view(first, first_view["id"], {})).json() == {}
+    stalled.abandon()
+    await stalled.drain()
+    box.bot.deps.background = box.bot.background
+    # The next answer queues a new piece of work, which takes both rows: no wait for the
+    # sweeper's grace period.
+    assert (await box.slack.submit_view(second, second_view["id"], {})).json() == {}
+    await box.bot.background.drain()
+    assert await check_in_count(box) == 2
+    assert await inbox_count(box) == 0

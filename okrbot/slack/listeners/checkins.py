@@ -35,13 +35,6 @@ async def _sorry(deps: Deps, ack: AsyncAck, who: Who, present: list[str]) -> Non
     )
 
 
-async def _store(deps: Deps, item_id: str) -> None:
-    """The check-in an answer put in the inbox: stored, and what that changed delivered."""
-    stored = await inbox.store(deps.uow, item_id, zone=deps.zone, now=deps.clock())
-    if stored is not inbox.Stored.GONE:
-        deps.deliver_soon()
-
-
 async def _answer_then_store(
     deps: Deps,
     ack: AsyncAck,
@@ -73,7 +66,8 @@ async def _answer_then_store(
         await _sorry(deps, ack, who, present)
         return
     await ack()
-    deps.background.spawn(_store(deps, item_id), durable=True)
+    # Stored after the answer, and what that changed delivered.
+    deps.storing.soon(item_id)
 
 
 def register(app: Routes, deps: Deps) -> None:
