@@ -169,12 +169,26 @@ async def _start(settings: Settings):  # type: ignore[no-untyped-def]
     return app
 
 
-def _freeze_startup_objects() -> None:
+# New objects between two young collections of the cycle collector (CPython's default is
+# 700). Requests that wait for something before their answer (a check-in waits for its
+# inbox commit, with the other answers of that moment) hold their parsed payloads, a few
+# hundred objects each, meanwhile: at 700 the collector ran several times during every
+# burst of 20 check-ins, each time moving all of them on to the older generations, and
+# every few bursts it walked the whole heap. That was 0.02-0.05 ms of every answer, a
+# quarter of what okrbot added to a bare app's (bench/latency.py); at 5,000 a burst's
+# waiting requests fit between two collections.
+YOUNG_COLLECTION_THRESHOLD = 5000
+
+
+def _tune_collector() -> None:
     """What is imported and built at start lives as long as the process: take it out of
     the cycle collector's sight, so that a collection during a big digest walks only what
-    the digest made (100-200 ms of a 2,000-person digest; see bench/README.md)."""
+    the digest made (100-200 ms of a 2,000-person digest; see bench/README.md). And let a
+    burst of requests come and go between two young collections (above)."""
     gc.collect()
     gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, older, oldest)
 
 
 async def _wait_for_stop() -> None:
@@ -190,7 +204,7 @@ async def _serve(settings: Settings, host: str) -> int:
     from aiohttp import web
 
     app = await _start(settings)
-    _freeze_startup_objects()
+    _tune_collector()
     runner = web.AppRunner(app.web_app())
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port)
@@ -217,7 +231,7 @@ async def _socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     app = await _start(settings)
-    _freeze_startup_objects()
+    _tune_collector()
     handler = AsyncSocketModeHandler(app.bolt, settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     app.start_sweeper()
@@ -378,7 +392,7 @@ async def run_job(
     from okrbot.jobs.runner import NotServed
 
     app = await _start(settings)
-    _freeze_startup_objects()
+    _tune_collector()
     try:
         try:
             report = await app.jobs.run(Job(name), force=force, workspace_id=workspace)
