@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-import uuid
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -219,7 +219,7 @@ class LoggedApp(AsyncApp):
             logs.context(
                 workspace=context.team_id or context.enterprise_id,
                 user=context.user_id,
-                request=uuid.uuid4().hex[:12],
+                request=secrets.token_hex(6),
             ),
         ):
             response: BoltResponse = await super().async_dispatch(req)

@@ -132,6 +132,14 @@ def parse_number(text: str | None) -> float | None:
     """A number as people and Slack's number_input write it; None when it is not one."""
     if text is None:
         return None
+    # What float() takes as it is comes out the same below (it strips the same spaces and
+    # takes no comma, no inner space and no U+2212), so most values need nothing more.
+    try:
+        value = float(text)
+    except ValueError:
+        pass
+    else:
+        return value if math.isfinite(value) else None
     cleaned = text.strip().replace("\u2212", "-").replace(" ", "").replace("\u00a0", "")
     if not cleaned:
         return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
+import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,7 +93,7 @@ class Inbox:
         # The row's columns (not an entity: a mapped object costs more to make than the
         # rest of the answer).
         row: dict[str, Any] = {
-            "id": uuid.uuid4().hex,
+            "id": secrets.token_hex(16),
             "workspace_id": submission.workspace_id,
             "user_id": submission.user_id,
             "objectives": [[i, list(krs)] for i, krs in submission.objectives],

@@ -3,6 +3,7 @@ PayloadError, never a KeyError somewhere deeper."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +144,12 @@ def form_field_blocks(body: dict[str, Any]) -> list[str]:
         for b in blocks
         if isinstance(b, dict) and b.get("type") == "input" and _str(b.get("block_id"))
     ]
+
+
+def values_of(body: dict[str, Any], block_ids: Iterable[str]) -> dict[str, str | None]:
+    """The values of the inputs `block_ids` (None for any the form does not have)."""
+    values = view_values(body)
+    return {block_id: _state_value(values, block_id) for block_id in block_ids}
 
 
 def all_values(body: dict[str, Any]) -> dict[str, str | None]:

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck
 
 from okrbot.domain.checkin import Bounds
+from okrbot.domain.okr import FieldError
 from okrbot.services import checkins, inbox
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import checkin as blocks
@@ -26,13 +27,24 @@ async def _from_button(deps: Deps, click: Click) -> None:
     await open_checkin(deps, click.who, click.trigger, click.channel)
 
 
-async def _sorry(deps: Deps, ack: AsyncAck, who: Who, present: list[str]) -> None:
+async def _sorry(deps: Deps, ack: AsyncAck, who: Who, body: dict[str, Any]) -> None:
     """Nothing was kept: the form stays open with an apology on its first field."""
     words = await deps.words_for(who)
+    present = payloads.form_field_blocks(body)
     await ack(
         response_action="errors",
         errors={present[0]: words("common.sorry")} if present else {},
     )
+
+
+async def _refuse(
+    deps: Deps, ack: AsyncAck, who: Who, body: dict[str, Any], errors: list[FieldError]
+) -> None:
+    """The form stays open with each problem under its field (the fields it has)."""
+    words = await deps.words_for(who)
+    present = payloads.form_field_blocks(body)
+    shown = field_errors(errors, present, words, fallback=present[0] if present else "")
+    await ack(response_action="errors", errors=shown)
 
 
 async def _answer_then_store(
@@ -41,29 +53,26 @@ async def _answer_then_store(
     who: Who,
     page: list[tuple[int, tuple[Bounds, ...]]],
     body: dict[str, Any],
-    present: list[str],
 ) -> None:
     """The last page of the form: checked against what it carries, put in the inbox (one
     row, committed with the other answers' rows), answered, then stored."""
-    raw = checkins.RawCheckIn(payloads.all_values(body))
-    errors = checkins.validate(page, raw)
+    fields = payloads.values_of(body, checkins.form_fields(page))
+    errors = checkins.validate(page, checkins.RawCheckIn(fields))
     if errors:
-        words = await deps.words_for(who)
-        shown = field_errors(errors, present, words, fallback=present[0] if present else "")
-        await ack(response_action="errors", errors=shown)
+        await _refuse(deps, ack, who, body, errors)
         return
     submission = inbox.Submission(
         who.workspace_id,
         who.user_id,
         tuple((i, tuple(kr.kr_id for kr in krs)) for i, krs in page),
-        {name: raw.values.get(name) for name in checkins.form_fields(page)},
+        fields,
         deps.clock(),
     )
     try:
         item_id = await deps.inbox.put(submission)
     except Exception:
         log.exception("queuing a check-in failed for %s", who.user_id)
-        await _sorry(deps, ack, who, present)
+        await _sorry(deps, ack, who, body)
         return
     await ack()
     # Stored after the answer, and what that changed delivered.
@@ -78,10 +87,9 @@ def register(app: Routes, deps: Deps) -> None:
             await ack()
             return
         state = PageState.decode(payloads.view_field(body, "private_metadata"))
-        present = payloads.form_field_blocks(body)
         page = state.page
         if page and not state.rest:
-            await _answer_then_store(deps, ack, who, page, body, present)
+            await _answer_then_store(deps, ack, who, page, body)
             return
         # A page with more after it, or a form without the bounds (opened before they
         # were carried): stored before the answer, which may be the next page.
@@ -102,13 +110,11 @@ def register(app: Routes, deps: Deps) -> None:
                         uow, deps.actor(who), deps.today(), only=state.rest
                     )
         except checkins.InvalidCheckIn as exc:
-            words = await deps.words_for(who)
-            shown = field_errors(exc.errors, present, words, fallback=present[0] if present else "")
-            await ack(response_action="errors", errors=shown)
+            await _refuse(deps, ack, who, body, exc.errors)
             return
         except Exception:
             log.exception("recording a check-in failed for %s", who.user_id)
-            await _sorry(deps, ack, who, present)
+            await _sorry(deps, ack, who, body)
             return
         if next_page is not None and next_page.objectives:
             words = await deps.words_for(who)
