@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from okrbot.background import enter_unit, leave_unit, yield_to_answers
@@ -117,23 +118,35 @@ class SessionFactory:
         as quickly as the database allows, for an answer waits for it (the check-in inbox).
         On a SQLite file that is one call on this thread (see DirectWriter); elsewhere, or
         when another process is writing, a unit of work."""
-        statement = insert(entity)
         if self._direct is not None and self._write_lock is not None:
             async with self._write_lock:
                 try:
-                    self._direct.write(statement, rows)
+                    self._direct.insert(entity.__table__, rows)
                     return
                 except DirectWriter.Busy:
                     pass
         async with self() as uow:
-            await uow.session.execute(statement, rows)
+            await uow.session.execute(insert(entity), rows)
             await uow.commit()
 
-    @property
-    def engines(self) -> list[Engine]:
-        """Every engine that writes (to watch the statements sent)."""
-        direct = [self._direct.engine] if self._direct is not None else []
-        return [self.engine.sync_engine, *direct]
+    @contextmanager
+    def watching(self, watcher: Callable[[str], None]) -> Iterator[None]:
+        """Tell `watcher` each statement sent to the database meanwhile, by any connection
+        of this factory's (the SQL, once per execution)."""
+
+        def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            watcher(statement)
+
+        sync_engine = self.engine.sync_engine
+        event.listen(sync_engine, "before_cursor_execute", note)
+        try:
+            if self._direct is not None:
+                with self._direct.watching(watcher):
+                    yield
+            else:
+                yield
+        finally:
+            event.remove(sync_engine, "before_cursor_execute", note)
 
     def dispose(self) -> None:
         if self._direct is not None:

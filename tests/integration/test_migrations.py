@@ -228,8 +228,11 @@ async def test_append_writes_on_the_loop_and_waits_the_usual_way_when_another_pr
             sent.append(statement.split()[0].upper())
 
         sa.event.listen(engine.sync_engine, "before_cursor_execute", note)
-        await factory.append(InboxCheckIn, [_inbox_row("a" * 32), _inbox_row("b" * 32)])
+        direct: list[str] = []
+        with factory.watching(direct.append):
+            await factory.append(InboxCheckIn, [_inbox_row("a" * 32), _inbox_row("b" * 32)])
         assert "INSERT" not in sent
+        assert [s.split()[0] for s in direct] == ["INSERT"]
         async with factory(readonly=True) as uow:
             assert await uow.inbox.count() == 2
 

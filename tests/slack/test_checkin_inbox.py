@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from okrbot.background import Answers, Background
 from okrbot.domain.checkin import Bounds
@@ -57,18 +57,12 @@ def inbox_inserts(box: Sandbox) -> Iterator[list[str]]:
     """Every INSERT into the inbox the app runs meanwhile."""
     seen: list[str] = []
 
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def note(statement: str) -> None:
         if statement.lstrip().upper().startswith("INSERT INTO CHECK_IN_INBOX"):
             seen.append(statement)
 
-    engines = box.bot.uow.engines
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", note)
-    try:
+    with box.bot.uow.watching(note):
         yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", note)
 
 
 def not_saved_dms(box: Sandbox, person: str) -> list[str]:
