@@ -55,19 +55,27 @@ class Answers:
 
     @contextlib.contextmanager
     def answering(self) -> Iterator[None]:
+        self.begin()
+        try:
+            yield
+        finally:
+            self.end()
+
+    def begin(self) -> None:
+        """A request is being answered (`answering`, without a context manager's cost, for
+        the dispatch every request goes through)."""
         self._count += 1
         self._calm.clear()
         if self._lull is not None:
             self._lull.cancel()
             self._lull = None
-        try:
-            yield
-        finally:
-            self._count -= 1
-            for watcher in self._watchers:
-                watcher.set()
-            if self._count == 0:
-                self._lull = asyncio.get_running_loop().call_later(self.lull, self._calm.set)
+
+    def end(self) -> None:
+        self._count -= 1
+        for watcher in self._watchers:
+            watcher.set()
+        if self._count == 0:
+            self._lull = asyncio.get_running_loop().call_later(self.lull, self._calm.set)
 
     @property
     def in_flight(self) -> int:

@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -24,12 +24,20 @@ REDACTED = "[redacted]"
 @contextmanager
 def context(**fields: str | None) -> Iterator[None]:
     """Add fields (workspace, user, request) to every log line written inside."""
-    merged = {**_context.get(), **{k: v for k, v in fields.items() if v}}
-    token = _context.set(merged)
+    token = enter(**fields)
     try:
         yield
     finally:
-        _context.reset(token)
+        leave(token)
+
+
+def enter(**fields: str | None) -> Token[dict[str, str]]:
+    """`context` without a context manager: `leave` with what this returns."""
+    return _context.set({**_context.get(), **{k: v for k, v in fields.items() if v}})
+
+
+def leave(token: Token[dict[str, str]]) -> None:
+    _context.reset(token)
 
 
 def current() -> dict[str, str]:
