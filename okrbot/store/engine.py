@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Between tries at switching a new database file to WAL while another connection does too.
+WAL_RETRY_PAUSE_S = 0.002
 # An INSERT with positional placeholders, and each one's column with the conversion of its
 # Python value into what the driver stores (None: as it is).
 Plan = tuple[str, list[tuple[str, Any]]]
@@ -44,6 +47,37 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+def enter_wal(
+    execute: Callable[[str], Any],
+    *,
+    timeout_s: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
+    clock: Callable[[], float] = time.monotonic,
+    pause: Callable[[float], None] = time.sleep,
+) -> None:
+    """Put the database in WAL mode (a no-op once it is: the mode is kept in the file).
+
+    On a new file that several connections open at once (two `okrbot migrate` started
+    together), each holds a read lock and wants the exclusive one to switch: SQLite sees
+    the deadlock and answers "database is locked" at once, without waiting for its busy
+    timeout. That answer only means "not now", so the switch is tried again, for as long
+    as the busy timeout would have waited.
+    """
+    deadline = clock() + timeout_s
+    while True:
+        try:
+            execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or clock() >= deadline:
+                raise
+        pause(WAL_RETRY_PAUSE_S)
+
+
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's lock is held elsewhere (SQLITE_BUSY / SQLITE_LOCKED)."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 
@@ -53,8 +87,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            enter_wal(cursor.execute)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
@@ -93,8 +127,8 @@ class DirectWriter:
         connection = sqlite3.connect(
             engine.url.database or "", isolation_level=None, check_same_thread=False
         )
+        enter_wal(connection.execute)
         for pragma in (
-            "PRAGMA journal_mode=WAL",
             "PRAGMA busy_timeout=0",
             # Checkpoints (copying the log into the database, milliseconds) are left to the
             # other connections, off the event loop's thread.
@@ -129,7 +163,7 @@ class DirectWriter:
         try:
             connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if is_busy(exc):
                 raise DirectWriter.Busy(str(exc)) from None
             raise
         try:

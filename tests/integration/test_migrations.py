@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,11 +12,12 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from okrbot.bootstrap import build
 from okrbot.config import Settings
 from okrbot.store import schema
-from okrbot.store.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
+from okrbot.store.engine import SQLITE_BUSY_TIMEOUT_MS, DirectWriter, create_engine, enter_wal
 from okrbot.store.models import Base, InboxCheckIn, Person
 from okrbot.store.uow import SessionFactory
 
@@ -106,6 +108,94 @@ async def test_sqlite_engine_applies_wal_busy_timeout_and_foreign_keys(tmp_path:
     assert busy == SQLITE_BUSY_TIMEOUT_MS
     assert busy > 0
     assert foreign_keys == 1
+
+
+# Opening a new file from several connections at once is where SQLite refuses the switch
+# to WAL without waiting (each holds a read lock and wants the exclusive one): about one
+# round in seven of four connections failed so before enter_wal retried.
+RACE_ROUNDS = 40
+RACERS = 4
+
+
+def test_connections_opening_a_new_file_at_once_all_switch_it_to_wal(tmp_path: Path) -> None:
+    failures: list[str] = []
+    for round_ in range(RACE_ROUNDS):
+        path = tmp_path / f"race{round_}.db"
+        together = threading.Barrier(RACERS)
+
+        def racer(path: Path = path, together: threading.Barrier = together) -> None:
+            connection = sqlite3.connect(path, isolation_level=None)
+            try:
+                together.wait()
+                enter_wal(connection.execute)
+            except sqlite3.OperationalError as exc:
+                failures.append(str(exc))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=racer) for _ in range(RACERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with sqlite3.connect(path) as check:
+            assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert failures == []
+
+
+async def test_engines_and_the_direct_writer_opening_a_new_file_at_once_all_connect(
+    tmp_path: Path,
+) -> None:
+    for round_ in range(RACE_ROUNDS // 4):
+        url = _sqlite_url(tmp_path / f"engines{round_}.db")
+        engines = [create_engine(url) for _ in range(RACERS)]
+        try:
+
+            async def journal(engine: AsyncEngine) -> str | None:
+                async with engine.connect() as connection:
+                    return await connection.scalar(sa.text("PRAGMA journal_mode"))
+
+            writer = asyncio.to_thread(DirectWriter, engines[0])
+            *modes, direct = await asyncio.gather(*(journal(e) for e in engines), writer)
+            direct.dispose()
+        finally:
+            for engine in engines:
+                await engine.dispose()
+        assert modes == ["wal"] * RACERS
+
+
+def test_enter_wal_retries_only_a_busy_database_and_only_as_long_as_the_busy_timeout() -> None:
+    now = [0.0]
+    tries: list[str] = []
+
+    def busy_twice(sql: str) -> None:
+        tries.append(sql)
+        if len(tries) <= 2:
+            raise sqlite3.OperationalError("database is locked")
+
+    enter_wal(busy_twice, clock=lambda: now[0], pause=lambda s: now.__setitem__(0, now[0] + s))
+    assert tries == ["PRAGMA journal_mode=WAL"] * 3
+
+    def always_busy(sql: str) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        enter_wal(
+            always_busy,
+            timeout_s=0.01,
+            clock=lambda: now[0],
+            pause=lambda s: now.__setitem__(0, now[0] + s),
+        )
+
+    broken: list[str] = []
+
+    def not_a_database(sql: str) -> None:
+        broken.append(sql)
+        raise sqlite3.OperationalError("file is not a database")
+
+    with pytest.raises(sqlite3.OperationalError, match="not a database"):
+        enter_wal(not_a_database, pause=lambda s: pytest.fail("waited on an error of another kind"))
+    assert len(broken) == 1
 
 
 def _other_writer_error(path: Path) -> str | None:
