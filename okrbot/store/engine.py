@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -169,9 +170,12 @@ class DirectWriter:
         try:
             connection.executemany(sql, params)
             connection.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                # As SQLAlchemy raises it from the other connections (IntegrityError, ...).
+                raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
             raise
 
     def _plan(self, table: Table) -> Plan:

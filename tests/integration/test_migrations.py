@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -343,3 +344,46 @@ async def test_append_writes_on_the_loop_and_waits_the_usual_way_when_another_pr
     finally:
         factory.dispose()
         await engine.dispose()
+
+
+async def test_append_writes_all_the_rows_or_none(database_url: str) -> None:
+    engine = create_engine(database_url)
+    factory = SessionFactory(engine)
+    try:
+        await factory.append(InboxCheckIn, [_inbox_row("a" * 32)])
+        # The second row's id is taken: the first, new one must not stay behind either.
+        with pytest.raises(sa.exc.IntegrityError):
+            await factory.append(InboxCheckIn, [_inbox_row("b" * 32), _inbox_row("a" * 32)])
+        await factory.append(InboxCheckIn, [_inbox_row("c" * 32), _inbox_row("d" * 32)])
+        async with factory(readonly=True) as uow:
+            ids = (await uow.session.scalars(sa.select(InboxCheckIn.id))).all()
+    finally:
+        factory.dispose()
+        await engine.dispose()
+    assert sorted(ids) == ["a" * 32, "c" * 32, "d" * 32]
+
+
+async def test_append_on_postgresql_is_one_statement_without_begin_or_commit(
+    database_url: str,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's own round trips")
+    engine = create_engine(database_url)
+    sent: list[str] = []
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def log_queries(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.driver_connection.add_query_logger(
+            lambda record: sent.append(record.query.split()[0].rstrip(";").upper())
+        )
+
+    factory = SessionFactory(engine)
+    try:
+        await factory.append(InboxCheckIn, [_inbox_row("a" * 32), _inbox_row("b" * 32)])
+        async with factory(readonly=True) as uow:
+            assert await uow.inbox.count() == 2
+    finally:
+        factory.dispose()
+        await engine.dispose()
+    # The append's, then the read's own transaction.
+    assert sent[: sent.index("BEGIN")] == ["INSERT"]
