@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
-import gc
 import io
 import json
 import os
@@ -55,6 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from support import pg_admin, pg_connect
 
 import okrbot.bootstrap  # noqa: F401 - the server's modules, for a server's footprint
+from okrbot.cli import tune_collector
 from okrbot.config import Settings
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.schedule import iso_week
@@ -274,10 +274,9 @@ async def measure(
     rss_start = peak_rss_mb()
     async with _app(database_url) as bot:
         if gc_freeze:
-            # What a server may do once started: what exists by then is never collected,
-            # so the collector stops walking it again and again.
-            gc.collect()
-            gc.freeze()
+            # What okrbot serve and run-job do once started: what exists by then is never
+            # collected again, and young collections come every 5,000 new objects.
+            tune_collector()
         now = bot.now
         workspace = synthetic.WORKSPACE
         statements = Statements()
@@ -467,7 +466,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile one more digest")
     parser.add_argument("--home", action="append", help="a user id whose Home to build")
     parser.add_argument(
-        "--gc-freeze", action="store_true", help="gc.freeze() once wired, as a server could"
+        "--gc-freeze",
+        action="store_true",
+        help="tune the cycle collector once wired, as okrbot serve does",
     )
     args = parser.parse_args()
     result = asyncio.run(

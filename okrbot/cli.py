@@ -180,7 +180,7 @@ async def _start(settings: Settings):  # type: ignore[no-untyped-def]
 YOUNG_COLLECTION_THRESHOLD = 5000
 
 
-def _tune_collector() -> None:
+def tune_collector() -> None:
     """What is imported and built at start lives as long as the process: take it out of
     the cycle collector's sight, so that a collection during a big digest walks only what
     the digest made (100-200 ms of a 2,000-person digest; see bench/README.md). And let a
@@ -204,7 +204,7 @@ async def _serve(settings: Settings, host: str) -> int:
     from aiohttp import web
 
     app = await _start(settings)
-    _tune_collector()
+    tune_collector()
     runner = web.AppRunner(app.web_app())
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port)
@@ -231,7 +231,7 @@ async def _socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     app = await _start(settings)
-    _tune_collector()
+    tune_collector()
     handler = AsyncSocketModeHandler(app.bolt, settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     app.start_sweeper()
@@ -392,7 +392,7 @@ async def run_job(
     from okrbot.jobs.runner import NotServed
 
     app = await _start(settings)
-    _tune_collector()
+    tune_collector()
     try:
         try:
             report = await app.jobs.run(Job(name), force=force, workspace_id=workspace)

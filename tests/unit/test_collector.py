@@ -24,7 +24,7 @@ def collector() -> Iterator[None]:
 def test_start_up_objects_are_frozen_and_young_collections_are_rarer() -> None:
     _, older, oldest = gc.get_threshold()
     kept = [[n] for n in range(100)]
-    cli._tune_collector()
+    cli.tune_collector()
     # What existed at start is out of the collector's sight from then on.
     assert gc.get_freeze_count() >= len(kept)
     assert gc.get_threshold() == (cli.YOUNG_COLLECTION_THRESHOLD, older, oldest)
