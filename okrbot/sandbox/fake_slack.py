@@ -155,6 +155,19 @@ class _Delay:
     times: int
 
 
+# What Slack may do after it has performed a call: answer with an error that Slack
+# documents as "some aspect of the operation may have succeeded", answer 5xx, or drop the
+# connection without answering. The caller cannot tell whether the call took effect.
+AMBIGUOUS_ERRORS = frozenset({"fatal_error", "internal_error", "request_timeout"})
+AMBIGUOUS_OUTCOMES = AMBIGUOUS_ERRORS | {"http_500", "http_503", "drop"}
+
+
+@dataclass
+class _Afterwards:
+    outcome: str
+    times: int
+
+
 @dataclass
 class _Trigger:
     issued_at: float
@@ -518,6 +531,10 @@ class FakeSlack:
     _held: list[str] | None = None
     _unanswered: list[str] | None = None
     _release: asyncio.Event | None = None
+    # Answers replaced, after the call was performed, by ``perform_then``.
+    _afterwards: dict[str, deque[_Afterwards]] | None = None
+    # Calls performed whose caller was told something else (see ``perform_then``).
+    performed_unanswered: list[str]
 
     def __init__(
         self,
@@ -552,6 +569,7 @@ class FakeSlack:
         self.messages: list[Message] = []
         self.views: dict[str, Json] = {}
         self.violations: list[str] = []
+        self.performed_unanswered = []
 
         self._dm_users: dict[str, str] = {}
         self._posted: dict[tuple[str, str], Message] = {}
@@ -701,6 +719,30 @@ class FakeSlack:
             self._delays = {}
         self._delays.setdefault(method, deque()).append(_Delay(seconds, times))
 
+    def perform_then(self, method: str, outcome: str, *, times: int = 1) -> None:
+        """An ambiguous outcome: the next `times` calls to `method` are performed (a message
+        is posted, a view opened) and then the caller is told `outcome` instead of the
+        answer: one of Slack's errors that may follow a success (``fatal_error``,
+        ``internal_error``, ``request_timeout``), an HTTP 500 or 503 (``http_500``,
+        ``http_503``), or nothing at all: the connection is dropped (``drop``). For "answers
+        late" or "never answers" use ``delay_next``. Each such call is recorded in
+        ``performed_unanswered``."""
+        if outcome not in AMBIGUOUS_OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; one of {sorted(AMBIGUOUS_OUTCOMES)}")
+        if self._afterwards is None:
+            self._afterwards = {}
+        self._afterwards.setdefault(method, deque()).append(_Afterwards(outcome, times))
+
+    def _take_afterwards(self, method: str) -> str | None:
+        queue = (self._afterwards or {}).get(method)
+        if not queue:
+            return None
+        afterwards = queue[0]
+        afterwards.times -= 1
+        if afterwards.times <= 0:
+            queue.popleft()
+        return afterwards.outcome
+
     def release_held(self) -> None:
         """Send every answer held back by ``delay_next`` now."""
         if self._release is not None:
@@ -732,6 +774,21 @@ class FakeSlack:
     async def _hold_answers(self, request: web.Request, handler: WebHandler) -> web.StreamResponse:
         response = await handler(request)
         method = request.match_info.get("method", "")
+        outcome = self._take_afterwards(method)
+        if outcome is not None:
+            self.performed_unanswered.append(method)
+            if outcome == "drop":
+                if request.transport is not None:
+                    request.transport.abort()
+                raise ConnectionResetError(f"FakeSlack dropped the connection after {method}")
+            if outcome.startswith("http_"):
+                status = int(outcome.removeprefix("http_"))
+                return web.Response(
+                    status=status,
+                    text=f"<html><body>{status} from FakeSlack</body></html>",
+                    content_type="text/html",
+                )
+            return self._reply({"ok": False, "error": outcome})
         seconds = self._take_delay(method)
         if seconds is None:
             return response

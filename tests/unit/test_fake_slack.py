@@ -541,3 +541,43 @@ async def test_users_info(client: AsyncWebClient) -> None:
     )
     exc = await refused(client.users_info(user="U404"))
     assert exc.response["error"] == "user_not_found"
+
+
+@pytest.mark.parametrize("outcome", ["fatal_error", "internal_error", "request_timeout"])
+async def test_perform_then_an_error_that_may_follow_a_success(
+    fake: FakeSlack, client: AsyncWebClient, outcome: str
+) -> None:
+    fake.perform_then("chat.postMessage", outcome)
+    exc = await refused(client.chat_postMessage(channel="C001", text="posted all the same"))
+    assert exc.response["error"] == outcome
+    # Slack did post it: only the answer says otherwise.
+    assert [m.text for m in fake.channel_messages("C001")] == ["posted all the same"]
+    assert fake.performed_unanswered == ["chat.postMessage"]
+    assert (await client.chat_postMessage(channel="C001", text="next"))["ok"] is True
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_perform_then_a_server_error(
+    fake: FakeSlack, client: AsyncWebClient, status: int
+) -> None:
+    fake.perform_then("chat.postMessage", f"http_{status}")
+    exc = await refused(client.chat_postMessage(channel="C001", text="posted"))
+    assert exc.response.status_code == status
+    assert [m.text for m in fake.channel_messages("C001")] == ["posted"]
+
+
+async def test_perform_then_drop_the_connection(fake: FakeSlack, client: AsyncWebClient) -> None:
+    fake.perform_then("chat.postMessage", "drop", times=2)
+    for attempt in range(2):
+        with pytest.raises(Exception) as info:
+            await client.chat_postMessage(channel="C001", text=f"posted {attempt}")
+        assert not isinstance(info.value, SlackApiError)
+    assert [m.text for m in fake.channel_messages("C001")] == ["posted 0", "posted 1"]
+    assert fake.performed_unanswered == ["chat.postMessage", "chat.postMessage"]
+    # The next call is answered as usual.
+    assert (await client.chat_postMessage(channel="C001", text="answered"))["ok"] is True
+
+
+def test_perform_then_refuses_an_outcome_it_does_not_know(fake: FakeSlack) -> None:
+    with pytest.raises(ValueError, match="unknown outcome"):
+        fake.perform_then("chat.postMessage", "success")
