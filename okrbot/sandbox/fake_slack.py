@@ -600,6 +600,7 @@ class FakeSlack:
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.list": self._users_list,
             "oauth.v2.access": self._oauth_v2_access,
             "files.getUploadURLExternal": self._files_get_upload_url,
@@ -1279,6 +1280,31 @@ class FakeSlack:
                 body["metadata"] = message.metadata
             listed.append(body)
         return {"messages": listed, "has_more": False}
+
+    def _conversations_replies(self, method: str, args: Json) -> Json:
+        """A thread: its parent first, then its replies, oldest first (Slack's order)."""
+        channel, _ = self._conversation(args.get("channel"))
+        parent_ts = _arg(args, "ts")
+        if (channel, parent_ts) not in self._posted:
+            raise _Refusal("thread_not_found")
+        oldest = float(_arg(args, "oldest") or 0)
+        limit = int(_arg(args, "limit") or 1000)
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        thread = [self._posted[(channel, parent_ts)]] + [
+            m
+            for m in self.messages
+            if m.channel == channel
+            and m.thread_ts == parent_ts
+            and m.ephemeral_for is None
+            and float(m.ts) > oldest
+        ]
+        listed = []
+        for message in thread[:limit]:
+            body = self._message_json(message)
+            if with_metadata and message.metadata:
+                body["metadata"] = message.metadata
+            listed.append(body)
+        return {"messages": listed, "has_more": len(thread) > limit}
 
     def _files_get_upload_url(self, method: str, args: Json) -> Json:
         filename = _arg(args, "filename")

@@ -581,3 +581,22 @@ async def test_perform_then_drop_the_connection(fake: FakeSlack, client: AsyncWe
 def test_perform_then_refuses_an_outcome_it_does_not_know(fake: FakeSlack) -> None:
     with pytest.raises(ValueError, match="unknown outcome"):
         fake.perform_then("chat.postMessage", "success")
+
+
+async def test_thread_replies_are_in_replies_not_in_history(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    marked = {"event_type": "okrbot_delivery", "event_payload": {"marker": "m-1"}}
+    parent = await client.chat_postMessage(channel="C001", text="parent")
+    await client.chat_postMessage(
+        channel="C001", text="reply", thread_ts=parent["ts"], metadata=marked
+    )
+    history = await client.conversations_history(channel="C001", include_all_metadata=True)
+    assert [m["text"] for m in history["messages"]] == ["parent"]
+    replies = await client.conversations_replies(
+        channel="C001", ts=parent["ts"], include_all_metadata=True
+    )
+    assert [m["text"] for m in replies["messages"]] == ["parent", "reply"]
+    assert replies["messages"][1]["metadata"] == marked
+    exc = await refused(client.conversations_replies(channel="C001", ts="1.000001"))
+    assert exc.response["error"] == "thread_not_found"
