@@ -36,6 +36,11 @@ HOLD = 1.0
 DURABLE_HOLD = 5.0
 # How long no request must have been answered before work after the answers goes on.
 LULL = 0.02
+# Work that has made no progress for this long (seconds) is logged at ERROR, with what it
+# waits for: every piece of work is a few database calls and Slack calls, each bounded.
+STALL_AFTER = 10.0
+# How often the watchdog looks.
+WATCHDOG_EVERY = 2.0
 
 
 class Answers:
@@ -100,17 +105,39 @@ class Answers:
 
 class _Turn:
     """A piece of work's place: whose answers it gives way to, until when, and its slot
-    (given up while it waits, so that waiting work never keeps other work from running)."""
+    (given up while it waits, so that waiting work never keeps other work from running).
 
-    def __init__(self, answers: Answers, deadline: float, slots: asyncio.Semaphore) -> None:
-        self.answers = answers
-        self.deadline = deadline
+    The slot belongs to the piece of work's own task. Tasks it starts (a fan-out's
+    workers, gathered) see the same turn through the context: they wait for the answers
+    too, but never give up or take a slot: several tasks giving and taking one turn's slot
+    took it twice and gave it back once, and each such leak left one slot fewer, until no
+    work could start at all."""
+
+    def __init__(
+        self,
+        background: Background,
+        slots: asyncio.Semaphore,
+        deadline: float,
+        task: asyncio.Task[Any] | None,
+    ) -> None:
+        self.background = background
         self._slots = slots
+        self.answers = background.answers
+        self.deadline = deadline
+        self.task = task
         self._holding = False
+        self.state = "waiting for the answers"
 
     async def take(self) -> None:
+        self.state = "waiting for a slot"
         await self._slots.acquire()
         self._holding = True
+        self.state = "running"
+        self.background.progressed()
+
+    @property
+    def holding(self) -> bool:
+        return self._holding
 
     def give(self) -> None:
         if self._holding:
@@ -137,9 +164,17 @@ async def yield_to_answers() -> None:
     """In work after the answers, let the answers being made go first (see above).
     Anywhere else, including in the answers themselves, return at once."""
     turn = _turn.get()
-    if turn is None or _units.get() or turn.answers.calm(turn.deadline):
+    if turn is None:
+        return
+    turn.background.progressed()
+    if _units.get() or turn.answers.calm(turn.deadline):
+        return
+    if asyncio.current_task() is not turn.task:
+        # A task the piece of work started: its slot stays with the piece of work.
+        await turn.answers.quiet(turn.deadline)
         return
     turn.give()
+    turn.state = "giving way to the answers"
     try:
         await turn.answers.quiet(turn.deadline)
     finally:
@@ -153,12 +188,19 @@ class Background:
         answers: Answers | None = None,
         hold: float = HOLD,
         durable_hold: float = DURABLE_HOLD,
+        stall_after: float = STALL_AFTER,
     ) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self._turns: dict[asyncio.Task[None], tuple[_Turn, str]] = {}
+        self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self.answers = answers if answers is not None else Answers()
         self.hold = hold
         self.durable_hold = durable_hold
+        self.stall_after = stall_after
+        self._progress_at: float | None = None
+        self._stall_reported = False
+        self._watchdog: asyncio.Task[None] | None = None
 
     def spawn(
         self,
@@ -169,18 +211,36 @@ class Background:
     ) -> asyncio.Task[None]:
         """Run `work` after the answers; `durable` when it only works from the database."""
         hold = self.durable_hold if durable else self.hold
-        deadline = asyncio.get_running_loop().time() + hold
-        task = asyncio.create_task(self._run(work, on_error, deadline))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + hold
+        if not self._tasks:
+            # Idle until now: the clock of "no progress" starts with this piece of work.
+            self._progress_at = loop.time()
+        name = getattr(work, "__qualname__", type(work).__name__)
+        task = asyncio.create_task(self._run(work, on_error, deadline, name))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
         return task
 
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._turns.pop(task, None)
+
     async def _run(
-        self, work: Coroutine[Any, Any, None], on_error: ErrorHook | None, deadline: float
+        self,
+        work: Coroutine[Any, Any, None],
+        on_error: ErrorHook | None,
+        deadline: float,
+        name: str,
     ) -> None:
-        # The task runs in a copy of the spawner's context: this is its own.
-        turn = _Turn(self.answers, deadline, self._slots)
+        # The task runs in a copy of the spawner's context: this is its own, and so are
+        # its units of work (a spawn from inside a unit of work does not inherit it).
+        task = asyncio.current_task()
+        turn = _Turn(self, self._slots, deadline, task)
+        if task is not None:
+            self._turns[task] = (turn, name)
         _turn.set(turn)
+        _units.set(0)
         started = False
         try:
             # Waiting for the answers before taking a slot: a slot is for running.
@@ -201,11 +261,73 @@ class Background:
                     log.exception("could not tell the user about a failure")
         finally:
             turn.give()
+            self.progressed()
 
-    async def drain(self) -> None:
-        """Wait until no work is left, including work that work started."""
+    async def drain(self, within: float | None = None) -> bool:
+        """Wait until no work is left, including work that work started; False when some
+        is still running after `within` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = None if within is None else loop.time() + within
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return False
+            # asyncio.wait, not gather: running out of time must not cancel the work.
+            await asyncio.wait(list(self._tasks), timeout=left)
+        return True
+
+    # -- the watchdog
+
+    def progressed(self) -> None:
+        """A piece of work started, finished, or got to its next unit of work or call."""
+        self._progress_at = asyncio.get_running_loop().time()
+        if self._stall_reported:
+            self._stall_reported = False
+            log.warning("background work is moving again")
+
+    def waiting(self) -> list[str]:
+        """What each piece of work is doing, for a person reading the log."""
+        described = []
+        for turn, name in self._turns.values():
+            described.append(f"{name} ({turn.state})")
+        return sorted(described)
+
+    def check(self) -> bool:
+        """Log at ERROR, once, when there is work and none of it has moved for
+        `stall_after` seconds; True while it is so."""
+        now = asyncio.get_running_loop().time()
+        stalled = (
+            bool(self._tasks)
+            and self._progress_at is not None
+            and now - self._progress_at >= self.stall_after
+        )
+        if stalled and not self._stall_reported:
+            self._stall_reported = True
+            assert self._progress_at is not None
+            log.error(
+                "background work has made no progress for %.0f s: %d pieces of work "
+                "waiting, %d of %d slots free: %s",
+                now - self._progress_at,
+                len(self._tasks),
+                self.concurrency - sum(turn.holding for turn, _ in self._turns.values()),
+                self.concurrency,
+                "; ".join(self.waiting()) or "-",
+            )
+        return stalled
+
+    def start_watchdog(self, every: float = WATCHDOG_EVERY) -> None:
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(every)
+                self.check()
+
+        self._watchdog = asyncio.create_task(watch())
+
+    async def stop_watchdog(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            await asyncio.gather(self._watchdog, return_exceptions=True)
+            self._watchdog = None
 
     def abandon(self) -> None:
         """Cancel everything in flight, as a crash would."""
@@ -215,3 +337,7 @@ class Background:
     @property
     def busy(self) -> int:
         return len(self._tasks)
+
+    @property
+    def concurrency(self) -> int:
+        return self._concurrency

@@ -51,6 +51,8 @@ HEALTH_PATH = "/healthz"
 SWEEP_SECONDS = 30.0
 # How long shutdown waits for the sweep in progress to finish its batch.
 SWEEP_GRACE = 20.0
+# ... and for work after the answers to finish (opening forms, applying decisions).
+SHUTDOWN_GRACE = 20.0
 
 
 def utc_now() -> datetime:
@@ -142,6 +144,7 @@ class Okrbot:
                     await asyncio.wait_for(stopping.wait(), every)
 
         self._sweeper = asyncio.create_task(sweep())
+        self.background.start_watchdog()
 
     def start_scheduler(self) -> None:
         """The weekly jobs' timer; safe to run in every instance (see jobs.scheduler)."""
@@ -159,7 +162,16 @@ class Okrbot:
                 await asyncio.wait_for(asyncio.shield(self._sweeper), SWEEP_GRACE)
             self._sweeper.cancel()
             await asyncio.gather(self._sweeper, return_exceptions=True)
-        await self.background.drain()
+        await self.background.stop_watchdog()
+        if not await self.background.drain(within=SHUTDOWN_GRACE):
+            # What it was doing is in the database (the outbox, the inboxes, claimed
+            # deliveries): any process takes it over.
+            log.warning(
+                "shutting down with background work unfinished: %s",
+                "; ".join(self.background.waiting()),
+            )
+            self.background.abandon()
+            await self.background.drain()
         await self.connections.close()
         self.uow.dispose()
         await self.engine.dispose()

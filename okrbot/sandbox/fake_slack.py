@@ -530,7 +530,8 @@ class FakeSlack:
     _delays: dict[str, deque[_Delay]] | None = None
     _held: list[str] | None = None
     _unanswered: list[str] | None = None
-    _release: asyncio.Event | None = None
+    # One event per answer being held: released together by ``release_held``.
+    _releases: list[asyncio.Event] | None = None
     # Answers replaced, after the call was performed, by ``perform_then``.
     _afterwards: dict[str, deque[_Afterwards]] | None = None
     # Calls performed whose caller was told something else (see ``perform_then``).
@@ -746,10 +747,12 @@ class FakeSlack:
 
     def release_held(self) -> None:
         """Send every answer held back by ``delay_next`` now."""
-        if self._release is not None:
-            self._release.set()
-            # Waiters already woken stay woken; answers held after this wait again.
-            self._release.clear()
+        # Each held answer has its own event, set here once and for all: one shared event
+        # set and cleared again at once was missed by an answer that had been held but
+        # had not started waiting yet. Answers held after this wait again.
+        for release in self._releases or []:
+            release.set()
+        self._releases = []
 
     @property
     def held(self) -> list[str]:
@@ -793,8 +796,10 @@ class FakeSlack:
         seconds = self._take_delay(method)
         if seconds is None:
             return response
-        if self._release is None:
-            self._release = asyncio.Event()
+        release = asyncio.Event()
+        if self._releases is None:
+            self._releases = []
+        self._releases.append(release)
         if self._held is None:
             self._held = []
         if self._unanswered is None:
@@ -802,9 +807,11 @@ class FakeSlack:
         self._held.append(method)
         try:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), seconds)
+                await asyncio.wait_for(release.wait(), seconds)
         finally:
             self._held.remove(method)
+            if release in self._releases:
+                self._releases.remove(release)
         if request.transport is None or request.transport.is_closing():
             self._unanswered.append(method)
         return response

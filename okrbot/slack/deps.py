@@ -48,6 +48,8 @@ class Deps:
     language: str = "en"
     # The weekly jobs, for `/okr admin run` (set once they are built).
     jobs: Jobs | None = None
+    # A delivery pass queued as work after the answers, until it starts.
+    _queued_delivery: asyncio.Task[None] | None = field(default=None, init=False)
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -78,11 +80,21 @@ class Deps:
     def deliver_soon(self) -> None:
         """Send what the last commit queued, after Slack has its answer: by the delivery
         pass already running, or by a new one."""
-        if not self.dispatcher.poke():
-            self.background.spawn(self._deliver(), durable=True)
+        queued = self._queued_delivery
+        if self.dispatcher.poke() or (queued is not None and not queued.done()):
+            # A pass that has not started yet sees this commit's messages too.
+            return
+        self._queued_delivery = self.background.spawn(self._deliver(), durable=True)
 
     async def _deliver(self) -> None:
-        await self.dispatcher.run_once()
+        self._queued_delivery = None
+        # A pass started meanwhile (the sweeper's, or one spawned just before this) is poked,
+        # not waited for: waiting work holds a slot, and a pass running as background work
+        # needs one again after it has given way to the answers. Waiting here, four such
+        # deliveries held every slot while the pass they waited for waited for one: nothing
+        # after an answer ever ran again.
+        if not self.dispatcher.poke():
+            await self.dispatcher.run_once()
 
     async def tell(self, who: Who, text: str, channel: str | None = None) -> None:
         """An ephemeral note where the person is, or a DM when there is no such place."""

@@ -4,6 +4,7 @@ the refreshes of it waiting together."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -88,3 +89,41 @@ async def test_passes_asked_for_together_make_one_pass_that_sends_each_message_o
     )
     assert await unsent(box) == 0
     assert not dispatcher.poke()  # no pass running any more
+
+
+async def turns(condition: Callable[[], bool], what: str) -> None:
+    """Let the event loop run until `condition` holds (loopback, one loop: a few turns)."""
+    for _ in range(10_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"never: {what}")
+
+
+async def test_deliveries_asked_for_while_a_pass_runs_never_hold_up_the_pass(
+    org_box: Sandbox,
+) -> None:
+    """A burst of decisions asks for a delivery each. Those asked for while a pass runs
+    must not wait for it holding a slot: the pass, once it has given way to an answer,
+    needs a slot again, and with every slot held by deliveries waiting for it, nothing
+    after an answer ever ran again (forms unopened, decisions unapplied)."""
+    box = org_box
+    await box.settle()
+    box.fake.reset_calls()
+    background, deps = box.bot.background, box.bot.deps
+    await queue_refreshes(box, [AUTHOR], times=1)
+    box.fake.delay_next("views.publish", 30)
+    for _ in range(background.concurrency + 1):
+        deps.deliver_soon()
+    # The first pass is in its Slack call; the other deliveries have come and gone.
+    await turns(lambda: box.fake.held == ["views.publish"], "the pass calls Slack")
+    with background.answers.answering():
+        box.fake.release_held()
+        # The pass gives way to the request being answered before it records the send.
+        await turns(lambda: "giving way" in " ".join(background.waiting()), "the pass waits")
+    async with asyncio.timeout(10):
+        await background.drain()
+
+    assert publishes_to(box, AUTHOR) == 1
+    assert await unsent(box) == 0
+    assert background.check() is False

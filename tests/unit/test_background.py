@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from okrbot.background import Answers, Background, enter_unit, leave_unit, yield_to_answers
 
@@ -149,3 +152,94 @@ async def test_work_waiting_for_the_answers_gives_up_its_slot_meanwhile() -> Non
         assert steps == ["delivery started", "form"]
     await background.drain()
     assert steps == ["delivery started", "form", "delivery done"]
+
+
+async def test_tasks_a_piece_of_work_starts_wait_for_answers_without_taking_its_slot() -> None:
+    """A fan-out's workers, gathered inside one piece of work, share its turn. Giving way to
+    the answers, they used to take its slot twice and give it back once: a slot was lost
+    each time, until no work could start at all."""
+    answers = Answers(lull=0)
+    background = Background(concurrency=2, answers=answers, hold=3600)
+    stepped: list[str] = []
+    go = asyncio.Event()
+
+    async def worker(name: str) -> None:
+        await go.wait()
+        await yield_to_answers()
+        stepped.append(name)
+
+    async def fan_out() -> None:
+        await asyncio.gather(worker("a"), worker("b"))
+
+    background.spawn(fan_out())
+    await settle_loop()
+    with answers.answering():
+        # Both workers are past their first step when the request comes: they wait.
+        go.set()
+        await settle_loop()
+        assert stepped == []
+    await background.drain()
+    assert sorted(stepped) == ["a", "b"]
+
+    # Every slot is free again: two pieces of work run side by side.
+    release = asyncio.Event()
+    running: list[int] = []
+
+    async def blocked(n: int) -> None:
+        running.append(n)
+        await release.wait()
+
+    background.spawn(blocked(1))
+    background.spawn(blocked(2))
+    await settle_loop()
+    assert running == [1, 2]
+    release.set()
+    await background.drain()
+
+
+async def test_the_watchdog_names_what_waits_when_nothing_moves(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    background = Background(concurrency=1, answers=Answers(lull=0), hold=3600, stall_after=0)
+    release = asyncio.Event()
+
+    async def stuck() -> None:
+        await release.wait()
+
+    async def behind() -> None:
+        await yield_to_answers()
+
+    assert background.check() is False  # no work: nothing to report
+    background.spawn(stuck())
+    background.spawn(behind())
+    await settle_loop()
+    with caplog.at_level(logging.ERROR, logger="okrbot.background"):
+        assert background.check() is True
+        assert background.check() is True  # still stalled, but said once
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    message = errors[0].getMessage()
+    assert "no progress" in message
+    assert "stuck (running)" in message
+    assert "behind (waiting for a slot)" in message
+    assert "0 of 1 slots free" in message
+
+    release.set()
+    await background.drain()
+    assert background.check() is False
+
+
+async def test_drain_gives_up_after_its_time_and_abandon_ends_the_rest() -> None:
+    background = Background(answers=Answers(lull=0))
+    never = asyncio.Event()
+
+    async def forever() -> None:
+        await never.wait()
+
+    task = background.spawn(forever())
+    await settle_loop()
+    assert await background.drain(within=0) is False
+    assert not task.done()
+    background.abandon()
+    assert await background.drain() is True
+    assert task.cancelled()
