@@ -120,7 +120,9 @@ async def _run(
         # Not set up yet (no CEO or channel chosen): nothing to run for.
         await deps.tell(who, words("admin.run_not_set_up", job=job.value), channel)
         return
-    await deps.dispatcher.run_once()
+    # Problem reports the run queued: sent by a pass of their own (waiting for one here,
+    # holding a slot, could hold up a pass that needs a slot).
+    deps.deliver_soon()
     fan = report.fanout
     if fan is None:
         await deps.tell(who, words("admin.nothing_due", job=job.value), channel)
