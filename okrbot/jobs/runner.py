@@ -84,12 +84,13 @@ class Jobs:
             if not await directory.stale(uow, workspace_id, self._clock()):
                 return
         try:
-            async with self._uow() as uow:
-                changed = await directory.sync(uow, workspace_id, jobs.messenger, self._clock())
+            entries = await directory.read(jobs.messenger)
         except DeliveryError as exc:
             # Without it people get their prompts in the company's zone: worth a warning only.
             log.warning("could not read Slack's directory: %s", exc.code)
             return
+        async with self._uow() as uow:
+            changed = await directory.sync(uow, workspace_id, entries, self._clock())
         log.info("directory refreshed: %s people changed", changed)
 
     async def tick(self) -> list[RunReport]:

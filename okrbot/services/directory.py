@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -31,12 +31,21 @@ async def stale(uow: UnitOfWork, workspace_id: str, now: datetime) -> bool:
     )
 
 
-async def sync(uow: UnitOfWork, workspace_id: str, directory: Directory, now: datetime) -> int:
+async def read(directory: Directory) -> list[DirectoryEntry]:
     """One pass over users.list (paged, ~10 calls for 2,000 people) instead of a
-    users.info per person. Returns how many people changed."""
+    users.info per person; outside any unit of work (see `sync`)."""
+    return [entry async for entry in directory.entries()]
+
+
+async def sync(
+    uow: UnitOfWork, workspace_id: str, entries: Iterable[DirectoryEntry], now: datetime
+) -> int:
+    """Keep what the directory says (`read` first: a write transaction held open while
+    Slack is paged through kept every other writer waiting, SQLite's answers to
+    check-ins included, for as long as Slack took). Returns how many people changed."""
     people = {p.user_id: p for p in await uow.people.all(workspace_id)}
     changed = 0
-    async for entry in directory.entries():
+    for entry in entries:
         person = people.get(entry.user_id)
         if person is None:
             continue

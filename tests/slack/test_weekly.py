@@ -432,3 +432,33 @@ async def test_the_digest_goes_out_when_the_chart_cannot(box: Sandbox) -> None:
             await uow.session.scalars(select(Delivery).where(Delivery.recipient == "chart"))
         ).all()
     assert chart.error == "not_allowed_token_type"
+
+
+async def test_reading_slacks_directory_holds_no_write_transaction(org_box: Sandbox) -> None:
+    """users.list is paged through first and kept after: a write transaction held open
+    meanwhile kept every other writer waiting (an answer's inbox row included) for as long
+    as Slack took."""
+    box = org_box
+    jobs = box.bot.jobs
+    box.fake.delay_next("users.list", 30)
+    reading = asyncio.create_task(
+        jobs.refresh_directory(await jobs.for_workspace(box.fake.team_id))
+    )
+    for _ in range(10_000):
+        if box.fake.held:
+            break
+        await asyncio.sleep(0)
+    assert box.fake.held == ["users.list"]
+
+    async with asyncio.timeout(2):
+        async with box.uow(readonly=False) as uow:
+            await uow.events.forget_before(box.clock())
+            await uow.commit()
+
+    box.fake.release_held()
+    await reading
+    async with box.uow() as uow:
+        people = await uow.people.all(box.fake.team_id)
+    assert people
+    assert all(p.directory_synced_at is not None for p in people)
+    assert all(p.tz == "Europe/Oslo" for p in people)
