@@ -74,6 +74,8 @@ class RunReport:
     job: Job
     weeks: tuple[str, ...] = ()
     fanout: FanOutReport | None = None
+    # Outbox messages (approval requests, publications...) in doubt, by recipient.
+    outbox_in_doubt: tuple[str, ...] = ()
 
     @property
     def sent(self) -> int:
@@ -136,6 +138,10 @@ class Weekly:
             )
         assert report.fanout is not None
         report.fanout.add(resent)
+        async with self._uow(readonly=True) as uow:
+            report.outbox_in_doubt = tuple(
+                m.recipient or "" for m in await uow.outbox.in_doubt(workspace_id)
+            )
         return report
 
     # -- recovery
@@ -170,6 +176,10 @@ class Weekly:
         """An admin's `--resend-in-doubt`: this week's and last week's messages of `job`
         in doubt are sent."""
         report = FanOutReport()
+        async with self._uow() as uow:
+            # The outbox's messages in doubt are due again too; the dispatcher sends them.
+            await uow.outbox.resend_in_doubt(workspace_id, self._clock())
+            await uow.commit()
         async with self._uow(readonly=True) as uow:
             open_runs = await uow.job_runs.in_periods(workspace_id, job.value, self._recent_weeks())
         for run in open_runs:

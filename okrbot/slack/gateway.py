@@ -46,7 +46,11 @@ LOOKUP_PAGE = 15
 def make_client(token: str | None, base_url: str, timeout: float = TIMEOUT) -> AsyncWebClient:
     # No rate-limit retry handler here: it would sleep inside a request. Deferred messages
     # wait in the outbox until Retry-After has passed, and interactive calls cannot wait.
-    return AsyncWebClient(token=token, base_url=base_url, timeout=int(max(1, timeout)))
+    # Nor slack_sdk's default one for connection errors: it posts again after a connection
+    # reset that came after Slack had the message, which is how one intent became two.
+    return AsyncWebClient(
+        token=token, base_url=base_url, timeout=int(max(1, timeout)), retry_handlers=[]
+    )
 
 
 class Connections:
