@@ -198,13 +198,17 @@ class Dispatcher:
 
         assert org is not None
         mark = marker(message_id)
+        # Whether a failure is the look-up's: only that leaves the message in doubt.
+        looking = False
         try:
             notifier = await self._workspaces.notifier(message.workspace_id)
+            looking = unsure
             ref = await notifier.find(notice, mark, since, self._clock()) if unsure else None
+            looking = False
             if ref is None:
                 ref = await notifier.deliver(notice, mark)
         except DeliveryError as exc:
-            await self._failed(message_id, message, notice, exc, attempts, org, looking=unsure)
+            await self._failed(message_id, message, notice, exc, attempts, org, looking=looking)
             return False
 
         async with self._uow() as uow:
@@ -245,7 +249,9 @@ class Dispatcher:
             if unsure and not (exc.retryable and attempts < MAX_ATTEMPTS):
                 # The look-up was refused, or Slack stayed unsure for a dozen attempts.
                 await uow.outbox.finish(message_id, now=now, failed_error=f"{IN_DOUBT}{exc.code}")
-                for recipient in dict.fromkeys([org.ceo, *sorted(org.admins)]):
+                # A problem report in doubt is not reported in turn: that could go on.
+                told = [] if message.kind == OutboxKind.PROBLEM else [org.ceo, *sorted(org.admins)]
+                for recipient in dict.fromkeys(told):
                     uow.outbox.add(
                         workspace_id=message.workspace_id,
                         kind=OutboxKind.PROBLEM,
