@@ -249,11 +249,13 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     engine = create_engine(settings.database_url)
     uow = SessionFactory(engine)
     background = Background()
-    connections = Connections()
+    connections = Connections(settings.slack_timeout)
     # With OAuth each request's token comes from the installation store; without, this
     # client's token is the only one.
     client = make_client(
-        None if settings.oauth else settings.slack_bot_token, settings.slack_api_url
+        None if settings.oauth else settings.slack_bot_token,
+        settings.slack_api_url,
+        settings.slack_timeout,
     )
     tenancy: Tenancy
     oauth_settings: AsyncOAuthSettings | None = None
@@ -282,7 +284,13 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     else:
         org = Organisation(settings.ceo or "", settings.channel or "", settings.admin_ids)
         tenancy = SingleWorkspace(SlackGateway(client, connections), org, settings.language)
-    dispatcher = Dispatcher(uow, tenancy, clock, zone=settings.zone)
+    dispatcher = Dispatcher(
+        uow,
+        tenancy,
+        clock,
+        zone=settings.zone,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
     deps = Deps(
         uow=uow,
         tenancy=tenancy,
@@ -356,7 +364,13 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
             workspace_id,
             Pacer(settings.fanout_per_minute, lambda: clock().timestamp(), sleep),
         )
-        return FanOut(uow, pacer, clock, concurrency=settings.fanout_concurrency)
+        return FanOut(
+            uow,
+            pacer,
+            clock,
+            concurrency=settings.fanout_concurrency,
+            lease=timedelta(seconds=settings.fanout_lease_seconds),
+        )
 
     jobs = deps.jobs = Jobs(uow, tenancy, fanout_for, settings.schedule, clock, settings.language)
 

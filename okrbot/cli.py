@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     job.add_argument("job", choices=["checkin", "reminder", "digest"])
     job.add_argument("--force", action="store_true", help="post again in the same week")
     job.add_argument(
+        "--resend-in-doubt",
+        action="store_true",
+        help="send the messages Slack could not tell had gone out (they may arrive twice)",
+    )
+    job.add_argument(
         "--workspace",
         metavar="TEAM_ID",
         help="the workspace, needed when okrbot is installed in more than one",
@@ -145,7 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run-job":
         settings = _settings("run-job")
         _logging(settings)
-        return asyncio.run(run_job(settings, args.job, force=args.force, workspace=args.workspace))
+        return asyncio.run(
+            run_job(
+                settings,
+                args.job,
+                force=args.force,
+                workspace=args.workspace,
+                resend_in_doubt=args.resend_in_doubt,
+            )
+        )
     mode = args.command
     settings = _settings(mode)
     if mode == "serve" and args.port:
@@ -386,7 +399,12 @@ def _export_workspace(known: Sequence[str], wanted: str | None) -> tuple[str | N
 
 
 async def run_job(
-    settings: Settings, name: str, *, force: bool, workspace: str | None = None
+    settings: Settings,
+    name: str,
+    *,
+    force: bool,
+    workspace: str | None = None,
+    resend_in_doubt: bool = False,
 ) -> int:
     from okrbot.domain.weekly import Job
     from okrbot.jobs.runner import NotServed
@@ -395,7 +413,9 @@ async def run_job(
     tune_collector()
     try:
         try:
-            report = await app.jobs.run(Job(name), force=force, workspace_id=workspace)
+            report = await app.jobs.run(
+                Job(name), force=force, workspace_id=workspace, resend_in_doubt=resend_in_doubt
+            )
         except NotServed as exc:
             print(f"okrbot: {name}: {exc} (choose with --workspace T…)", file=sys.stderr)
             return EXIT_CONFIG
@@ -413,4 +433,17 @@ async def run_job(
         f"this week{' (use --force to send again)' if fan.already and not force else ''}, "
         f"{fan.failed} failed"
     )
-    return 0 if fan.failed == 0 else EXIT_INPUT
+    if fan.pending:
+        until = max(p.until for p in fan.pending).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        print(
+            f"okrbot: {name}: {len(fan.pending)} being sent by another process "
+            f"({', '.join(sorted(p.recipient for p in fan.pending))}); if it died, any running "
+            f"okrbot settles them after {until}"
+        )
+    doubtful = [*fan.in_doubt, *report.outbox_in_doubt]
+    if doubtful:
+        print(
+            f"okrbot: {len(doubtful)} in doubt, Slack could not tell whether they went out "
+            f"({', '.join(sorted(doubtful))}): send them with --resend-in-doubt"
+        )
+    return 0 if fan.failed == 0 and not doubtful else EXIT_INPUT

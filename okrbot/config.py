@@ -70,6 +70,19 @@ class Settings(BaseSettings):
     tick_seconds: Annotated[float, Field(ge=1, le=3600)] = Field(
         60.0, validation_alias=_env("OKRBOT_TICK_SECONDS")
     )
+    # A Web API call not answered in this time may still have been performed: a message is
+    # looked for in Slack before it is sent again.
+    slack_timeout: Annotated[float, Field(gt=0, le=120)] = Field(
+        10.0, validation_alias=_env("OKRBOT_SLACK_TIMEOUT")
+    )
+    # How long a weekly message, and an outbox message, stays claimed by the process that
+    # sends it; after that another process takes it over (looking for it in Slack first).
+    fanout_lease_seconds: Annotated[float, Field(gt=0, le=3600)] = Field(
+        300.0, validation_alias=_env("OKRBOT_FANOUT_LEASE_SECONDS")
+    )
+    outbox_lease_seconds: Annotated[float, Field(gt=0, le=3600)] = Field(
+        120.0, validation_alias=_env("OKRBOT_OUTBOX_LEASE_SECONDS")
+    )
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -112,6 +112,9 @@ class Jobs:
 
     async def _tick(self, jobs: WorkspaceJobs) -> list[RunReport]:
         await self.refresh_directory(jobs)
+        # Before the due work: a claim a dead process left is settled whether or not its
+        # job is due now, so recovery needs no one to run anything.
+        await jobs.weekly.settle(jobs.workspace_id)
         reports = await jobs.weekly.tick(jobs.workspace_id)
         await nudges.nudge_approvers(
             self._uow, jobs.messenger, jobs.workspace_id, self._clock, self.zone
@@ -120,7 +123,12 @@ class Jobs:
         return reports
 
     async def run(
-        self, job: Job, *, force: bool = False, workspace_id: str | None = None
+        self,
+        job: Job,
+        *,
+        force: bool = False,
+        workspace_id: str | None = None,
+        resend_in_doubt: bool = False,
     ) -> RunReport:
         """One job now, in one workspace (the only one, unless named)."""
         if workspace_id is None:
@@ -131,4 +139,6 @@ class Jobs:
         with logs.context(workspace=workspace_id, job=job.value):
             jobs = await self.for_workspace(workspace_id)
             await self.refresh_directory(jobs)
-            return await jobs.weekly.run(workspace_id, job, force=force)
+            return await jobs.weekly.run(
+                workspace_id, job, force=force, resend_in_doubt=resend_in_doubt
+            )

@@ -196,7 +196,11 @@ class ClosingMessenger(Protocol):
     ) -> MessageRef: ...
 
     async def find_marked(
-        self, recipient: str, marker: str, since: datetime
+        self, recipient: str, marker: str, since: datetime, until: datetime
+    ) -> MessageRef | None: ...
+
+    async def find_reply(
+        self, channel: str, thread_ts: str, marker: str, since: datetime
     ) -> MessageRef | None: ...
 
 
@@ -216,7 +220,9 @@ class Closing:
         self._org = org
         self._zone = zone
         self._clock = clock
-        self._threads = ThreadPoster(uow, fanout, clock, messenger.post_part, messenger.find_marked)
+        self._threads = ThreadPoster(
+            uow, fanout, clock, messenger.post_part, messenger.find_marked, messenger.find_reply
+        )
 
     async def tick(self, workspace_id: str) -> FanOutReport:
         report = await self.ask_for_scores(workspace_id)
@@ -256,7 +262,7 @@ class Closing:
         async with self._uow(readonly=True) as uow:
             reached = {d.recipient for d in await uow.deliveries.for_run(run.id)}
         todo = sorted(owner for owner, _ in due if owner not in reached)
-        report.add(await self._fanout.to_each(run.id, todo, send))
+        report.add(await self._fanout.to_each(run.id, todo, send, self._messenger.find_marked))
         return report
 
     async def post_report(self, workspace_id: str) -> FanOutReport:

@@ -27,11 +27,20 @@ from okrbot.services.notices import (
 from okrbot.services.ports import Clock, DeliveryError, Workspaces
 from okrbot.services.revisions import revision_view
 from okrbot.store.models import OutboxMessage
+from okrbot.store.repositories import IN_DOUBT_PREFIX
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
+# A claimed message not finished in this time belonged to a process that died: another
+# takes it over, looking for it in Slack first. OKRBOT_OUTBOX_LEASE_SECONDS changes it.
 LEASE = timedelta(minutes=2)
+# A post that may have gone out (a timeout, a 5xx, `fatal_error`): its next attempt, this
+# much later, looks for it in Slack before posting.
+AMBIGUOUS = "ambiguous:"
+AMBIGUOUS_WAIT = timedelta(seconds=5)
+# Nobody can tell whether it went out: not sent again until an admin says so.
+IN_DOUBT = IN_DOUBT_PREFIX
 UTC_ZONE = ZoneInfo("UTC")
 MAX_ATTEMPTS = 12
 # Errors a person can fix (invite the bot to the channel): report once, then keep trying
@@ -79,7 +88,9 @@ class Dispatcher:
         *,
         zone: ZoneInfo = UTC_ZONE,
         batch: int = 50,
+        lease: timedelta = LEASE,
     ) -> None:
+        self._lease = lease
         self._uow = uow_factory
         self._workspaces = workspaces
         self._clock = clock
@@ -139,9 +150,19 @@ class Dispatcher:
         """True when sent, False when skipped or deferred, None when another process has it."""
         async with self._uow() as uow:
             now = self._clock()
-            if not await uow.outbox.claim(message_id, now, LEASE):
+            before = await uow.outbox.get(message_id)
+            if before is None:
                 return None
-            message = await uow.outbox.get(message_id)
+            # What the last attempt left: a claim still held means its process died,
+            # perhaps mid-send; an ambiguous answer means the post may be in Slack.
+            unsure = before.claimed_until is not None or (before.last_error or "").startswith(
+                AMBIGUOUS
+            )
+            since = (before.claimed_until or before.next_attempt_at) - self._lease - AMBIGUOUS_WAIT
+            # Claimed only as it was just read, so `unsure` is about the attempt replaced.
+            if not await uow.outbox.claim(message_id, now, self._lease, seen=before.attempts):
+                return None
+            message = await uow.outbox.get(message_id, fresh=True)
             assert message is not None
             if message.kind == OutboxKind.HOME_REFRESH and message.recipient:
                 # One Home, built below, for every refresh of it waiting (a burst of
@@ -176,11 +197,18 @@ class Dispatcher:
             return False
 
         assert org is not None
+        mark = marker(message_id)
+        # Whether a failure is the look-up's: only that leaves the message in doubt.
+        looking = False
         try:
             notifier = await self._workspaces.notifier(message.workspace_id)
-            ref = await notifier.deliver(notice)
+            looking = unsure
+            ref = await notifier.find(notice, mark, since, self._clock()) if unsure else None
+            looking = False
+            if ref is None:
+                ref = await notifier.deliver(notice, mark)
         except DeliveryError as exc:
-            await self._failed(message_id, message, notice, exc, attempts, org)
+            await self._failed(message_id, message, notice, exc, attempts, org, looking=looking)
             return False
 
         async with self._uow() as uow:
@@ -202,6 +230,8 @@ class Dispatcher:
         exc: DeliveryError,
         attempts: int,
         org: Organisation,
+        *,
+        looking: bool = False,
     ) -> None:
         now = self._clock()
         log.warning(
@@ -213,8 +243,36 @@ class Dispatcher:
             exc.code,
         )
         fixable = exc.code in FIXABLE and message.kind == OutboxKind.PUBLICATION
+        # Until it is known whether the post went out, every attempt looks first.
+        unsure = looking or exc.ambiguous
         async with self._uow() as uow:
-            if exc.retryable and attempts < MAX_ATTEMPTS:
+            if unsure and not (exc.retryable and attempts < MAX_ATTEMPTS):
+                # The look-up was refused, or Slack stayed unsure for a dozen attempts.
+                await uow.outbox.finish(message_id, now=now, failed_error=f"{IN_DOUBT}{exc.code}")
+                # A problem report in doubt is not reported in turn: that could go on.
+                told = [] if message.kind == OutboxKind.PROBLEM else [org.ceo, *sorted(org.admins)]
+                for recipient in dict.fromkeys(told):
+                    uow.outbox.add(
+                        workspace_id=message.workspace_id,
+                        kind=OutboxKind.PROBLEM,
+                        now=now,
+                        recipient=recipient,
+                        payload={
+                            "problem": "message_in_doubt",
+                            "details": {
+                                "kind": message.kind,
+                                "recipient": _recipient_of(notice) or "",
+                            },
+                        },
+                    )
+                await uow.commit()
+                return
+            if unsure:
+                delay = timedelta(seconds=exc.retry_after or 0) or AMBIGUOUS_WAIT
+                await uow.outbox.finish(
+                    message_id, now=now, retry_at=now + delay, error=f"{AMBIGUOUS}{exc.code}"
+                )
+            elif exc.retryable and attempts < MAX_ATTEMPTS:
                 delay = timedelta(seconds=exc.retry_after or min(600, 5 * 2**attempts))
                 await uow.outbox.finish(message_id, now=now, retry_at=now + delay, error=exc.code)
             elif fixable and attempts < FIXABLE_MAX_ATTEMPTS:
@@ -368,4 +426,17 @@ def _problem_for(
         # A Home that could not be refreshed is refreshed again when the person opens it.
         return None
     log.error("could not deliver %s to %s: %s", message.kind, message.recipient, exc.code)
+    return None
+
+
+def marker(message_id: int) -> str:
+    """What an outbox message's post carries in its metadata, to be found by."""
+    return f"okrbot-outbox-{message_id}"
+
+
+def _recipient_of(notice: Notice) -> str | None:
+    for name in ("approver_id", "author_id", "channel", "recipient"):
+        value = getattr(notice, name, None)
+        if isinstance(value, str):
+            return value
     return None

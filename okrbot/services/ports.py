@@ -27,17 +27,38 @@ class DeliveryError(Exception):
 
     `retryable` errors (rate limits, outages) are tried again later; the others need a person
     to fix something (invite the bot, fix the org chart) and are reported to one.
+
+    `ambiguous` errors may have followed a success: the call timed out, the connection broke
+    after the request went out, Slack answered 5xx or said `fatal_error` ("some aspect of
+    the operation may have succeeded"). A message is looked for before it is sent again.
     """
 
-    def __init__(self, code: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        ambiguous: bool = False,
+    ) -> None:
         super().__init__(code)
         self.code = code
         self.retryable = retryable
         self.retry_after = retry_after
+        self.ambiguous = ambiguous
 
 
 class Notifier(Protocol):
-    async def deliver(self, notice: Notice) -> MessageRef | None: ...
+    async def deliver(self, notice: Notice, marker: str | None = None) -> MessageRef | None:
+        """Posts carry `marker` in their metadata; updates and views need none."""
+        ...
+
+    async def find(
+        self, notice: Notice, marker: str, since: datetime, until: datetime
+    ) -> MessageRef | None:
+        """The notice's message carrying `marker`, if it went out; None also when the
+        notice is not a post (an update is simply done again)."""
+        ...
 
 
 class Workspaces(Protocol):

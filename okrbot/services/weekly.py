@@ -25,7 +25,7 @@ from okrbot.domain.weekly import Job, Schedule
 from okrbot.services import runs
 from okrbot.services.checkins import ObjectiveState, to_state
 from okrbot.services.common import Organisation
-from okrbot.services.fanout import FanOut, FanOutReport
+from okrbot.services.fanout import FanOut, FanOutReport, Send
 from okrbot.services.notices import OutboxKind
 from okrbot.services.nudges import claim_daily_slot
 from okrbot.services.ports import Clock, DeliveryError, MessageRef
@@ -61,7 +61,11 @@ class WeeklyMessenger(Protocol):
     async def upload_chart(self, channel: str, thread_ts: str, chart: Part) -> None: ...
 
     async def find_marked(
-        self, recipient: str, marker: str, since: datetime
+        self, recipient: str, marker: str, since: datetime, until: datetime
+    ) -> MessageRef | None: ...
+
+    async def find_reply(
+        self, channel: str, thread_ts: str, marker: str, since: datetime
     ) -> MessageRef | None: ...
 
 
@@ -70,6 +74,8 @@ class RunReport:
     job: Job
     weeks: tuple[str, ...] = ()
     fanout: FanOutReport | None = None
+    # Outbox messages (approval requests, publications...) in doubt, by recipient.
+    outbox_in_doubt: tuple[str, ...] = ()
 
     @property
     def sent(self) -> int:
@@ -101,7 +107,9 @@ class Weekly:
         self._schedule = schedule
         self._org = org
         self._clock = clock
-        self._threads = ThreadPoster(uow, fanout, clock, messenger.post_part, messenger.find_marked)
+        self._threads = ThreadPoster(
+            uow, fanout, clock, messenger.post_part, messenger.find_marked, messenger.find_reply
+        )
 
     # -- entry points
 
@@ -113,13 +121,105 @@ class Weekly:
             await self.digest(workspace_id),
         ]
 
-    async def run(self, workspace_id: str, job: Job, *, force: bool = False) -> RunReport:
-        """`okrbot run-job`: everyone due this week now, whatever their local time."""
-        if job is Job.DIGEST:
-            return await self.digest(workspace_id, now_for_everyone=True, force=force)
-        return await self.prompts(
-            workspace_id, reminder=job is Job.REMINDER, now_for_everyone=True, force=force
+    async def run(
+        self, workspace_id: str, job: Job, *, force: bool = False, resend_in_doubt: bool = False
+    ) -> RunReport:
+        """`okrbot run-job`: everyone due this week now, whatever their local time; with
+        `resend_in_doubt`, the messages of this week and last that nobody could tell had
+        gone out are sent first."""
+        resent = (
+            await self.resend_in_doubt(workspace_id, job) if resend_in_doubt else FanOutReport()
         )
+        if job is Job.DIGEST:
+            report = await self.digest(workspace_id, now_for_everyone=True, force=force)
+        else:
+            report = await self.prompts(
+                workspace_id, reminder=job is Job.REMINDER, now_for_everyone=True, force=force
+            )
+        assert report.fanout is not None
+        report.fanout.add(resent)
+        async with self._uow(readonly=True) as uow:
+            report.outbox_in_doubt = tuple(
+                m.recipient or "" for m in await uow.outbox.in_doubt(workspace_id)
+            )
+        return report
+
+    # -- recovery
+
+    def _recent_weeks(self) -> tuple[str, str]:
+        today = self._clock().astimezone(self._schedule.zone).date()
+        return iso_week(today), iso_week(today - timedelta(days=7))
+
+    async def settle(self, workspace_id: str) -> FanOutReport:
+        """What every running okrbot does on its periodic pass, due or not: the stale
+        claims of every unfinished run of this ISO week and last are settled (looked for
+        in Slack, sent if not there), and an interrupted digest is posted to its end."""
+        report = FanOutReport()
+        weeks = self._recent_weeks()
+        for job in (Job.CHECKIN, Job.REMINDER):
+            async with self._uow(readonly=True) as uow:
+                open_runs = await uow.job_runs.in_periods(workspace_id, job.value, weeks)
+            for run in open_runs:
+                send = await self._prompt_sender(workspace_id, run.period, job is Job.REMINDER)
+                recovered = await self._fanout.recover(run.id, send, self._messenger.find_marked)
+                await self._tell_in_doubt(workspace_id, job, run.period, recovered)
+                report.add(recovered)
+        async with self._uow(readonly=True) as uow:
+            digests = await uow.job_runs.in_periods(workspace_id, Job.DIGEST.value, weeks)
+        for run in digests:
+            posted = await self._post_digest(run)
+            await self._tell_in_doubt(workspace_id, Job.DIGEST, run.period, posted)
+            report.add(posted)
+        return report
+
+    async def resend_in_doubt(self, workspace_id: str, job: Job) -> FanOutReport:
+        """An admin's `--resend-in-doubt`: this week's and last week's messages of `job`
+        in doubt are sent."""
+        report = FanOutReport()
+        async with self._uow() as uow:
+            # The outbox's messages in doubt are due again too; the dispatcher sends them.
+            await uow.outbox.resend_in_doubt(workspace_id, self._clock())
+            await uow.commit()
+        async with self._uow(readonly=True) as uow:
+            open_runs = await uow.job_runs.in_periods(workspace_id, job.value, self._recent_weeks())
+        for run in open_runs:
+            if job is Job.DIGEST:
+                report.add(await self._post_digest(run, resend_in_doubt=True))
+                continue
+            send = await self._prompt_sender(workspace_id, run.period, job is Job.REMINDER)
+            report.add(
+                await self._fanout.resend_in_doubt(run.id, send, self._messenger.find_marked)
+            )
+        return report
+
+    async def _tell_in_doubt(
+        self, workspace_id: str, job: Job, week: str, report: FanOutReport
+    ) -> None:
+        """Once, when they become so: the CEO and the admins learn which messages may not
+        have gone out, and how to send them."""
+        if not report.newly_in_doubt:
+            return
+        people = [r for r in report.newly_in_doubt if r.startswith(("U", "W"))]
+        async with self._uow() as uow:
+            for recipient in dict.fromkeys([self._org.ceo, *sorted(self._org.admins)]):
+                if not recipient:
+                    continue
+                uow.outbox.add(
+                    workspace_id=workspace_id,
+                    kind=OutboxKind.PROBLEM,
+                    now=self._clock(),
+                    recipient=recipient,
+                    payload={
+                        "problem": "messages_in_doubt",
+                        "details": {
+                            "job": job.value,
+                            "week": week,
+                            "count": str(len(report.newly_in_doubt)),
+                            "people": " ".join(people),
+                        },
+                    },
+                )
+            await uow.commit()
 
     # -- prompts and reminders
 
@@ -191,28 +291,55 @@ class Weekly:
                         _zone(zones.get(owner), self._schedule.zone),
                     )
                 ]
-            states: dict[str, tuple[ObjectiveState, ...]] = defaultdict(tuple)
+            send = await self._prompt_sender(
+                workspace_id, week, reminder, week_owners if todo else [], locales
+            )
+            assert report.fanout is not None
+            recovered = await self._fanout.recover(run.id, send, self._messenger.find_marked)
+            await self._tell_in_doubt(workspace_id, job, week, recovered)
+            report.fanout.add(recovered)
+            report.fanout.add(
+                await self._fanout.to_each(run.id, todo, send, self._messenger.find_marked)
+            )
+        return report
+
+    async def _prompt_sender(
+        self,
+        workspace_id: str,
+        week: str,
+        reminder: bool,
+        owners: list[str] | None = None,
+        locales: dict[str, str | None] | None = None,
+    ) -> Send:
+        """Sends one person their prompt of `week`, built when it is sent: a prompt resumed
+        after a crash shows the objectives as they are then. Loads `owners`' objectives
+        now, anyone else's when sent."""
+        quarter = str(Quarter.containing(self._clock().astimezone(self._schedule.zone).date()))
+        states: dict[str, tuple[ObjectiveState, ...]] = defaultdict(tuple)
+        if owners:
             async with self._uow(readonly=True) as uow:
                 for objective in await uow.objectives.approved_of_owners(
-                    workspace_id, quarter, week_owners if todo else []
+                    workspace_id, quarter, owners
                 ):
                     states[objective.owner_id] += (to_state(objective),)
 
-            async def send(
-                recipient: str,
-                marker: str,
-                week: str = week,
-                states: dict[str, tuple[ObjectiveState, ...]] = states,
-            ) -> MessageRef:
-                prompt = CheckInPrompt(
-                    recipient, week, states[recipient], reminder, locales.get(recipient)
-                )
-                return await self._messenger.send_prompt(prompt, marker)
+        async def send(recipient: str, marker: str) -> MessageRef:
+            mine = states.get(recipient)
+            if mine is None:
+                async with self._uow(readonly=True) as uow:
+                    mine = tuple(
+                        to_state(o)
+                        for o in await uow.objectives.approved_of_owners(
+                            workspace_id, quarter, [recipient]
+                        )
+                    )
+                    locale = (await uow.people.locales(workspace_id)).get(recipient)
+            else:
+                locale = (locales or {}).get(recipient)
+            prompt = CheckInPrompt(recipient, week, mine, reminder, locale)
+            return await self._messenger.send_prompt(prompt, marker)
 
-            assert report.fanout is not None
-            report.fanout.add(await self._fanout.recover(run.id, send, self._messenger.find_marked))
-            report.fanout.add(await self._fanout.to_each(run.id, todo, send))
-        return report
+        return send
 
     # -- the digest
 
@@ -249,13 +376,15 @@ class Weekly:
         report.weeks = (week,)
         assert report.fanout is not None
         if latest.finished_at is None:
-            report.fanout.add(await self._post_digest(latest))
+            posted = await self._post_digest(latest)
+            await self._tell_in_doubt(workspace_id, Job.DIGEST, week, posted)
+            report.fanout.add(posted)
         else:
             # Posted already this week: say so, message by message, as a fan-out does.
             report.fanout.already += len(latest.payload.get("parts", []))
         return report
 
-    async def _post_digest(self, run: JobRun) -> FanOutReport:
+    async def _post_digest(self, run: JobRun, *, resend_in_doubt: bool = False) -> FanOutReport:
         channel = self._org.channel
 
         async def chart(thread_ts: str) -> None:
@@ -270,6 +399,7 @@ class Weekly:
             list(run.payload.get("parts", [])),
             after_parent=chart,
             on_failure=failed,
+            resend_in_doubt=resend_in_doubt,
         )
 
     async def _post_chart(self, run: JobRun, channel: str, thread_ts: str) -> None:
@@ -279,6 +409,17 @@ class Weekly:
             return
         delivery = await self._fanout.claim(run.id, "chart")
         if delivery is None:
+            # A file carries no metadata, and the thread's replies do not say which file a
+            # message shares: a chart whose uploader died cannot be looked for. A picture
+            # missing is better than two, so it is marked as not posted, never sent again.
+            async with self._uow(readonly=True) as uow:
+                rows = await uow.deliveries.for_run(run.id)
+            stuck = next((d for d in rows if d.recipient == "chart"), None)
+            stale = stuck is not None and self._fanout.stale(stuck, self._clock())
+            if stuck is not None and stale and await self._fanout.take_over(stuck):
+                async with self._uow() as uow:
+                    await uow.deliveries.settle(stuck.id, now=self._clock(), error="interrupted")
+                    await uow.commit()
             return
         try:
             await self._messenger.upload_chart(channel, thread_ts, chart)

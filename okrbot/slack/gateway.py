@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiohttp import ClientError, ClientSession, ClientTimeout
+from aiohttp import ClientConnectorError, ClientError, ClientSession, ClientTimeout
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -25,31 +25,48 @@ TRANSIENT = frozenset(
         "request_timeout",
     }
 )
+# Errors after which the call may have taken effect: Slack documents `fatal_error` as "some
+# aspect of the operation may have succeeded", and the other two come from a server that
+# had the request in hand.
+AMBIGUOUS = frozenset({"fatal_error", "internal_error", "request_timeout"})
 
 
 MARKER_EVENT = "okrbot_delivery"
 
 
-TIMEOUT = 10  # seconds for a Web API call
+TIMEOUT = 10.0  # seconds for a Web API call, unless OKRBOT_SLACK_TIMEOUT says otherwise
+
+# A message's own look-up window: from a little before it was claimed (clocks of two
+# machines are never quite equal) to a little after now; a page of 15 is all that apps
+# distributed outside the Marketplace get from conversations.history.
+CLOCK_SLACK = 60.0
+LOOKUP_PAGE = 15
 
 
-def make_client(token: str | None, base_url: str) -> AsyncWebClient:
+def make_client(token: str | None, base_url: str, timeout: float = TIMEOUT) -> AsyncWebClient:
     # No rate-limit retry handler here: it would sleep inside a request. Deferred messages
     # wait in the outbox until Retry-After has passed, and interactive calls cannot wait.
-    return AsyncWebClient(token=token, base_url=base_url, timeout=TIMEOUT)
+    # Nor slack_sdk's default one for connection errors: it posts again after a connection
+    # reset that came after Slack had the message, which is how one intent became two.
+    return AsyncWebClient(
+        token=token, base_url=base_url, timeout=int(max(1, timeout)), retry_handlers=[]
+    )
 
 
 class Connections:
     """One HTTP session, and with it a pool of kept-alive connections, for the app's Web API
     calls: given none, slack_sdk opens a session and a connection for every call, which
-    was a fifth of the CPU of opening a form. Opened on first use, closed with the app."""
+    was a fifth of the CPU of opening a form. Opened on first use, closed with the app.
 
-    def __init__(self) -> None:
+    Its timeout is every call's: a call that outlives it is taken as ambiguous."""
+
+    def __init__(self, timeout: float = TIMEOUT) -> None:
+        self.timeout = timeout
         self._session: ClientSession | None = None
 
     def session(self) -> ClientSession:
         if self._session is None or self._session.closed:
-            self._session = ClientSession(timeout=ClientTimeout(total=TIMEOUT))
+            self._session = ClientSession(timeout=ClientTimeout(total=self.timeout))
         return self._session
 
     async def close(self) -> None:
@@ -66,7 +83,24 @@ def _error(exc: SlackApiError) -> DeliveryError:
         header = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
         retry_after = float(header) if header else 30.0
     retryable = status == 429 or status >= 500 or code in TRANSIENT
-    return DeliveryError(code, retryable=retryable, retry_after=retry_after)
+    ambiguous = status >= 500 or code in AMBIGUOUS
+    return DeliveryError(code, retryable=retryable, retry_after=retry_after, ambiguous=ambiguous)
+
+
+def _unreachable(exc: BaseException) -> DeliveryError:
+    """A connection that could not be opened carried nothing; any other failure of the
+    transport (a timeout, a connection reset while waiting for the answer) came after the
+    request may have been read."""
+    if isinstance(exc, ClientConnectorError):
+        return DeliveryError("unreachable", retryable=True)
+    code = "timeout" if isinstance(exc, TimeoutError) else "connection_lost"
+    return DeliveryError(code, retryable=True, ambiguous=True)
+
+
+def _carries(message: dict[str, Any], marker: str) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return bool(metadata.get("event_type") == MARKER_EVENT and payload.get("marker") == marker)
 
 
 class SlackGateway:
@@ -87,8 +121,9 @@ class SlackGateway:
             log.warning("slack %s failed: %s", method, error.code)
             raise error from None
         except (ClientError, TimeoutError) as exc:
-            log.warning("slack %s unreachable: %s", method, type(exc).__name__)
-            raise DeliveryError("unreachable", retryable=True) from None
+            error = _unreachable(exc)
+            log.warning("slack %s: %s (%s)", method, error.code, type(exc).__name__)
+            raise error from None
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     async def post_message(
@@ -147,24 +182,50 @@ class SlackGateway:
             raise
         return str(data["user"]["id"])
 
-    async def find_marked(self, channel: str, marker: str, since: float) -> MessageRef | None:
-        """The message carrying `marker` posted to `channel` (a user id means the DM)."""
+    async def find_marked(
+        self, channel: str, marker: str, since: float, until: float
+    ) -> MessageRef | None:
+        """The top-level message carrying `marker` posted to `channel` (a user id means the
+        DM) between `since` and `until`. A narrow window and small pages: the look-up
+        works within conversations.history's tightest limits."""
         if channel.startswith(("U", "W")):
             opened = await self._call("conversations.open", users=channel)
             channel = str(opened["channel"]["id"])
-        data = await self._call(
-            "conversations.history",
-            channel=channel,
-            oldest=f"{since:.6f}",
-            limit=200,
-            include_all_metadata=True,
-        )
-        for message in data.get("messages", []):
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == MARKER_EVENT and payload.get("marker") == marker:
-                return MessageRef(channel, str(message["ts"]))
-        return None
+        args: dict[str, Any] = {
+            "channel": channel,
+            "oldest": f"{since - CLOCK_SLACK:.6f}",
+            "latest": f"{until + CLOCK_SLACK:.6f}",
+            "limit": LOOKUP_PAGE,
+            "include_all_metadata": True,
+        }
+        return await self._look(channel, "conversations.history", args, marker)
+
+    async def find_reply(
+        self, channel: str, thread_ts: str, marker: str, since: float
+    ) -> MessageRef | None:
+        """The reply carrying `marker` in the thread under `thread_ts`: history never
+        lists replies."""
+        args: dict[str, Any] = {
+            "channel": channel,
+            "ts": thread_ts,
+            "oldest": f"{since - CLOCK_SLACK:.6f}",
+            "limit": LOOKUP_PAGE,
+            "include_all_metadata": True,
+        }
+        return await self._look(channel, "conversations.replies", args, marker)
+
+    async def _look(
+        self, channel: str, method: str, args: dict[str, Any], marker: str
+    ) -> MessageRef | None:
+        while True:
+            data = await self._call(method, **args)
+            for message in data.get("messages", []):
+                if _carries(message, marker):
+                    return MessageRef(channel, str(message["ts"]))
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor or not data.get("has_more", True):
+                return None
+            args = {**args, "cursor": cursor}
 
     async def users_page(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         args: dict[str, Any] = {"limit": 200, "include_locale": True}
@@ -200,9 +261,13 @@ class SlackGateway:
             error = _error(exc)
             log.warning("slack file upload failed: %s", error.code)
             raise error from None
-        except (SlackRequestError, ClientError, TimeoutError) as exc:
+        except SlackRequestError as exc:
             log.warning("slack file upload failed: %s", type(exc).__name__)
-            raise DeliveryError("upload_failed", retryable=True) from None
+            raise DeliveryError("upload_failed", retryable=True, ambiguous=True) from None
+        except (ClientError, TimeoutError) as exc:
+            error = _unreachable(exc)
+            log.warning("slack file upload failed: %s", error.code)
+            raise error from None
 
     async def team_id(self) -> str:
         data = await self._call("auth.test")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from okrbot.i18n import DEFAULT_LANGUAGE, Translator, language_of, translator
 from okrbot.services.approvals import RequestRef
 from okrbot.services.notices import (
@@ -29,28 +31,44 @@ class SlackNotifier:
     def _words(self, locale: str | None) -> Translator:
         return translator(language_of(locale, self.language))
 
-    async def deliver(self, notice: Notice) -> MessageRef | None:
+    async def find(
+        self, notice: Notice, marker: str, since: datetime, until: datetime
+    ) -> MessageRef | None:
+        destination = _destination(notice)
+        if destination is None:
+            return None
+        return await self.gateway.find_marked(
+            destination, marker, since.timestamp(), until.timestamp()
+        )
+
+    async def deliver(self, notice: Notice, marker: str | None = None) -> MessageRef | None:
         match notice:
             case ApprovalRequest():
                 ref = RequestRef(notice.objective.id, notice.objective.version, notice.stage)
                 words = self._words(notice.locale)
                 text, blocks = messages.approval_request(notice, ref.encode(), words)
                 # A DM goes to the user id: no conversations.open per person.
-                return await self.gateway.post_message(notice.approver_id, text, blocks)
+                return await self.gateway.post_message(
+                    notice.approver_id, text, blocks, marker=marker
+                )
             case ApprovalOutcome():
                 text, blocks = messages.approval_outcome(notice, self._words(notice.locale))
                 await self.gateway.update_message(notice.channel, notice.ts, text, blocks)
                 return None
             case AuthorUpdate():
                 text, blocks = messages.author_update(notice, self._words(notice.locale))
-                return await self.gateway.post_message(notice.author_id, text, blocks)
+                return await self.gateway.post_message(
+                    notice.author_id, text, blocks, marker=marker
+                )
             case Publication():
                 # The channel is everyone's: the company's language.
                 text, blocks = messages.publication(notice, self._words(None))
-                return await self.gateway.post_message(notice.channel, text, blocks)
+                return await self.gateway.post_message(notice.channel, text, blocks, marker=marker)
             case ProblemReport():
                 text, blocks = messages.problem(notice, self._words(notice.locale))
-                return await self.gateway.post_message(notice.recipient, text, blocks)
+                return await self.gateway.post_message(
+                    notice.recipient, text, blocks, marker=marker
+                )
             case PromptAnswered():
                 text, blocks = checkin.prompt_answered(
                     notice.reminder, when(notice.at), self._words(notice.locale)
@@ -61,3 +79,18 @@ class SlackNotifier:
                 words = self._words(notice.home.locale)
                 await self.gateway.publish_home(notice.user_id, home.home_view(notice.home, words))
                 return None
+
+
+def _destination(notice: Notice) -> str | None:
+    """Where a posted notice goes (a user id is their DM); None for updates and views,
+    which are the same whether done once or twice."""
+    match notice:
+        case ApprovalRequest():
+            return notice.approver_id
+        case AuthorUpdate():
+            return notice.author_id
+        case Publication():
+            return notice.channel
+        case ProblemReport():
+            return notice.recipient
+    return None

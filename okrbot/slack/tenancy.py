@@ -17,7 +17,7 @@ from okrbot.services import workspaces as registry
 from okrbot.services.common import Organisation
 from okrbot.services.ports import DeliveryError
 from okrbot.services.workspaces import Setup
-from okrbot.slack.gateway import Connections, SlackGateway, make_client
+from okrbot.slack.gateway import TIMEOUT, Connections, SlackGateway, make_client
 from okrbot.slack.notifier import SlackNotifier
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -124,7 +124,10 @@ class Installations(Tenancy):
         gateway = self._gateways.get(bot.bot_token)
         if gateway is None:
             # One client per token; a reinstall brings a new token and a new client.
-            gateway = SlackGateway(make_client(bot.bot_token, self._api_url), self._connections)
+            timeout = self._connections.timeout if self._connections else TIMEOUT
+            gateway = SlackGateway(
+                make_client(bot.bot_token, self._api_url, timeout), self._connections
+            )
             self._gateways[bot.bot_token] = gateway
         return gateway
 

@@ -75,9 +75,17 @@ class SlackWeekly:
             thread_ts=thread_ts,
         )
 
-    async def find_marked(self, recipient: str, marker: str, since: datetime) -> MessageRef | None:
-        # A little slack before the claim: clocks of two machines are never quite equal.
-        return await self.gateway.find_marked(recipient, marker, since.timestamp() - 60)
+    async def find_marked(
+        self, recipient: str, marker: str, since: datetime, until: datetime
+    ) -> MessageRef | None:
+        return await self.gateway.find_marked(
+            recipient, marker, since.timestamp(), until.timestamp()
+        )
+
+    async def find_reply(
+        self, channel: str, thread_ts: str, marker: str, since: datetime
+    ) -> MessageRef | None:
+        return await self.gateway.find_reply(channel, thread_ts, marker, since.timestamp())
 
     async def entries(self) -> AsyncIterator[DirectoryEntry]:
         cursor: str | None = None

@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -805,6 +806,10 @@ class ApprovalRepository:
         )
 
 
+# The outbox's and the fan-out's mark of a message nobody can tell went out.
+IN_DOUBT_PREFIX = "in_doubt:"
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -857,8 +862,13 @@ class OutboxRepository:
         )
         return (await self.session.scalars(stmt)).all()
 
-    async def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
-        """Only one dispatcher (in any process) wins a message; a crashed one's lease expires."""
+    async def claim(
+        self, message_id: int, now: datetime, lease: timedelta, *, seen: int | None = None
+    ) -> bool:
+        """Only one dispatcher (in any process) wins a message; a crashed one's lease expires.
+        With `seen`, only if no other claim came since the row was read with that many
+        attempts (every claim counts one)."""
+        unchanged = OutboxMessage.attempts == seen if seen is not None else true()
         result = await self.session.execute(
             update(OutboxMessage)
             .where(
@@ -866,14 +876,44 @@ class OutboxRepository:
                 OutboxMessage.sent_at.is_(None),
                 OutboxMessage.failed_at.is_(None),
                 (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+                unchanged,
             )
             .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result) == 1
 
-    async def get(self, message_id: int) -> OutboxMessage | None:
-        return await self.session.get(OutboxMessage, message_id)
+    async def get(self, message_id: int, *, fresh: bool = False) -> OutboxMessage | None:
+        """`fresh`: read again, past what this session has seen (after an update)."""
+        return await self.session.get(OutboxMessage, message_id, populate_existing=fresh)
+
+    async def in_doubt(self, workspace_id: str) -> Sequence[OutboxMessage]:
+        """Messages nobody can tell went out, waiting for an admin's word."""
+        stmt = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.failed_at.is_not(None),
+                OutboxMessage.last_error.startswith(IN_DOUBT_PREFIX, autoescape=True),
+            )
+            .order_by(OutboxMessage.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def resend_in_doubt(self, workspace_id: str, now: datetime) -> int:
+        """An admin's word: the messages in doubt are due again, and posted without a
+        look-up (a message in doubt is one that could not be looked for)."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.failed_at.is_not(None),
+                OutboxMessage.last_error.startswith(IN_DOUBT_PREFIX, autoescape=True),
+            )
+            .values(failed_at=None, claimed_until=None, next_attempt_at=now, last_error="resend")
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
 
     async def absorb_refreshes(
         self, workspace_id: str, recipient: str, kind: str, keep: int, now: datetime
@@ -1003,6 +1043,22 @@ class JobRunRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def in_periods(
+        self, workspace_id: str, job: str, periods: Sequence[str]
+    ) -> Sequence[JobRun]:
+        """The job's unfinished runs of these periods (a fan-out's runs are never finished)."""
+        stmt = (
+            select(JobRun)
+            .where(
+                JobRun.workspace_id == workspace_id,
+                JobRun.job == job,
+                JobRun.period.in_(list(periods)),
+                JobRun.finished_at.is_(None),
+            )
+            .order_by(JobRun.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
     async def unfinished(self, workspace_id: str, job: str) -> Sequence[JobRun]:
         stmt = (
             select(JobRun)
@@ -1025,6 +1081,20 @@ class DeliveryRepository:
 
     async def for_run(self, run_id: int) -> Sequence[Delivery]:
         stmt = select(Delivery).where(Delivery.job_run_id == run_id).order_by(Delivery.id)
+        return (await self.session.scalars(stmt)).all()
+
+    async def unsettled(self, run_id: int, in_doubt: str) -> Sequence[Delivery]:
+        """The run's deliveries in flight, or ended in doubt (their error starts `in_doubt`):
+        what recovery looks at, without the run's every sent message."""
+        stmt = (
+            select(Delivery)
+            .where(
+                Delivery.job_run_id == run_id,
+                Delivery.sent_at.is_(None),
+                Delivery.failed_at.is_(None) | Delivery.error.startswith(in_doubt, autoescape=True),
+            )
+            .order_by(Delivery.id)
+        )
         return (await self.session.scalars(stmt)).all()
 
     async def recipients(self, workspace_id: str, job: str, period: str) -> set[str]:
@@ -1089,6 +1159,21 @@ class DeliveryRepository:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+
+    async def retake(self, delivery_id: int, error_prefix: str, now: datetime) -> bool:
+        """Claim again a delivery that ended with an error starting `error_prefix`."""
+        result = await self.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.sent_at.is_(None),
+                Delivery.failed_at.is_not(None),
+                Delivery.error.startswith(error_prefix, autoescape=True),
+            )
+            .values(claimed_at=now, failed_at=None, error=None)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
 
     async def reclaim(self, delivery_id: int, claimed_at: datetime, now: datetime) -> bool:
         """Take over a delivery whose sender died; only one process can."""

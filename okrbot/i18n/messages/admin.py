@@ -57,6 +57,14 @@ EN: dict[str, str] = {
     "admin.ran": (
         "{job} ({weeks}): {sent} sent, {already} already sent this week, {failed} failed."
     ),
+    "admin.ran_pending": (
+        " {count} are being sent by another okrbot ({people}); if it stopped, they are "
+        "settled after {until}."
+    ),
+    "admin.ran_in_doubt": (
+        " {count} in doubt: Slack could not tell whether they went out ({people}). Send them "
+        "with `/okr admin run {job} resend-in-doubt`."
+    ),
     "admin.ran_force_hint": " Add `force` to post again.",
     "admin.nothing_due": "{job}: nothing to do (nobody has published objectives this quarter).",
     "admin.run_failed": "{job} could not run: Slack said `{code}`.",
@@ -123,6 +131,14 @@ NB: dict[str, str] = {
     "admin.running": "Kjører {job} nå; jeg sier fra hvordan det gikk.",
     "admin.ran": (
         "{job} ({weeks}): {sent} sendt, {already} allerede sendt denne uken, {failed} feilet."
+    ),
+    "admin.ran_pending": (
+        " {count} sendes av en annen okrbot ({people}); stoppet den, gjøres de ferdig etter "
+        "{until}."
+    ),
+    "admin.ran_in_doubt": (
+        " {count} er usikre: Slack kunne ikke si om de ble sendt ({people}). Send dem med "
+        "`/okr admin run {job} resend-in-doubt`."
     ),
     "admin.ran_force_hint": " Legg til `force` for å sende på nytt.",
     "admin.nothing_due": "{job}: ingenting å gjøre (ingen har publiserte mål dette kvartalet).",

@@ -51,6 +51,16 @@ EN: dict[str, str] = {
         "me to the channel (`/invite @okrbot`) or fix OKRBOT_CHANNEL; I will try again "
         "every hour for a day."
     ),
+    "problem.messages_in_doubt": (
+        "Slack could not tell me whether {count} message(s) of the {job} run ({week}) went "
+        "out, so I have not sent them again: {people}. Ask them, or send them with "
+        "`okrbot run-job {job} --resend-in-doubt` (or `/okr admin run {job} resend-in-doubt`)."
+    ),
+    "problem.message_in_doubt": (
+        "Slack could not tell me whether a message ({kind}) to {recipient} went out, so I "
+        "have not sent it again. To send it, run `okrbot run-job checkin --resend-in-doubt` "
+        "(or `/okr admin run checkin resend-in-doubt`)."
+    ),
     "problem.digest_not_posted": (
         "I could not post this week's OKR digest ({week}) in {channel}. Invite me to the "
         "channel (`/invite @okrbot`), then run `okrbot run-job digest --force` to post it."
@@ -129,6 +139,16 @@ NB: dict[str, str] = {
         "Jeg fikk ikke publisert \u00ab{title}\u00bb i {channel}: Slack svarte `{code}`. "
         "Inviter meg til kanalen (`/invite @okrbot`) eller rett OKRBOT_CHANNEL; jeg prøver "
         "igjen hver time i ett døgn."
+    ),
+    "problem.messages_in_doubt": (
+        "Slack kunne ikke si om {count} melding(er) fra kjøringen av {job} ({week}) ble "
+        "sendt, så jeg har ikke sendt dem på nytt: {people}. Spør dem, eller send dem med "
+        "`okrbot run-job {job} --resend-in-doubt` (eller `/okr admin run {job} resend-in-doubt`)."
+    ),
+    "problem.message_in_doubt": (
+        "Slack kunne ikke si om en melding ({kind}) til {recipient} ble sendt, så jeg har "
+        "ikke sendt den på nytt. Kjør `okrbot run-job checkin --resend-in-doubt` (eller "
+        "`/okr admin run checkin resend-in-doubt`) for å sende den."
     ),
     "problem.digest_not_posted": (
         "Jeg fikk ikke lagt ut ukens OKR-oversikt ({week}) i {channel}. Inviter meg til "

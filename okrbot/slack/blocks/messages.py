@@ -171,6 +171,11 @@ def _problem_details(details: Mapping[str, str], words: Translator) -> dict[str,
         shown["channel"] = f"<#{details['channel']}>"
     if "stage" in details:
         shown["stage"] = words(f"stage.{details['stage']}")
+    if "people" in details:
+        shown["people"] = ", ".join(user(p) for p in details["people"].split()) or "-"
+    if details.get("recipient"):
+        target = details["recipient"]
+        shown["recipient"] = f"<#{target}>" if target.startswith(("C", "G")) else user(target)
     return shown
 
 

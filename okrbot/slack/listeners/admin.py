@@ -29,7 +29,9 @@ CONFIGURED["remove"] = CONFIGURED["add"]
 
 
 def _people(ids: tuple[str, ...] | list[str], words: Translator) -> str:
-    return ", ".join(f"<@{i}>" for i in ids) or words("admin.none")
+    # Digest parts in doubt are named by position, not by person.
+    shown = (f"<@{i}>" if i.startswith(("U", "W")) else i for i in ids)
+    return ", ".join(shown) or words("admin.none")
 
 
 async def answer(deps: Deps, who: Who, rest: str, channel: str | None) -> str:
@@ -51,7 +53,8 @@ async def answer(deps: Deps, who: Who, rest: str, channel: str | None) -> str:
         if job is None:
             return words("admin.need_job")
         force = any(p.lower() == "force" for p in parts[2:])
-        deps.background.spawn(_run(deps, who, job, force, channel, words))
+        resend = any(p.lower() == "resend-in-doubt" for p in parts[2:])
+        deps.background.spawn(_run(deps, who, job, force, channel, words, resend=resend))
         return words("admin.running", job=job.value)
     if verb in CONFIGURED:
         if not deps.tenancy.oauth:
@@ -108,11 +111,20 @@ async def _change(deps: Deps, who: Who, verb: str, arg: str, words: Translator) 
 
 
 async def _run(
-    deps: Deps, who: Who, job: Job, force: bool, channel: str | None, words: Translator
+    deps: Deps,
+    who: Who,
+    job: Job,
+    force: bool,
+    channel: str | None,
+    words: Translator,
+    *,
+    resend: bool = False,
 ) -> None:
     assert deps.jobs is not None
     try:
-        report = await deps.jobs.run(job, force=force, workspace_id=who.workspace_id)
+        report = await deps.jobs.run(
+            job, force=force, workspace_id=who.workspace_id, resend_in_doubt=resend
+        )
     except DeliveryError as exc:
         await deps.tell(who, words("admin.run_failed", job=job.value, code=exc.code), channel)
         return
@@ -137,4 +149,20 @@ async def _run(
     )
     if fan.already and not force:
         text += words("admin.ran_force_hint")
+    if fan.pending:
+        until = max(p.until for p in fan.pending)
+        text += words(
+            "admin.ran_pending",
+            count=len(fan.pending),
+            people=_people(sorted(p.recipient for p in fan.pending), words),
+            until=f"<!date^{int(until.timestamp())}^{{time}}|{until:%H:%M} UTC>",
+        )
+    doubtful = sorted([*fan.in_doubt, *report.outbox_in_doubt])
+    if doubtful:
+        text += words(
+            "admin.ran_in_doubt",
+            count=len(doubtful),
+            people=_people(doubtful, words),
+            job=job.value,
+        )
     await deps.tell(who, text, channel)
