@@ -284,12 +284,25 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     else:
         org = Organisation(settings.ceo or "", settings.channel or "", settings.admin_ids)
         tenancy = SingleWorkspace(SlackGateway(client, connections), org, settings.language)
+    # Slack's limits are per workspace, so each one is paced on its own.
+    pacers: dict[str, Pacer] = {}
+
+    def pacer_for(workspace_id: str) -> Pacer:
+        return pacers.setdefault(
+            workspace_id,
+            Pacer(settings.fanout_per_minute, lambda: clock().timestamp(), sleep),
+        )
+
+    async def pace_channel(workspace_id: str, channel: str) -> None:
+        await pacer_for(workspace_id).wait_channel(channel)
+
     dispatcher = Dispatcher(
         uow,
         tenancy,
         clock,
         zone=settings.zone,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        pace_channel=pace_channel,
     )
     deps = Deps(
         uow=uow,
@@ -356,17 +369,10 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
 
     register_all(bolt, deps, admit)
 
-    # Slack's limits are per workspace, so each one is paced on its own.
-    pacers: dict[str, Pacer] = {}
-
     def fanout_for(workspace_id: str) -> FanOut:
-        pacer = pacers.setdefault(
-            workspace_id,
-            Pacer(settings.fanout_per_minute, lambda: clock().timestamp(), sleep),
-        )
         return FanOut(
             uow,
-            pacer,
+            pacer_for(workspace_id),
             clock,
             concurrency=settings.fanout_concurrency,
             lease=timedelta(seconds=settings.fanout_lease_seconds),

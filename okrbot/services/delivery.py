@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 # A claimed message not finished in this time belonged to a process that died: another
 # takes it over, looking for it in Slack first. OKRBOT_OUTBOX_LEASE_SECONDS changes it.
 LEASE = timedelta(minutes=2)
+# Waits until a post to (workspace, channel) keeps Slack's per-channel pace.
+PaceChannel = Callable[[str, str], Awaitable[None]]
 # A post that may have gone out (a timeout, a 5xx, `fatal_error`): its next attempt, this
 # much later, looks for it in Slack before posting.
 AMBIGUOUS = "ambiguous:"
@@ -89,8 +92,13 @@ class Dispatcher:
         zone: ZoneInfo = UTC_ZONE,
         batch: int = 50,
         lease: timedelta = LEASE,
+        pace_channel: PaceChannel | None = None,
     ) -> None:
         self._lease = lease
+        # New messages keep Slack's pace of about one a second in any one conversation (a
+        # DM too: a burst of decisions queues several requests to the CEO), shared with
+        # the digest's and the report's posts to the channel.
+        self._pace_channel = pace_channel
         self._uow = uow_factory
         self._workspaces = workspaces
         self._clock = clock
@@ -206,6 +214,9 @@ class Dispatcher:
             ref = await notifier.find(notice, mark, since, self._clock()) if unsure else None
             looking = False
             if ref is None:
+                where = _posted_to(notice)
+                if where is not None and self._pace_channel is not None:
+                    await self._pace_channel(message.workspace_id, where)
                 ref = await notifier.deliver(notice, mark)
         except DeliveryError as exc:
             await self._failed(message_id, message, notice, exc, attempts, org, looking=looking)
@@ -394,6 +405,21 @@ class Dispatcher:
             )
             return Publication(org.channel, view, approvers, updated=bool(payload.get("updated")))
         return Skip(f"unknown kind {message.kind}")
+
+
+def _posted_to(notice: Notice) -> str | None:
+    """The conversation a notice is posted to as a new message (a user id for a DM), or
+    None for what updates a message or a Home, which Slack does not pace per channel."""
+    match notice:
+        case ApprovalRequest():
+            return notice.approver_id
+        case AuthorUpdate():
+            return notice.author_id
+        case Publication():
+            return notice.channel
+        case ProblemReport():
+            return notice.recipient
+    return None
 
 
 async def _locale(uow: UnitOfWork, workspace_id: str, user_id: str | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from sqlalchemy import select
 
@@ -341,3 +342,31 @@ async def test_a_resubmission_that_adds_and_drops_key_results_deletes_nothing(
     ]
     assert "Teams onboarded" in str(requests_to(box, MANAGER.id)[-1].blocks)
     assert GOOD_FORM["kr2_desc"] not in str(requests_to(box, MANAGER.id)[-1].blocks)
+
+
+async def test_publications_approved_together_keep_one_post_a_second_in_the_channel(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    box.fake.post_limit_per_channel_second = 1
+    # The CEO's direct reports: one stage each, so each approval publishes at once.
+    for title in ("First", "Second", "Third"):
+        await submit_objective(box, MANAGER.id, {**GOOD_FORM, "title": title})
+    pending = requests_to(box, CEO.id)
+    assert len(pending) == 3
+    await asyncio.gather(*(box.slack.click(CEO.id, r, ids.APPROVE) for r in pending))
+    await box.settle()
+
+    posts = box.fake.channel_messages(CHANNEL)
+    assert sorted(p.text.split("\u201c")[-1].split("\u201d")[0] for p in posts) == [
+        "First",
+        "Second",
+        "Third",
+    ]
+    moments = sorted(float(p.ts) for p in posts)
+    # (Slack's timestamps are unique: one may be a microsecond later than its moment.)
+    assert all(b - a >= 0.999 for a, b in itertools.pairwise(moments)), moments
+    # Paced, not refused and retried.
+    tries = [c for c in box.fake.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL]
+    assert len(tries) == 3
+    assert await unsent(box) == 0
