@@ -35,7 +35,7 @@ async def fake(clock: FakeClock) -> AsyncIterator[FakeSlack]:
     async with FakeSlack(clock=clock) as slack:
         slack.add_user(FakeUser("U001", "ada", "Ada Lovelace", email="Ada@Example.com"))
         slack.add_user(FakeUser("U002", "gone", "Gone Person", deleted=True))
-        slack.add_channel("C001", "general")
+        slack.add_channel("C001", "general", members=["U001"])
         slack.add_channel("C002", "private", bot_is_member=False)
         slack.add_channel("C003", "old", archived=True)
         yield slack
