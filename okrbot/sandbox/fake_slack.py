@@ -648,6 +648,7 @@ class FakeSlack:
         # (None there: that method unlimited).
         self.tier_burst = tier_burst
         self.method_limits: dict[str, int | None] = {}
+        self.tier_window = TIER_WINDOW
         self._tier_times: dict[tuple[str, str], deque[float]] = {}
         # An app distributed outside the Marketplace (see DISTRIBUTED_METHODS).
         self.distributed = distributed
@@ -1051,10 +1052,10 @@ class FakeSlack:
             return None
         times = self._tier_times.setdefault((self._caller, method), deque())
         now = self._clock()
-        while times and times[0] <= now - TIER_WINDOW:
+        while times and times[0] <= now - self.tier_window:
             times.popleft()
         if len(times) >= per_minute:
-            return max(1, math.ceil(times[0] + TIER_WINDOW - now))
+            return max(1, math.ceil(times[0] + self.tier_window - now))
         times.append(now)
         return None
 
