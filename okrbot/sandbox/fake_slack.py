@@ -6,6 +6,14 @@ Every request is recorded in ``calls``; everything posted is kept in ``messages`
 readable line to ``violations`` naming the offending field, e.g.
 ``chat.postMessage: blocks[3].text.text is 3012 chars (max 3000)``.
 
+As Slack does, it refuses a method whose bot scope the token lacks (``missing_scope``; the
+token has manifest.yml's scopes unless given others), rate-limits every method by its
+tier per workspace (``ratelimited``, HTTP 429 with ``Retry-After``; see ``TIER_BURST``),
+sends an ephemeral message only to someone in the conversation, pages history and
+replies with cursors, and checks message metadata. ``distributed=True`` is an app
+distributed outside the Marketplace: history and replies at one call a minute and 15
+messages a call.
+
 The fake is stricter than Slack in one place on purpose: a message with blocks must
 carry a non-empty top-level ``text`` fallback (for notifications and screen readers).
 """
