@@ -182,8 +182,12 @@ def configure(fake: BenchFake, spec: Json) -> None:
                 locale=user.get("locale", "en-US"),
             )
         )
+    everyone = [user["id"] for user in spec.get("users", [])]
     for channel in spec.get("channels", []):
-        fake.add_channel(channel["id"], channel["name"])
+        # The benchmarks' channels are company-wide: everyone is in them (and so can be
+        # shown an ephemeral note there), unless a benchmark names the members.
+        members = channel.get("members", everyone)
+        fake.add_channel(channel["id"], channel["name"], members=members)
     fake.post_limit_per_minute = spec.get("post_limit_per_minute")
     fake.minute = float(spec.get("minute", 60.0))
     fake.post_limit_per_channel_second = spec.get("post_limit_per_channel_second")
