@@ -186,8 +186,9 @@ async def _story(box: Sandbox) -> None:
     _say("8. Colin clicks Approve on a request that is not his: only he is told no")
     await slack.click(COLLEAGUE.id, _latest_dm(box, MANAGER.id), ids.APPROVE)
     await box.settle()
-    note = box.fake.ephemerals_to(COLLEAGUE.id)[-1]
-    print(f"  \U0001f441  Colin sees (only he): {text_of(note.text, NAMES)}")
+    # Not in Mads's DM, where Colin is not and Slack shows him nothing: in his own.
+    note = box.fake.dms_to(COLLEAGUE.id)[-1]
+    print(f"  \U0001f441  Colin sees (in his DM): {text_of(note.text, NAMES)}")
 
     _say("9. Mads approves (a double click changes nothing twice); Cora, the CEO, gets it")
     request = _latest_dm(box, MANAGER.id)

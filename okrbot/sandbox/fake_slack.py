@@ -6,6 +6,14 @@ Every request is recorded in ``calls``; everything posted is kept in ``messages`
 readable line to ``violations`` naming the offending field, e.g.
 ``chat.postMessage: blocks[3].text.text is 3012 chars (max 3000)``.
 
+As Slack does, it refuses a method whose bot scope the token lacks (``missing_scope``; the
+token has manifest.yml's scopes unless given others), rate-limits every method by its
+tier per workspace (``ratelimited``, HTTP 429 with ``Retry-After``; see ``TIER_BURST``),
+sends an ephemeral message only to someone in the conversation, pages history and
+replies with cursors, and checks message metadata. ``distributed=True`` is an app
+distributed outside the Marketplace: history and replies at one call a minute and 15
+messages a call.
+
 The fake is stricter than Slack in one place on purpose: a message with blocks must
 carry a non-empty top-level ``text`` fallback (for notifications and screen readers).
 """
@@ -22,12 +30,14 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 from aiohttp.typedefs import Handler as WebHandler
+
+from okrbot.slack.oauth import SCOPES as MANIFEST_SCOPES
 
 if TYPE_CHECKING:
     from okrbot.sandbox.fake_socket import FakeSocketMode
@@ -43,6 +53,67 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_BLOCKS_TEXT = 12_000
 MAX_MESSAGE_TEXT = 40_000
+
+# The bot scope each method needs, as Slack's method reference lists it; a method missing
+# here needs none (auth.test, chat.getPermalink, views.*). conversations.history and
+# conversations.replies need the history scope of the conversation's type (see
+# ``HISTORY_SCOPES``), which the handler checks once it knows the conversation.
+METHOD_SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.open": "im:write",  # the fake opens 1:1 DMs only
+    "users.info": "users:read",
+    "users.list": "users:read",
+    "users.lookupByEmail": "users:read.email",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
+HISTORY_SCOPES = {
+    "channel": "channels:history",
+    "private": "groups:history",
+    "im": "im:history",
+}
+
+# Slack's rate-limit tiers: the documented floor of calls a minute, per method, per
+# workspace. chat.postMessage has its own ("special") limits, modelled apart, and so have
+# auth.test, chat.getPermalink and oauth.v2.access ("hundreds a minute"), which the fake
+# does not limit; nor does it limit apps.connections.open (the app-level token's one method).
+TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
+METHOD_TIERS = {
+    "chat.update": 3,
+    "chat.postEphemeral": 4,
+    "conversations.open": 3,
+    "conversations.history": 3,
+    "conversations.replies": 3,
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
+    "users.info": 4,
+    "users.list": 2,
+    "users.lookupByEmail": 3,
+    "views.open": 4,
+    "views.push": 4,
+    "views.update": 4,
+    "views.publish": 4,
+}
+# Each tier is a floor ("50+ per minute") and Slack tolerates bursts above it without
+# saying how far; it does not tolerate an order of magnitude more. So by default the fake
+# refuses a method once it has had twice its tier in a sliding minute: the bursts of a
+# test on a frozen clock (a few people, a few dozen calls) pass as they would on Slack,
+# while a call per row or per person for a few hundred rows (an org chart of 500 people
+# looked up by e-mail one at a time: 500 calls of a Tier 3 method) is refused, as Slack
+# would refuse it. ``tier_burst=1`` holds every method to its tier exactly; None turns
+# the tiers off.
+TIER_BURST = 2.0
+TIER_WINDOW = 60.0
+# Apps distributed outside the Slack Marketplace (new ones since 2025-05-29): history and
+# replies at one call a minute, and at most 15 messages a call, 15 also when no limit is
+# asked for. A larger limit is lowered to 15, not refused.
+DISTRIBUTED_METHODS = frozenset({"conversations.history", "conversations.replies"})
+DISTRIBUTED_PER_MINUTE = 1
+DISTRIBUTED_MAX_LIMIT = 15
+# Letters, digits, underscores and hyphens (Slack's rule for a metadata event_type).
+_EVENT_TYPE = re.compile(r"[A-Za-z0-9_-]+")
 
 BLOCK_TYPES = frozenset(
     {
@@ -115,6 +186,11 @@ class FakeChannel:
     bot_is_member: bool = True
     archived: bool = False
     team_id: str | None = None
+    # A private channel: its history needs groups:history rather than channels:history.
+    private: bool = False
+    # The people in the channel (the bot aside, see ``bot_is_member``): only they can be
+    # sent an ephemeral message in it.
+    members: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -178,10 +254,14 @@ class _Trigger:
 class _Refusal(Exception):
     """Ends a request with ``{"ok": false, "error": error}``."""
 
-    def __init__(self, error: str, problems: list[str] | None = None) -> None:
+    def __init__(
+        self, error: str, problems: list[str] | None = None, extra: Json | None = None
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.problems = problems or []
+        # More fields of the answer, e.g. missing_scope's ``needed`` and ``provided``.
+        self.extra = extra or {}
 
 
 class _Throttled(Exception):
@@ -486,6 +566,24 @@ def _arg(args: Json, name: str) -> str:
     return "" if value is None else str(value)
 
 
+def _cursor_for(ts: str) -> str:
+    """An opaque cursor, as Slack's are: where the next page starts."""
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _cursor_ts(args: Json) -> float | None:
+    cursor = _arg(args, "cursor")
+    if not cursor:
+        return None
+    try:
+        kind, _, ts = base64.b64decode(cursor, validate=True).decode().partition(":")
+        if kind != "next_ts":
+            raise ValueError(kind)
+        return float(ts)
+    except ValueError:
+        raise _Refusal("invalid_cursor") from None
+
+
 def loopback_host(host: str, what: str) -> str:
     """The fakes listen on loopback only: nothing of a test ever leaves the machine."""
     if host == "localhost":
@@ -545,8 +643,27 @@ class FakeSlack:
         bot_token: str = "xoxb-fake-bot-token",  # noqa: S107 - a fake's token
         clock: Callable[[], float] = time.monotonic,
         host: str = "127.0.0.1",
+        scopes: Iterable[str] | None = None,
+        tier_burst: float | None = TIER_BURST,
+        distributed: bool = False,
     ) -> None:
         host = loopback_host(host, "FakeSlack")
+        # The bot token's scopes: by default those manifest.yml asks for (okrbot.slack.oauth
+        # keeps the same list, and a test keeps the two the same), so a method the app
+        # calls without asking for its scope fails here as it would in a workspace.
+        self.scopes: list[str] = list(MANIFEST_SCOPES if scopes is None else scopes)
+        # How far above its tier a method may go in a minute (see TIER_BURST); None: no
+        # tier is enforced. ``method_limits`` sets one method's calls a minute instead
+        # (None there: that method unlimited).
+        self.tier_burst = tier_burst
+        self.method_limits: dict[str, int | None] = {}
+        self.tier_window = TIER_WINDOW
+        self._tier_times: dict[tuple[str, str], deque[float]] = {}
+        # An app distributed outside the Marketplace (see DISTRIBUTED_METHODS).
+        self.distributed = distributed
+        # Requests Slack carried out but answered with a warning, e.g. metadata dropped for
+        # an event_type Slack does not accept: ``chat.postMessage: ...`` lines.
+        self.warnings: list[str] = []
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = "B" + bot_user_id[1:]
@@ -659,8 +776,20 @@ class FakeSlack:
         bot_is_member: bool = True,
         archived: bool = False,
         team_id: str | None = None,
+        private: bool = False,
+        members: Iterable[str] = (),
     ) -> None:
-        self.channels[channel_id] = FakeChannel(channel_id, name, bot_is_member, archived, team_id)
+        self.channels[channel_id] = FakeChannel(
+            channel_id, name, bot_is_member, archived, team_id, private, set(members)
+        )
+
+    def join(self, channel_id: str, *user_ids: str) -> None:
+        """People join a channel (the bot's membership is ``bot_is_member``)."""
+        self.channels[channel_id].members.update(user_ids)
+
+    def revoke_scope(self, scope: str) -> None:
+        """The workspace installed the app without `scope` (or an admin removed it)."""
+        self.scopes = [s for s in self.scopes if s != scope]
 
     # -- workspaces
 
@@ -887,6 +1016,15 @@ class FakeSlack:
         fault = self._take_fault(method)
         if fault is not None:
             return fault
+        needed = METHOD_SCOPES.get(method)
+        if needed is not None and needed not in self.scopes:
+            return self._reply({"ok": False, **self._missing_scope(needed)})
+        if method in self._handlers:
+            tier_wait = self._tier_wait(method)
+            if tier_wait is not None:
+                return self._reply(
+                    {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(tier_wait)}
+                )
         if method == "chat.postMessage":
             wait = self._post_wait()
             if wait is not None:
@@ -900,6 +1038,41 @@ class FakeSlack:
         finally:
             if self.after_call is not None:
                 self.after_call(method)
+
+    def _missing_scope(self, needed: str) -> Json:
+        """Slack's answer to a token without the scope a method needs."""
+        return {"error": "missing_scope", "needed": needed, "provided": ",".join(self.scopes)}
+
+    def _require_scope(self, needed: str) -> None:
+        if needed not in self.scopes:
+            body = self._missing_scope(needed)
+            raise _Refusal(body.pop("error"), extra=body)
+
+    def limit_per_minute(self, method: str) -> int | None:
+        """How many calls a minute `method` gets from one workspace (None: unlimited)."""
+        if self.distributed and method in DISTRIBUTED_METHODS:
+            return DISTRIBUTED_PER_MINUTE
+        if method in self.method_limits:
+            return self.method_limits[method]
+        tier = METHOD_TIERS.get(method)
+        if tier is None or self.tier_burst is None:
+            return None
+        return max(1, math.floor(TIER_PER_MINUTE[tier] * self.tier_burst))
+
+    def _tier_wait(self, method: str) -> int | None:
+        """Seconds until `method` may be called again by this workspace, or None if it may
+        now (the call is then counted). A sliding window on the fake's clock."""
+        per_minute = self.limit_per_minute(method)
+        if per_minute is None:
+            return None
+        times = self._tier_times.setdefault((self._caller, method), deque())
+        now = self._clock()
+        while times and times[0] <= now - self.tier_window:
+            times.popleft()
+        if len(times) >= per_minute:
+            return max(1, math.ceil(times[0] + self.tier_window - now))
+        times.append(now)
+        return None
 
     def _post_wait(self) -> int | None:
         """Seconds until the posting limit lets another message through, or None if it does."""
@@ -940,7 +1113,7 @@ class FakeSlack:
                 {"Retry-After": str(throttled.retry_after)},
             )
         except _Refusal as refusal:
-            refused: Json = {"ok": False, "error": refusal.error}
+            refused: Json = {"ok": False, "error": refusal.error, **refusal.extra}
             if refusal.problems:
                 self.violations.extend(f"{method}: {p}" for p in refusal.problems)
                 messages = [f"[ERROR] {p}" for p in refusal.problems]
@@ -1133,15 +1306,48 @@ class FakeSlack:
         self._channel_wait(channel)
         thread_ts = self._thread(channel, args)
         text, blocks = self._check_message(args)
+        metadata, warning = self._metadata(method, args)
         message = Message(channel, self._next_ts(), recipient, text, blocks, thread_ts)
-        metadata = args.get("metadata")
-        if isinstance(metadata, str):
-            with contextlib.suppress(ValueError):
-                metadata = json.loads(metadata)
-        message.metadata = metadata if isinstance(metadata, dict) else None
+        message.metadata = metadata
         self.messages.append(message)
         self._posted[(channel, message.ts)] = message
-        return {"channel": channel, "ts": message.ts, "message": self._message_json(message)}
+        answer = {"channel": channel, "ts": message.ts, "message": self._message_json(message)}
+        return {**answer, **warning}
+
+    def _metadata(self, method: str, args: Json) -> tuple[Json | None, Json]:
+        """The message's metadata if Slack keeps it, and the warning fields of the answer.
+
+        Metadata that is not an object with a string ``event_type`` and an object
+        ``event_payload`` is refused (``invalid_metadata_format``). An ``event_type`` with
+        anything but letters, digits, ``_`` and ``-`` is not refused: Slack posts the
+        message, drops the metadata and answers with an ``invalid_metadata_schema`` warning,
+        which a caller that never reads warnings does not notice; ``warnings`` has a line."""
+        metadata = args.get("metadata")
+        if metadata is None or metadata == "":
+            return None, {}
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                raise _Refusal("invalid_metadata_format", ["metadata is not JSON"]) from None
+        if not isinstance(metadata, dict):
+            raise _Refusal("invalid_metadata_format", ["metadata must be a JSON object"])
+        event_type, payload = metadata.get("event_type"), metadata.get("event_payload")
+        problems = []
+        if not isinstance(event_type, str) or not event_type:
+            problems.append("metadata.event_type must be a non-empty string")
+        if not isinstance(payload, dict):
+            problems.append("metadata.event_payload must be an object")
+        if problems:
+            raise _Refusal("invalid_metadata_format", problems)
+        if not (isinstance(event_type, str) and _EVENT_TYPE.fullmatch(event_type)):
+            self.warnings.append(
+                f"{method}: metadata.event_type {event_type!r} is not letters, digits, _ and -"
+                " (metadata dropped)"
+            )
+            warning = "invalid_metadata_schema"
+            return None, {"warning": warning, "response_metadata": {"warnings": [warning]}}
+        return metadata, {}
 
     def _message_json(self, message: Message) -> Json:
         body: Json = {
@@ -1163,20 +1369,30 @@ class FakeSlack:
         if message is None:
             raise _Refusal("message_not_found")
         text, blocks = self._check_message(args)
+        metadata, warning = self._metadata(method, args)
         message.text = text
         if args.get("blocks") is not None:
             message.blocks = blocks
+        if metadata is not None:
+            message.metadata = metadata
         message.updated += 1
         return {
             "channel": channel,
             "ts": message.ts,
             "text": message.text,
             "message": self._message_json(message),
+            **warning,
         }
 
     def _chat_post_ephemeral(self, method: str, args: Json) -> Json:
         channel, recipient = self._conversation(args.get("channel"))
         user = self._live_user(_arg(args, "user"), "user_not_found")
+        # Only someone in the conversation can see an ephemeral message in it: in a DM, the
+        # person the DM is with; in a channel, its members.
+        found = self.channels.get(channel)
+        members = {recipient} if found is None else found.members
+        if user.id not in members:
+            raise _Refusal("user_not_in_channel")
         thread_ts = self._thread(channel, args)
         text, blocks = self._check_message(args)
         ts = self._next_ts()
@@ -1267,51 +1483,87 @@ class FakeSlack:
                 return {"user": self._user_json(user, include_locale=False)}
         raise _Refusal("users_not_found")
 
-    def _conversations_history(self, method: str, args: Json) -> Json:
-        channel, _ = self._conversation(args.get("channel"))
-        oldest = float(_arg(args, "oldest") or 0)
-        limit = int(_arg(args, "limit") or 100)
+    def _history_scope(self, channel: str) -> str:
+        found = self.channels.get(channel)
+        if found is None:
+            return HISTORY_SCOPES["im"]
+        return HISTORY_SCOPES["private" if found.private else "channel"]
+
+    def _page_limit(self, method: str, args: Json, default: int, maximum: int) -> int:
+        if self.distributed and method in DISTRIBUTED_METHODS:
+            default = maximum = DISTRIBUTED_MAX_LIMIT
+        raw = _arg(args, "limit")
+        if not raw:
+            return default
+        try:
+            asked = int(raw)
+        except ValueError:
+            raise _Refusal("invalid_arguments", [f"limit must be a number, not {raw!r}"]) from None
+        return max(1, min(maximum, asked)) if asked > 0 else default
+
+    def _listed(self, messages: list[Message], args: Json) -> list[Json]:
         with_metadata = _truthy(args.get("include_all_metadata"))
+        listed = []
+        for message in messages:
+            body = self._message_json(message)
+            if with_metadata and message.metadata:
+                body["metadata"] = message.metadata
+            listed.append(body)
+        return listed
+
+    @staticmethod
+    def _in_range(message: Message, args: Json) -> bool:
+        """Within ``oldest`` and ``latest``, which are left out unless ``inclusive``."""
+        ts = float(message.ts)
+        oldest = float(_arg(args, "oldest") or 0)
+        latest = float(_arg(args, "latest") or math.inf)
+        if _truthy(args.get("inclusive")):
+            return oldest <= ts <= latest
+        return oldest < ts < latest
+
+    def _conversations_history(self, method: str, args: Json) -> Json:
+        """Top-level messages, newest first, a page at a time."""
+        channel, _ = self._conversation(args.get("channel"))
+        self._require_scope(self._history_scope(channel))
+        limit = self._page_limit(method, args, 100, 999)
+        start = _cursor_ts(args)
         found = [
             m
             for m in reversed(self.messages)
             if m.channel == channel
             and m.thread_ts is None
             and m.ephemeral_for is None
-            and float(m.ts) > oldest
-        ][:limit]
-        listed = []
-        for message in found:
-            body = self._message_json(message)
-            if with_metadata and message.metadata:
-                body["metadata"] = message.metadata
-            listed.append(body)
-        return {"messages": listed, "has_more": False}
+            and self._in_range(m, args)
+            and (start is None or float(m.ts) <= start)
+        ]
+        return self._page(found, limit, args)
 
     def _conversations_replies(self, method: str, args: Json) -> Json:
         """A thread: its parent first, then its replies, oldest first (Slack's order)."""
         channel, _ = self._conversation(args.get("channel"))
+        self._require_scope(self._history_scope(channel))
         parent_ts = _arg(args, "ts")
         if (channel, parent_ts) not in self._posted:
             raise _Refusal("thread_not_found")
-        oldest = float(_arg(args, "oldest") or 0)
-        limit = int(_arg(args, "limit") or 1000)
-        with_metadata = _truthy(args.get("include_all_metadata"))
+        limit = self._page_limit(method, args, 1000, 1000)
+        start = _cursor_ts(args)
         thread = [self._posted[(channel, parent_ts)]] + [
             m
             for m in self.messages
             if m.channel == channel
             and m.thread_ts == parent_ts
             and m.ephemeral_for is None
-            and float(m.ts) > oldest
+            and self._in_range(m, args)
         ]
-        listed = []
-        for message in thread[:limit]:
-            body = self._message_json(message)
-            if with_metadata and message.metadata:
-                body["metadata"] = message.metadata
-            listed.append(body)
-        return {"messages": listed, "has_more": len(thread) > limit}
+        if start is not None:
+            thread = [m for m in thread if float(m.ts) >= start]
+        return self._page(thread, limit, args)
+
+    def _page(self, found: list[Message], limit: int, args: Json) -> Json:
+        body: Json = {"messages": self._listed(found[:limit], args), "has_more": len(found) > limit}
+        if len(found) > limit:
+            body["response_metadata"] = {"next_cursor": _cursor_for(found[limit].ts)}
+        return body
 
     def _files_get_upload_url(self, method: str, args: Json) -> Json:
         filename = _arg(args, "filename")
@@ -1391,7 +1643,7 @@ class FakeSlack:
         return {
             "access_token": token,
             "token_type": "bot",
-            "scope": "commands,chat:write",
+            "scope": ",".join(self.scopes),
             "bot_user_id": self.bot_user_id,
             "app_id": "A0FAKEAPP",
             "team": {"id": team_id, "name": self.team_names.get(team_id, team_id)},

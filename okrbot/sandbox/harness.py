@@ -133,7 +133,8 @@ class Sandbox:
                     email=person.email,
                 )
             )
-        self.fake.add_channel(CHANNEL, "okrs")
+        # The company's OKR channel: everyone is in it, so a note in it reaches anyone.
+        self.fake.add_channel(CHANNEL, "okrs", members=[p.id for p in PEOPLE])
         await self._start_app()
 
     async def _start_app(self) -> None:

@@ -186,7 +186,10 @@ async def test_only_the_designated_approver_may_decide(org_box: Sandbox) -> None
     assert box.fake.open_views_for(COLLEAGUE.id) == []
     assert requests_to(box, CEO.id) == []
     assert button_values(request) == [ids.APPROVE, ids.REJECT]
-    note = box.fake.ephemerals_to(COLLEAGUE.id)[-1].text
+    # The button is in Mads's DM, where Colin is not: Slack will not show him an ephemeral
+    # there, so he is told in his own DM.
+    assert box.fake.ephemerals_to(COLLEAGUE.id) == []
+    note = box.fake.dms_to(COLLEAGUE.id)[-1].text
     assert "Only <@U0MGR0001> can decide" in note
     assert [a.outcome for a in await approvals(box)] == ["pending"]
 

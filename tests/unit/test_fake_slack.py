@@ -7,10 +7,12 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -35,7 +37,7 @@ async def fake(clock: FakeClock) -> AsyncIterator[FakeSlack]:
     async with FakeSlack(clock=clock) as slack:
         slack.add_user(FakeUser("U001", "ada", "Ada Lovelace", email="Ada@Example.com"))
         slack.add_user(FakeUser("U002", "gone", "Gone Person", deleted=True))
-        slack.add_channel("C001", "general")
+        slack.add_channel("C001", "general", members=["U001"])
         slack.add_channel("C002", "private", bot_is_member=False)
         slack.add_channel("C003", "old", archived=True)
         yield slack
@@ -600,3 +602,317 @@ async def test_thread_replies_are_in_replies_not_in_history(
     assert replies["messages"][1]["metadata"] == marked
     exc = await refused(client.conversations_replies(channel="C001", ts="1.000001"))
     assert exc.response["error"] == "thread_not_found"
+
+
+# --------------------------------------------------------------------------- scopes
+
+
+def test_the_token_has_the_scopes_manifest_yml_asks_for(fake: FakeSlack) -> None:
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
+    assert fake.scopes == manifest["oauth_config"]["scopes"]["bot"]
+
+
+async def test_a_method_without_its_scope_is_refused(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.revoke_scope("users:read.email")
+    exc = await refused(client.users_lookupByEmail(email="ada@example.com"))
+    assert exc.response["error"] == "missing_scope"
+    assert exc.response["needed"] == "users:read.email"
+    assert exc.response["provided"].split(",") == fake.scopes
+    assert "users:read.email" not in fake.scopes
+    # Other methods are unaffected.
+    assert (await client.users_info(user="U001"))["user"]["id"] == "U001"
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "needed"),
+    [
+        ("chat.postMessage", {"channel": "C001", "text": "hi"}, "chat:write"),
+        ("chat.update", {"channel": "C001", "ts": "1.0", "text": "hi"}, "chat:write"),
+        ("chat.postEphemeral", {"channel": "C001", "user": "U001", "text": "hi"}, "chat:write"),
+        ("conversations.open", {"users": "U001"}, "im:write"),
+        ("users.info", {"user": "U001"}, "users:read"),
+        ("users.list", {}, "users:read"),
+        ("files.getUploadURLExternal", {"filename": "a.png", "length": "3"}, "files:write"),
+        ("files.completeUploadExternal", {"files": [{"id": "F1"}]}, "files:write"),
+    ],
+)
+async def test_each_method_needs_its_scope(method: str, args: dict[str, Any], needed: str) -> None:
+    async with FakeSlack(scopes=["commands"]) as bare:
+        bare.add_user(FakeUser("U001", "ada", "Ada Lovelace"))
+        bare.add_channel("C001", "general", members=["U001"])
+        client = AsyncWebClient(token=bare.bot_token, base_url=bare.api_url, retry_handlers=[])
+        exc = await refused(client.api_call(method, json=args))
+        assert (exc.response["error"], exc.response["needed"]) == ("missing_scope", needed)
+        assert exc.response["provided"] == "commands"
+        assert bare.messages == []
+        # Methods that need no scope work with none.
+        assert (await client.auth_test())["ok"] is True
+
+
+async def test_history_needs_the_scope_of_the_conversations_type(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.add_channel("C009", "secret", private=True)
+    parent = await client.chat_postMessage(channel="C001", text="parent")
+    for scope in ("channels:history", "groups:history", "im:history"):
+        fake.revoke_scope(scope)
+    for channel, needed in [
+        ("C001", "channels:history"),
+        ("C009", "groups:history"),
+        (fake.dm_id("U001"), "im:history"),
+    ]:
+        exc = await refused(client.conversations_history(channel=channel))
+        assert exc.response["needed"] == needed
+    exc = await refused(client.conversations_replies(channel="C001", ts=parent["ts"]))
+    assert exc.response["needed"] == "channels:history"
+    fake.scopes.append("im:history")
+    assert (await client.conversations_history(channel=fake.dm_id("U001")))["messages"] == []
+
+
+# --------------------------------------------------------------------------- tiers
+
+
+async def refused_at(call: Callable[[], Awaitable[Any]], most: int) -> int:
+    """How many calls in a row succeed before a 429 (at most `most`)."""
+    throttled: SlackApiError | None = None
+    done = 0
+    while done < most and throttled is None:
+        try:
+            await call()
+        except SlackApiError as exc:
+            throttled = exc
+        else:
+            done += 1
+    if throttled is not None:
+        assert throttled.response.status_code == 429
+        assert throttled.response["error"] == "ratelimited"
+        assert int(throttled.response.headers["Retry-After"]) >= 1
+    return done
+
+
+async def test_every_method_has_its_tier_with_room_for_a_burst(
+    fake: FakeSlack, client: AsyncWebClient, clock: FakeClock
+) -> None:
+    # users.list is Tier 2 (20+ a minute): twice that in a burst, and no more.
+    assert await refused_at(lambda: client.users_list(), 100) == 40
+    # Another method has its own count.
+    assert (await client.users_info(user="U001"))["ok"] is True
+    clock.now += 30
+    exc = await refused(client.users_list())
+    assert exc.response.headers["Retry-After"] == "30"
+    clock.now += 30
+    assert (await client.users_list())["ok"] is True
+
+
+async def test_a_lookup_per_row_of_a_large_org_chart_is_refused(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    # users.lookupByEmail is Tier 3: a burst of 100 in a minute passes, 500 do not.
+    lookups = await refused_at(lambda: client.users_lookupByEmail(email="ada@example.com"), 500)
+    assert lookups == 100
+
+
+async def test_tiers_can_be_exact_per_method_or_off(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.tier_burst = 1.0
+    assert await refused_at(lambda: client.users_list(), 100) == 20
+    fake.method_limits["users.info"] = 3
+    assert await refused_at(lambda: client.users_info(user="U001"), 10) == 3
+    fake.method_limits["users.info"] = None
+    fake.tier_burst = None
+    assert await refused_at(lambda: client.users_info(user="U001"), 150) == 150
+    assert await refused_at(lambda: client.users_list(), 30) == 30
+
+
+async def test_tiers_count_per_workspace(fake: FakeSlack) -> None:
+    fake.add_workspace("T0OTHER00", "Other")
+    code = fake.install_code("T0OTHER00", "U001")
+    other = AsyncWebClient(base_url=fake.api_url, retry_handlers=[])
+    token = (
+        await other.oauth_v2_access(
+            client_id=fake.client_id, client_secret=fake.client_secret, code=code
+        )
+    )["access_token"]
+    fake.method_limits["auth.test"] = 1
+    first = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url, retry_handlers=[])
+    second = AsyncWebClient(token=token, base_url=fake.api_url, retry_handlers=[])
+    assert (await first.auth_test())["team_id"] == fake.team_id
+    assert (await second.auth_test())["team_id"] == "T0OTHER00"
+    assert (await refused(first.auth_test())).response.status_code == 429
+
+
+async def test_oauth_grants_the_scopes_the_fake_has(fake: FakeSlack) -> None:
+    code = fake.install_code(fake.team_id, "U001")
+    client = AsyncWebClient(base_url=fake.api_url, retry_handlers=[])
+    grant = await client.oauth_v2_access(
+        client_id=fake.client_id, client_secret=fake.client_secret, code=code
+    )
+    assert grant["scope"].split(",") == fake.scopes
+
+
+# --------------------------------------------------------------------------- pages
+
+
+async def test_history_pages_newest_first_with_a_cursor(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    for n in range(5):
+        await client.chat_postMessage(channel="C001", text=f"m{n}")
+    seen: list[str] = []
+    cursor = None
+    for _ in range(5):
+        page = await client.conversations_history(channel="C001", limit=2, cursor=cursor)
+        seen += [m["text"] for m in page["messages"]]
+        if not page["has_more"]:
+            assert not (page.get("response_metadata") or {}).get("next_cursor")
+            break
+        cursor = page["response_metadata"]["next_cursor"]
+    assert seen == ["m4", "m3", "m2", "m1", "m0"]
+    exc = await refused(client.conversations_history(channel="C001", cursor="bogus"))
+    assert exc.response["error"] == "invalid_cursor"
+
+
+async def test_history_between_oldest_and_latest(fake: FakeSlack, client: AsyncWebClient) -> None:
+    ts = [(await client.chat_postMessage(channel="C001", text=f"m{n}"))["ts"] for n in range(4)]
+    page = await client.conversations_history(channel="C001", oldest=ts[0], latest=ts[3])
+    assert [m["text"] for m in page["messages"]] == ["m2", "m1"]
+    page = await client.conversations_history(
+        channel="C001", oldest=ts[0], latest=ts[3], inclusive=True
+    )
+    assert [m["text"] for m in page["messages"]] == ["m3", "m2", "m1", "m0"]
+
+
+async def test_replies_page_oldest_first(fake: FakeSlack, client: AsyncWebClient) -> None:
+    parent = await client.chat_postMessage(channel="C001", text="parent")
+    for n in range(4):
+        await client.chat_postMessage(channel="C001", text=f"r{n}", thread_ts=parent["ts"])
+    first = await client.conversations_replies(channel="C001", ts=parent["ts"], limit=3)
+    assert [m["text"] for m in first["messages"]] == ["parent", "r0", "r1"]
+    assert first["has_more"] is True
+    rest = await client.conversations_replies(
+        channel="C001", ts=parent["ts"], cursor=first["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in rest["messages"]] == ["r2", "r3"]
+    assert rest["has_more"] is False
+
+
+async def test_a_distributed_app_reads_15_messages_a_minute(
+    client: AsyncWebClient, clock: FakeClock
+) -> None:
+    async with FakeSlack(clock=clock, distributed=True, tier_burst=None) as fake:
+        fake.add_channel("C001", "general")
+        client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url, retry_handlers=[])
+        for n in range(20):
+            await client.chat_postMessage(channel="C001", text=f"m{n}")
+        parent = fake.channel_messages("C001")[0].ts
+        for n in range(20):
+            await client.chat_postMessage(channel="C001", text=f"r{n}", thread_ts=parent)
+        # A larger limit is lowered to 15, not refused; no limit means 15 as well.
+        page = await client.conversations_history(channel="C001", limit=200)
+        assert [m["text"] for m in page["messages"]] == [f"m{n}" for n in range(19, 4, -1)]
+        assert page["has_more"] is True
+        exc = await refused(client.conversations_history(channel="C001"))
+        assert exc.response.status_code == 429
+        assert exc.response.headers["Retry-After"] == "60"
+        # replies has a minute of its own.
+        thread = await client.conversations_replies(channel="C001", ts=parent)
+        assert len(thread["messages"]) == 15
+        assert (await refused(client.conversations_replies(channel="C001", ts=parent))).response[
+            "error"
+        ] == "ratelimited"
+        clock.now += 60
+        rest = await client.conversations_history(
+            channel="C001", cursor=page["response_metadata"]["next_cursor"]
+        )
+        assert [m["text"] for m in rest["messages"]] == [f"m{n}" for n in range(4, -1, -1)]
+        assert rest["has_more"] is False
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+async def test_metadata_is_kept_and_listed_only_when_asked_for(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    marked = {"event_type": "okrbot_delivery", "event_payload": {"marker": "m-1"}}
+    await client.chat_postMessage(channel="C001", text="marked", metadata=marked)
+    plain = await client.conversations_history(channel="C001")
+    assert "metadata" not in plain["messages"][0]
+    full = await client.conversations_history(channel="C001", include_all_metadata=True)
+    assert full["messages"][0]["metadata"] == marked
+
+
+@pytest.mark.parametrize(
+    ("metadata", "problem"),
+    [
+        ("not json", "metadata is not JSON"),
+        ('["a list"]', "metadata must be a JSON object"),
+        ({"event_payload": {}}, "metadata.event_type must be a non-empty string"),
+        ({"event_type": 7, "event_payload": {}}, "metadata.event_type must be a non-empty string"),
+        ({"event_type": "x"}, "metadata.event_payload must be an object"),
+        ({"event_type": "x", "event_payload": "m-1"}, "metadata.event_payload must be an object"),
+    ],
+)
+async def test_malformed_metadata_is_refused(
+    fake: FakeSlack, client: AsyncWebClient, metadata: Any, problem: str
+) -> None:
+    exc = await refused(
+        client.api_call(
+            "chat.postMessage", json={"channel": "C001", "text": "hi", "metadata": metadata}
+        )
+    )
+    assert exc.response["error"] == "invalid_metadata_format"
+    assert fake.violations == [f"chat.postMessage: {problem}"]
+    assert fake.messages == []
+    posted = await client.chat_postMessage(channel="C001", text="hi")
+    exc = await refused(
+        client.api_call(
+            "chat.update",
+            json={"channel": "C001", "ts": posted["ts"], "text": "new", "metadata": metadata},
+        )
+    )
+    assert exc.response["error"] == "invalid_metadata_format"
+    assert [m.text for m in fake.messages] == ["hi"]
+
+
+async def test_an_event_type_slack_does_not_accept_drops_the_metadata(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    dotted = {"event_type": "okrbot.delivery", "event_payload": {"marker": "m-1"}}
+    posted = await client.chat_postMessage(channel="C001", text="posted", metadata=dotted)
+    # Posted, with a warning nobody is made to read, and without its metadata.
+    assert posted["warning"] == "invalid_metadata_schema"
+    assert posted["response_metadata"]["warnings"] == ["invalid_metadata_schema"]
+    history = await client.conversations_history(channel="C001", include_all_metadata=True)
+    assert [(m["text"], m.get("metadata")) for m in history["messages"]] == [("posted", None)]
+    assert fake.warnings == [
+        "chat.postMessage: metadata.event_type 'okrbot.delivery' is not letters, digits,"
+        " _ and - (metadata dropped)"
+    ]
+    assert fake.violations == []
+
+
+# --------------------------------------------------------------------------- ephemerals
+
+
+async def test_an_ephemeral_reaches_only_someone_in_the_conversation(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.add_user(FakeUser("U003", "grace", "Grace Hopper"))
+    exc = await refused(client.chat_postEphemeral(channel="C001", user="U003", text="x"))
+    assert exc.response["error"] == "user_not_in_channel"
+    exc = await refused(
+        client.chat_postEphemeral(channel=fake.dm_id("U001"), user="U003", text="x")
+    )
+    assert exc.response["error"] == "user_not_in_channel"
+    assert fake.ephemerals_to("U003") == []
+    fake.join("C001", "U003")
+    await client.chat_postEphemeral(channel="C001", user="U003", text="in the channel")
+    await client.chat_postEphemeral(channel=fake.dm_id("U003"), user="U003", text="in the DM")
+    assert [(m.channel, m.text) for m in fake.ephemerals_to("U003")] == [
+        ("C001", "in the channel"),
+        (fake.dm_id("U003"), "in the DM"),
+    ]
