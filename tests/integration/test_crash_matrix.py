@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from okrbot.domain.okr import Status
+from okrbot.domain.weekly import Job
 from okrbot.sandbox.driver import Response
 from okrbot.sandbox.fake_slack import Message
 from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, Sandbox
 from okrbot.slack import ids
-from okrbot.store.models import Approval, CheckIn, Objective
+from okrbot.store.models import Approval, CheckIn, Delivery, JobRun, Objective
 from tests.integration.processes import (
     QUICK_RECOVERY,
     RECOVERY_TIMEOUT,
@@ -36,11 +37,14 @@ from tests.integration.processes import (
     WallClock,
     current_quarter,
     eventually,
+    just_passed,
+    kill_when,
     serve_env,
     stop_within_grace,
+    weekly_state,
 )
 from tests.slack.helpers import GOOD_FORM, button_values, unsent
-from tests.slack.weekly_helpers import check_in_count, seed_company
+from tests.slack.weekly_helpers import check_in_count, digests, prompts_to, seed_company
 
 # Long enough to stand for "never answered": the process is killed before it ends.
 HELD_SECONDS = 60.0
@@ -328,4 +332,254 @@ async def test_each_kind_of_click_and_submission_killed_after_its_answer_applies
         assert await _checkins_of(box, checker) == 1
         outputs = first.output() + second.output()
         assert "Traceback" not in second.output(), outputs
+        assert box.fake.violations == []
+
+
+# --------------------------------------------------------------------------- outbox in flight
+
+
+async def test_each_kind_of_outbox_message_in_flight_at_a_kill_is_sent_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Posted, but the answer never heard: an approval request, the author's updates and
+    a publication in one life, a problem report in the next."""
+    box = Sandbox(database_url, clock=WallClock(), timezone=ZONE)
+    async with box:
+        await box.import_org()
+        await _submit(box, AUTHOR.id, "Published at the kill")
+        await box.slack.click(
+            MANAGER.id, _open_request(box, MANAGER.id, "Published at the kill"), ids.APPROVE
+        )
+        await box.settle()
+        await _submit(box, COLLEAGUE.id, "Rejected at the kill")
+        reject_view = await _open_view(
+            box,
+            MANAGER.id,
+            box.slack.click(
+                MANAGER.id, _open_request(box, MANAGER.id, "Rejected at the kill"), ids.REJECT
+            ),
+        )
+        new_view = await _open_view(box, AUTHOR.id, box.slack.slash(AUTHOR.id, "new"))
+        problem_view = await _open_view(box, AUTHOR.id, box.slack.slash(AUTHOR.id, "new"))
+        ceo_request = _open_request(box, CEO.id, "Published at the kill")
+        form = {**GOOD_FORM, "quarter": current_quarter()}
+
+        async with Processes(tmp_path) as processes:
+            env = _env(box, tmp_path, database_url)
+            first = await processes.serve("first", env, box.fake)
+            await processes.ready(first)
+            # The request and "submitted" for the new objective, the rejection's notice,
+            # the publication and the author's "published": five posts, none answered.
+            in_flight = 5
+            box.fake.delay_next("chat.postMessage", HELD_SECONDS, times=in_flight)
+            answers = await asyncio.gather(
+                first.slack.submit_view(
+                    AUTHOR.id, new_view["id"], {**form, "title": "Requested at the kill"}
+                ),
+                first.slack.submit_view(MANAGER.id, reject_view["id"], {"reason": REASON}),
+                first.slack.click(CEO.id, ceo_request, ids.APPROVE),
+            )
+            assert [a.status for a in answers] == [200] * 3
+            await eventually(
+                lambda: len(box.fake.held) == in_flight, "five posts are in flight", watch=[first]
+            )
+            await first.killed()
+            box.fake.release_held()
+
+            second = await processes.serve("second", env, box.fake)
+            await processes.ready(second)
+            await _until_all({"the outbox": lambda: _settled(box)}, "after the kill", second)
+
+            # A problem report: the manager has left, so the author is told.
+            box.fake.users[MANAGER.id].deleted = True
+            kill_when(
+                box.fake,
+                second,
+                lambda method: bool(
+                    [m for m in box.fake.dms_to(AUTHOR.id) if "could not send" in m.text]
+                ),
+            )
+            answer = await second.slack.submit_view(
+                AUTHOR.id, problem_view["id"], {**form, "title": "Reported at the kill"}
+            )
+            assert answer.status == 200
+            await eventually(
+                lambda: second.returncode is not None, "killed with the report in flight"
+            )
+
+            third = await processes.serve("third", env, box.fake)
+            await processes.ready(third)
+            await _until_all({"the outbox": lambda: _settled(box)}, "after the kill", third)
+            await _quiet_for_a_while(third)
+            assert await stop_within_grace(third) == 0, third.output()
+
+        assert len(_dms_about(box, MANAGER.id, "Requested at the kill")) == 1
+        assert len(_dms_about(box, AUTHOR.id, "Requested at the kill", "Submitted")) == 1
+        assert len(_dms_about(box, COLLEAGUE.id, "Rejected at the kill", "rejected")) == 1
+        assert len(_published(box, "Published at the kill")) == 1
+        assert (
+            len(_dms_about(box, AUTHOR.id, "Published at the kill", "approved and published")) == 1
+        )
+        assert len([m for m in box.fake.dms_to(AUTHOR.id) if "could not send" in m.text]) == 1
+        assert box.fake.violations == []
+
+
+# --------------------------------------------------------------------------- fan-out and digest
+
+
+async def test_a_fanout_and_a_digest_killed_half_way_are_finished_once_by_the_next_server(
+    database_url: str, tmp_path: Path
+) -> None:
+    box = Sandbox(database_url, clock=WallClock(), timezone=ZONE)
+    async with box:
+        await box.import_org()
+        owners = await seed_company(
+            box, 30, quarter=current_quarter(), tz=ZONE, published=box.clock()
+        )
+        moment = just_passed(ZONE)
+        env = _env(
+            box,
+            tmp_path,
+            database_url,
+            OKRBOT_CHECKIN_AT=moment,
+            OKRBOT_REMINDER_AT=moment,
+            OKRBOT_DIGEST_AT=moment,
+        )
+
+        def prompted() -> list[str]:
+            return [owner for owner in owners if prompts_to(box, owner)]
+
+        def replies() -> list[Message]:
+            parents = {m.ts for m in digests(box)}
+            return [m for m in box.fake.channel_messages(CHANNEL) if m.thread_ts in parents]
+
+        async with Processes(tmp_path) as processes:
+            first = await processes.serve("first", env, box.fake)
+            kill_when(box.fake, first, lambda method: len(prompted()) >= 5)
+            await processes.ready(first)
+            await eventually(lambda: first.returncode is not None, "killed mid fan-out")
+            reached = len(prompted())
+            assert 5 <= reached < len(owners)
+
+            second = await processes.serve("second", env, box.fake)
+            kill_when(box.fake, second, lambda method: bool(digests(box) and replies()))
+            await processes.ready(second)
+            await eventually(
+                lambda: second.returncode is not None,
+                "killed mid digest thread",
+                RECOVERY_TIMEOUT,
+            )
+            assert len(digests(box)) == 1
+
+            third = await processes.serve("third", env, box.fake)
+            await processes.ready(third)
+
+            async def weekly_done() -> bool:
+                _runs, open_digests, unsettled = await weekly_state(box)
+                return len(prompted()) == len(owners) and (open_digests, unsettled) == (0, 0)
+
+            await _until_all(
+                {"the fan-out and the digest": weekly_done},
+                f"{reached} prompted at the first kill",
+                third,
+            )
+            await _quiet_for_a_while(third)
+            assert await stop_within_grace(third) == 0, third.output()
+
+        assert {owner: len(prompts_to(box, owner)) for owner in owners} == dict.fromkeys(owners, 1)
+        [digest] = digests(box)
+        top_level = [m for m in box.fake.channel_messages(CHANNEL) if m.thread_ts is None]
+        assert top_level == [digest]
+        async with box.uow() as uow:
+            parts = await uow.session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .join(JobRun, JobRun.id == Delivery.job_run_id)
+                .where(JobRun.job == Job.DIGEST.value, Delivery.sent_at.is_not(None))
+            )
+        thread = replies()
+        assert len(thread) == int(parts or 0) - 1 > 0
+        assert len({(m.text, tuple(m.files)) for m in thread}) == len(thread)
+        assert box.fake.violations == []
+
+
+# --------------------------------------------------------------------------- Slack answering badly
+
+
+async def test_each_kind_of_send_answered_late_or_ambiguously_is_sent_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Slack performs the post and then answers too late, with a 503, with fatal_error or
+    not at all: each message is in Slack once, whatever okrbot concluded."""
+    box = Sandbox(database_url, clock=WallClock(), timezone=ZONE)
+    async with box:
+        await box.import_org()
+        await _submit(box, AUTHOR.id, "Published after a fatal error")
+        await box.slack.click(
+            MANAGER.id,
+            _open_request(box, MANAGER.id, "Published after a fatal error"),
+            ids.APPROVE,
+        )
+        await box.settle()
+        await _submit(box, COLLEAGUE.id, "Rejected after a 503")
+        reject_view = await _open_view(
+            box,
+            MANAGER.id,
+            box.slack.click(
+                MANAGER.id, _open_request(box, MANAGER.id, "Rejected after a 503"), ids.REJECT
+            ),
+        )
+        late_view = await _open_view(box, AUTHOR.id, box.slack.slash(AUTHOR.id, "new"))
+        dropped_view = await _open_view(box, COLLEAGUE.id, box.slack.slash(COLLEAGUE.id, "new"))
+        ceo_request = _open_request(box, CEO.id, "Published after a fatal error")
+        form = {**GOOD_FORM, "quarter": current_quarter()}
+
+        async with Processes(tmp_path) as processes:
+            okrbot = await processes.serve("a", _env(box, tmp_path, database_url), box.fake)
+            await processes.ready(okrbot)
+            slack = okrbot.slack
+            # One at a time, so that each fault lands on the send it is meant for.
+            box.fake.delay_next("chat.postMessage", LATE_SECONDS)
+            await slack.submit_view(AUTHOR.id, late_view["id"], {**form, "title": "Requested late"})
+            await eventually(
+                lambda: bool(_dms_about(box, MANAGER.id, "Requested late")), "posted late"
+            )
+            box.fake.perform_then("chat.postMessage", "http_503")
+            await slack.submit_view(MANAGER.id, reject_view["id"], {"reason": REASON})
+            await eventually(
+                lambda: bool(_dms_about(box, COLLEAGUE.id, "Rejected after a 503", "rejected")),
+                "posted before a 503",
+            )
+            box.fake.perform_then("chat.postMessage", "fatal_error")
+            await slack.click(CEO.id, ceo_request, ids.APPROVE)
+            await eventually(
+                lambda: len(box.fake.performed_unanswered) >= 2, "posted before a fatal error"
+            )
+            box.fake.perform_then("chat.postMessage", "drop")
+            await slack.submit_view(
+                COLLEAGUE.id, dropped_view["id"], {**form, "title": "Requested, then dropped"}
+            )
+            await eventually(
+                lambda: bool(_dms_about(box, MANAGER.id, "Requested, then dropped")),
+                "posted before the connection dropped",
+            )
+            await _until_all({"the outbox": lambda: _settled(box)}, "after bad answers", okrbot)
+            await _quiet_for_a_while(okrbot)
+            assert await stop_within_grace(okrbot) == 0, okrbot.output()
+
+        assert box.fake.performed_unanswered == ["chat.postMessage"] * 3
+        assert len(_dms_about(box, MANAGER.id, "Requested late")) == 1
+        assert len(_dms_about(box, AUTHOR.id, "Requested late", "Submitted")) == 1
+        assert len(_dms_about(box, COLLEAGUE.id, "Rejected after a 503", "rejected")) == 1
+        assert len(_published(box, "Published after a fatal error")) == 1
+        assert (
+            len(
+                _dms_about(
+                    box, AUTHOR.id, "Published after a fatal error", "approved and published"
+                )
+            )
+            == 1
+        )
+        assert len(_dms_about(box, MANAGER.id, "Requested, then dropped")) == 1
+        assert len(_dms_about(box, COLLEAGUE.id, "Requested, then dropped", "Submitted")) == 1
         assert box.fake.violations == []
