@@ -10,16 +10,17 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import aiohttp
 from sqlalchemy import func, select
 
-from okrbot.bootstrap import EVENTS_PATH, HEALTH_PATH
+from okrbot.bootstrap import EVENTS_PATH, HEALTH_PATH, SHUTDOWN_GRACE
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.weekly import Job
 from okrbot.sandbox.driver import SlackDriver
@@ -32,6 +33,24 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 DONE_TIMEOUT = 90.0
+
+T = TypeVar("T")
+
+# What the watchdog logs when background work is stuck (okrbot.background).
+STALLED = "made no progress"
+
+# Settings that make recovery after a SIGKILL quick enough for a test: Slack calls given up
+# after a second, claims of a dead process held for two seconds, the sweeper every two. One
+# place, so that a renamed setting is one edit; unknown OKRBOT_ variables are ignored.
+QUICK_RECOVERY = {
+    "OKRBOT_SLACK_TIMEOUT": "1",
+    "OKRBOT_OUTBOX_LEASE_SECONDS": "2",
+    "OKRBOT_FANOUT_LEASE_SECONDS": "2",
+    "OKRBOT_SWEEP_SECONDS": "2",
+}
+# How long, after a restart, what a dead process left behind may take to be finished: the
+# start, a lease and a sweep or two, on a busy machine.
+RECOVERY_TIMEOUT = 45.0
 
 # The processes' company zone, and everyone's (the sandbox's fake users live there).
 ZONE = "Europe/Oslo"
@@ -169,6 +188,14 @@ class Okrbot:
         """Weekly-timer ticks this process has finished."""
         return self.output().count("executed successfully")
 
+    def stalled(self) -> bool:
+        return STALLED in self.output()
+
+    def kill(self) -> None:
+        """SIGKILL: nothing is finished, nothing is drained, as when a machine goes away."""
+        if self.process.returncode is None:
+            self.process.kill()
+
     def terminate(self) -> None:
         self.process.send_signal(signal.SIGTERM)
 
@@ -179,6 +206,10 @@ class Okrbot:
             raise AssertionError(
                 f"{self.name} did not exit within {within:.0f} s:\n{self.output()}"
             ) from None
+
+    async def killed(self) -> None:
+        self.kill()
+        await self.process.wait()
 
     async def stop(self, within: float = STOP_TIMEOUT) -> int:
         """SIGTERM, as a platform stops a process, and its exit code."""
@@ -252,3 +283,32 @@ class Processes:
                         return False
 
                 await eventually(healthy, f"{okrbot.name} answers", START_TIMEOUT, watch=[okrbot])
+
+
+def kill_when(fake: FakeSlack, okrbot: Okrbot, condition: Callable[[str], bool]) -> None:
+    """SIGKILL `okrbot` right after the fake has performed a call for which `condition`
+    (given the method) holds, before its answer leaves: the process dies not knowing
+    whether the call took effect. Once only."""
+
+    def after(method: str) -> None:
+        if condition(method):
+            okrbot.kill()
+            fake.after_call = None
+
+    fake.after_call = after
+
+
+async def in_bursts(requests: Iterable[Awaitable[T]], at_once: int) -> list[T]:
+    """Send requests `at_once` at a time, as a crowd of people clicking together does."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(request: Awaitable[T]) -> T:
+        async with gate:
+            return await request
+
+    return list(await asyncio.gather(*(one(request) for request in requests)))
+
+
+async def stop_within_grace(okrbot: Okrbot) -> int:
+    """SIGTERM, and the exit code, which must come within the shutdown grace."""
+    return await okrbot.stop(within=SHUTDOWN_GRACE + 5)
