@@ -46,9 +46,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-# Sends what a crash or an outage left in the outbox, retries what Slack deferred, and
-# stores check-ins a crash left in the inbox.
-SWEEP_SECONDS = 30.0
 # How long shutdown waits for the sweep in progress to finish its batch.
 SWEEP_GRACE = 20.0
 # ... and for work after the answers to finish (opening forms, applying decisions).
@@ -127,7 +124,10 @@ class Okrbot:
             self.uow, zone=self.deps.zone, now=self.deps.clock(), grace=grace
         )
 
-    def start_sweeper(self, every: float = SWEEP_SECONDS) -> None:
+    def start_sweeper(self, every: float | None = None) -> None:
+        """Every `OKRBOT_SWEEP_SECONDS`: send what a crash or an outage left in the outbox,
+        retry what Slack deferred, and store what a crash left in the inbox."""
+        every = self.settings.sweep_seconds if every is None else every
         stopping = self._sweep_stop = asyncio.Event()
 
         async def sweep() -> None:

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     outbox_lease_seconds: Annotated[float, Field(gt=0, le=3600)] = Field(
         120.0, validation_alias=_env("OKRBOT_OUTBOX_LEASE_SECONDS")
     )
+    # How often each process sends what the outbox owes, applies what the inboxes hold
+    # and settles what a process that died left behind.
+    sweep_seconds: Annotated[float, Field(ge=1, le=3600)] = Field(
+        30.0, validation_alias=_env("OKRBOT_SWEEP_SECONDS")
+    )
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -197,6 +202,10 @@ ENV_NAMES = {
     "fanout_concurrency": "OKRBOT_FANOUT_CONCURRENCY",
     "fanout_per_minute": "OKRBOT_FANOUT_PER_MINUTE",
     "tick_seconds": "OKRBOT_TICK_SECONDS",
+    "slack_timeout": "OKRBOT_SLACK_TIMEOUT",
+    "fanout_lease_seconds": "OKRBOT_FANOUT_LEASE_SECONDS",
+    "outbox_lease_seconds": "OKRBOT_OUTBOX_LEASE_SECONDS",
+    "sweep_seconds": "OKRBOT_SWEEP_SECONDS",
 }
 
 REQUIRED_FOR = {
