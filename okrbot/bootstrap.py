@@ -137,7 +137,9 @@ class Okrbot:
         stopping = self._sweep_stop = asyncio.Event()
 
         async def sweep() -> None:
-            while not stopping.is_set():
+            # The first pass runs even when the process stops at once: a restart loop must
+            # still get through what the crash before it left.
+            while True:
                 try:
                     await self.recover_inbox()
                 except Exception:
@@ -150,6 +152,8 @@ class Okrbot:
                     await self.dispatcher.run_once()
                 except Exception:
                     log.exception("delivering queued messages failed; trying again later")
+                if stopping.is_set():
+                    return
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), every)
 
