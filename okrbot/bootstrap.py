@@ -35,11 +35,11 @@ from okrbot.services.ports import Clock
 from okrbot.slack import oauth
 from okrbot.slack.deps import Deps
 from okrbot.slack.gateway import Connections, SlackGateway, make_client
-from okrbot.slack.listeners import refuse_malformed, register_all
+from okrbot.slack.listeners import actions, refuse_malformed, register_all
 from okrbot.slack.tenancy import Installations, SingleWorkspace, Tenancy
 from okrbot.store import schema
 from okrbot.store.engine import create_engine
-from okrbot.store.models import InboxCheckIn
+from okrbot.store.models import InboxCheckIn, InboxDecision
 from okrbot.store.uow import SessionFactory
 
 log = logging.getLogger(__name__)
@@ -109,10 +109,12 @@ class Okrbot:
         await asyncio.to_thread(schema.upgrade, self.settings.database_url)
 
     async def settle(self) -> None:
-        """Wait for every piece of work started so far, store what is left in the inbox,
-        and deliver what it all queued."""
+        """Wait for every piece of work started so far, store and apply what is left in
+        the inboxes, and deliver what it all queued."""
         await self.background.drain()
         while await self.recover_inbox(grace=timedelta(0)):
+            pass
+        while await self.recover_decisions(grace=timedelta(0)):
             pass
         await self.dispatcher.run_once()
         await self.background.drain()
@@ -124,22 +126,40 @@ class Okrbot:
             self.uow, zone=self.deps.zone, now=self.deps.clock(), grace=grace
         )
 
+    async def recover_decisions(self, grace: timedelta = inbox.GRACE) -> int:
+        """Apply clicks answered at least `grace` ago and not applied yet (a crash, or an
+        error, came between), and tell their deciders; how many were dealt with."""
+        return await actions.recover_decisions(self.deps, grace)
+
     def start_sweeper(self, every: float | None = None) -> None:
         """Every `OKRBOT_SWEEP_SECONDS`: send what a crash or an outage left in the outbox,
-        retry what Slack deferred, and store what a crash left in the inbox."""
+        retry what Slack deferred, and apply what a crash left in the inboxes. Its first
+        pass runs at once: what a crash left is dealt with at start-up."""
         every = self.settings.sweep_seconds if every is None else every
         stopping = self._sweep_stop = asyncio.Event()
 
         async def sweep() -> None:
-            while not stopping.is_set():
+            # The first pass runs even when the process stops at once: a restart loop must
+            # still get through what the crash before it left. It takes rows however young:
+            # none is this process's own yet (later passes leave the young ones to the
+            # answers' own work; another instance's taken too is still applied once).
+            grace = timedelta(0)
+            while True:
                 try:
-                    await self.recover_inbox()
+                    await self.recover_inbox(grace)
                 except Exception:
                     log.exception("storing check-ins from the inbox failed; trying again later")
+                try:
+                    await self.recover_decisions(grace)
+                except Exception:
+                    log.exception("applying decisions from the inbox failed; trying again later")
                 try:
                     await self.dispatcher.run_once()
                 except Exception:
                     log.exception("delivering queued messages failed; trying again later")
+                if stopping.is_set():
+                    return
+                grace = inbox.GRACE
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), every)
 
@@ -314,9 +334,14 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         inbox=inbox.Inbox(
             uow,
             answers=background.answers,
-            append=functools.partial(uow.append, InboxCheckIn),
+            append=functools.partial(uow.append, InboxCheckIn, skip_taken="submission_key"),
         ),
         language=settings.language,
+    )
+    deps.decisions = inbox.Inbox(
+        uow,
+        answers=background.answers,
+        append=functools.partial(uow.append, InboxDecision, skip_taken="click_key"),
     )
     deps.storing = inbox.Storing(
         uow,

@@ -67,6 +67,8 @@ class SlackDriver:
         self.team_id = team_id
         self.wall_clock = wall_clock
         self._session: aiohttp.ClientSession | None = None
+        # The last request as sent (body, its headers), for `replay`.
+        self._last: tuple[str, dict[str, str]] | None = None
 
     async def __aenter__(self) -> SlackDriver:
         self._session = aiohttp.ClientSession()
@@ -93,7 +95,22 @@ class SlackDriver:
             "X-Slack-Signature": signature or sign(self.secret, ts, body),
             **(headers or {}),
         }
+        self._last = (body, all_headers)
         async with self._session.post(self.events_url, data=body, headers=all_headers) as resp:
+            return Response(resp.status, await resp.text())
+
+    @property
+    def last_request(self) -> tuple[str, dict[str, str]]:
+        """The last request sent: its body and headers."""
+        assert self._last is not None, "nothing sent yet"
+        return self._last
+
+    async def replay(self, request: tuple[str, dict[str, str]] | None = None) -> Response:
+        """The last request again (or `request`, from `last_request`), byte for byte with
+        its signature: what a retry or a replayed capture sends."""
+        assert self._session is not None, "use the driver as an async context manager"
+        body, headers = request or self.last_request
+        async with self._session.post(self.events_url, data=body, headers=headers) as resp:
             return Response(resp.status, await resp.text())
 
     async def post_payload(self, payload: dict[str, Any], **kwargs: Any) -> Response:

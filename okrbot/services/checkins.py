@@ -248,6 +248,7 @@ async def record(
     today: date,
     now: datetime,
     as_shown: Mapping[int, Collection[int]] | None = None,
+    submission_key: str | None = None,
 ) -> Recorded:
     """Validate every field, then store one check-in per objective, or nothing at all.
 
@@ -282,6 +283,7 @@ async def record(
             confidence=objective.confidence.value,
             comment=objective.comment,
             created_at=now,
+            submission_key=submission_key,
         )
         for objective in accepted
     ]

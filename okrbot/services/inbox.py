@@ -5,6 +5,16 @@ transaction as the rows of every other answer waiting at that moment. The check-
 stored from the row right after the answer, in the transaction that deletes the row; a
 crash in between leaves the row for any process to store later (`recover`). Deleting
 first makes that exactly once: of two processes that try, only one deletes the row.
+
+Each row carries the submission's key (the view's id and hash), unique in the inbox and on
+the check-ins stored from it: the same submission delivered twice is one check-in, whether
+the second comes while the first waits in the inbox or after it was stored.
+
+A row that cannot be stored (an error, not a refusal) is tried again later, each failure
+counted in a transaction of its own, so that the failure cannot roll its own count back.
+After `MAX_TRIES` it is dead: kept with its reason, tried no more, and the person is asked
+to check in again. Recovery skips rows waiting for their next try, so no number of broken
+rows holds back the others.
 """
 
 from __future__ import annotations
@@ -40,6 +50,27 @@ GATHER = 0.005
 RECOVER_BATCH = 50
 # What the person is told when their check-in could not be stored after all.
 NOT_SAVED = "checkin_not_saved"
+# ... and when storing it failed again and again (not a refusal: an error).
+FAILED = "checkin_failed"
+# Tries at storing a row before it is put aside as dead, and the wait between two.
+MAX_TRIES = 3
+RETRY_AFTER = timedelta(minutes=1)
+
+
+def storable(text: str) -> str:
+    """`text` without what no database can store: NUL (PostgreSQL refuses it in text) and
+    lone surrogates (which have no UTF-8 form). Slack sends neither; a forged request can,
+    and a row holding one could never be stored."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "ignore").decode("utf-8")
+
+
+def problem_text(exc: BaseException) -> str:
+    """What a failure is kept as, on a dead row (200 characters, storable)."""
+    return storable(f"{type(exc).__name__}: {exc}")[:200]
 
 
 @dataclass(frozen=True)
@@ -52,6 +83,8 @@ class Submission:
     objectives: tuple[tuple[int, tuple[int, ...]], ...]
     fields: Mapping[str, str | None]
     received_at: datetime
+    # The view's id and hash: the same submission delivered again has the same.
+    key: str | None = None
 
 
 class Inbox:
@@ -92,14 +125,27 @@ class Inbox:
         """The row's id, once it is committed; raises what the transaction raised."""
         # The row's columns (not an entity: a mapped object costs more to make than the
         # rest of the answer).
-        row: dict[str, Any] = {
-            "id": secrets.token_hex(16),
-            "workspace_id": submission.workspace_id,
-            "user_id": submission.user_id,
-            "objectives": [[i, list(krs)] for i, krs in submission.objectives],
-            "fields": dict(submission.fields),
-            "received_at": submission.received_at,
-        }
+        return await self.put_row(
+            {
+                "id": secrets.token_hex(16),
+                "workspace_id": submission.workspace_id,
+                "user_id": submission.user_id,
+                "objectives": [[i, list(krs)] for i, krs in submission.objectives],
+                "fields": {
+                    k: None if v is None else storable(v) for k, v in submission.fields.items()
+                },
+                "received_at": submission.received_at,
+                "submission_key": submission.key,
+                "tries": 0,
+                "retry_at": None,
+                "dead_at": None,
+                "reason": None,
+            }
+        )
+
+    async def put_row(self, row: dict[str, Any]) -> str:
+        """Any row of the table `append` writes to (with its "id"): its id once committed.
+        A row whose unique key was taken already is not written, and still answered."""
         written: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._waiting.append((row, written))
         self._stir.set()
@@ -158,8 +204,12 @@ class Stored(StrEnum):
     # No longer valid (the objective changed, or the form was forged): dropped, and the
     # person told.
     REFUSED = "refused"
-    # Another process took the row first.
+    # Another process took the row first, or the same submission was stored already.
     GONE = "gone"
+    # An error: the row waits for its next try.
+    FAILED = "failed"
+    # ... and that was its last: put aside, and the person told.
+    DEAD = "dead"
 
 
 def _objectives(raw: Any) -> list[tuple[int, tuple[int, ...]]]:
@@ -173,11 +223,49 @@ def _fields(raw: Mapping[str, Any]) -> dict[str, str | None]:
 async def store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: datetime) -> Stored:
     """Store the check-in an inbox row holds, in the transaction that deletes the row.
 
-    Any other error leaves the row where it was, for recovery to try again.
+    An error leaves the row where it was, its try counted, for recovery to try again (or
+    puts it aside after its last). Raises only when even counting fails.
     """
+    try:
+        return await _store(uow, item_id, zone=zone, now=now)
+    except Exception as exc:
+        log.exception("storing check-in %s failed", item_id)
+        failure = exc
+    async with uow() as unit:
+        item = await unit.inbox.failed(
+            item_id,
+            reason=problem_text(failure),
+            retry_at=now + RETRY_AFTER,
+            dead_after=MAX_TRIES,
+            now=now,
+        )
+        if item is None:
+            return Stored.GONE
+        if item.dead_at is None:
+            await unit.commit()
+            return Stored.FAILED
+        log.error("check-in %s of %s put aside: %s", item_id, item.user_id, item.reason)
+        unit.outbox.add(
+            workspace_id=item.workspace_id,
+            kind=OutboxKind.PROBLEM,
+            now=now,
+            recipient=item.user_id,
+            payload={"problem": FAILED, "details": {}},
+        )
+        await unit.commit()
+    return Stored.DEAD
+
+
+async def _store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: datetime) -> Stored:
     async with uow() as unit:
         item = await unit.inbox.take(item_id)
         if item is None:
+            return Stored.GONE
+        key = item.submission_key
+        if key is not None and await unit.inbox.stored_already(key):
+            # The same submission delivered again after the first was stored.
+            log.info("check-in %s of %s stored already (%s)", item_id, item.user_id, key)
+            await unit.commit()
             return Stored.GONE
         objectives = _objectives(item.objectives)
         try:
@@ -191,6 +279,7 @@ async def store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: da
                 today=item.received_at.astimezone(zone).date(),
                 now=item.received_at,
                 as_shown=dict(objectives),
+                submission_key=key,
             )
         except checkins.InvalidCheckIn as exc:
             refused = exc
@@ -211,6 +300,9 @@ async def store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: da
         await unit.commit()
     return Stored.REFUSED
 
+
+# Outcomes after which there is something to deliver.
+QUEUED_MESSAGES = frozenset({Stored.STORED, Stored.REFUSED, Stored.DEAD})
 
 Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
 
@@ -257,7 +349,7 @@ class Storing:
             except Exception:
                 log.exception("storing check-in %s failed; it is tried again later", item_id)
                 continue
-            if outcome is not Stored.GONE:
+            if outcome in QUEUED_MESSAGES:
                 self._stored()
 
 
@@ -269,15 +361,25 @@ async def recover(
     grace: timedelta = GRACE,
     limit: int = RECOVER_BATCH,
 ) -> int:
-    """Store rows older than `grace`, oldest first; returns how many were dealt with."""
-    async with uow(readonly=True) as unit:
-        waiting = await unit.inbox.waiting(now - grace, limit)
+    """Store rows older than `grace`, oldest first, each tried once at most; returns how
+    many were dealt with (stored, refused or put aside).
+
+    Batch after batch until none is left: a row that fails waits for its next try, so
+    the next batch holds others, and broken rows never hold back the good ones behind them.
+    """
     done = 0
-    for item_id in waiting:
-        try:
-            outcome = await store(uow, item_id, zone=zone, now=now)
-        except Exception:
-            log.exception("storing check-in %s failed; it is tried again later", item_id)
-            continue
-        done += outcome is not Stored.GONE
-    return done
+    tried: set[str] = set()
+    while True:
+        async with uow(readonly=True) as unit:
+            waiting = await unit.inbox.waiting(now - grace, limit, now)
+        fresh = [item_id for item_id in waiting if item_id not in tried]
+        if not fresh:
+            return done
+        for item_id in fresh:
+            tried.add(item_id)
+            try:
+                outcome = await store(uow, item_id, zone=zone, now=now)
+            except Exception:
+                log.exception("storing check-in %s failed; it is tried again later", item_id)
+                continue
+            done += outcome in QUEUED_MESSAGES

@@ -44,6 +44,8 @@ class Deps:
     inbox: Inbox
     # ... and stored from there, after the answers (set right after this is built).
     storing: Storing = field(init=False)
+    # Approve clicks answered and waiting to be applied (services.decisions).
+    decisions: Inbox = field(init=False)
     # For people whose Slack locale okrbot has no catalogue for, or does not know yet.
     language: str = "en"
     # The weekly jobs, for `/okr admin run` (set once they are built).

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table, event, insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -19,7 +20,9 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 WAL_RETRY_PAUSE_S = 0.002
 # An INSERT with positional placeholders, and each one's column with the conversion of its
 # Python value into what the driver stores (None: as it is).
-Plan = tuple[str, list[tuple[str, Any]]]
+# The statement, and for each of its placeholders: the column, its bind processor and the
+# value a row without it gets (the column's scalar default, or NULL).
+Plan = tuple[str, list[tuple[str, Any, Any]]]
 # Execution option read by the BEGIN hook: write transactions take SQLite's write lock up
 # front, because a deferred transaction that later writes fails at once with SQLITE_BUSY.
 BEGIN_MODE = "okrbot_begin"
@@ -101,6 +104,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _scalar_default(column: Any) -> Any:
+    default = column.default
+    return default.arg if default is not None and default.is_scalar else None
+
+
 class DirectWriter:
     """Short writes to a SQLite file on the calling thread, with a plain sqlite3 connection.
 
@@ -123,7 +131,7 @@ class DirectWriter:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._dialect = engine.dialect
-        self._plans: dict[str, Plan] = {}
+        self._plans: dict[tuple[str, str | None], Plan] = {}
         self._watchers: list[Callable[[str], None]] = []
         connection = sqlite3.connect(
             engine.url.database or "", isolation_level=None, check_same_thread=False
@@ -150,12 +158,21 @@ class DirectWriter:
             and "mode=memory" not in (str(engine.url.query))
         )
 
-    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """INSERT `rows` (every column's value by name) into `table`, in one transaction
-        committed on return."""
-        sql, plan = self._plans.get(table.name) or self._plan(table)
+    def insert(
+        self, table: Table, rows: list[dict[str, Any]], skip_taken: str | None = None
+    ) -> None:
+        """INSERT `rows` (the columns' values by name; a column left out gets its default)
+        into `table`, in one transaction committed on return. With `skip_taken`, a row
+        whose value in that unique column is taken already is left out."""
+        sql, plan = self._plans.get((table.name, skip_taken)) or self._plan(table, skip_taken)
         params = [
-            tuple([row[name] if convert is None else convert(row[name]) for name, convert in plan])
+            tuple(
+                [
+                    value if convert is None else convert(value)
+                    for name, convert, default in plan
+                    for value in (row.get(name, default),)
+                ]
+            )
             for row in rows
         ]
         for watcher in self._watchers:
@@ -178,13 +195,24 @@ class DirectWriter:
                 raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
             raise
 
-    def _plan(self, table: Table) -> Plan:
-        compiled = insert(table).compile(dialect=self._dialect)
+    def _plan(self, table: Table, skip_taken: str | None) -> Plan:
+        statement = (
+            sqlite_insert(table).on_conflict_do_nothing(index_elements=[skip_taken])
+            if skip_taken
+            else insert(table)
+        )
+        compiled = statement.compile(dialect=self._dialect)
         # SQLite's placeholders are positional, in the order the statement names them.
         order = list(compiled.positiontup or ())
         columns = {c.name: c for c in table.columns}
-        plan = (str(compiled), [(n, columns[n].type.bind_processor(self._dialect)) for n in order])
-        self._plans[table.name] = plan
+        plan = (
+            str(compiled),
+            [
+                (n, columns[n].type.bind_processor(self._dialect), _scalar_default(columns[n]))
+                for n in order
+            ],
+        )
+        self._plans[table.name, skip_taken] = plan
         return plan
 
     @contextmanager

@@ -159,6 +159,8 @@ class CheckIn(Base):
     __table_args__ = (
         Index(None, "workspace_id", "author_id", "created_at"),
         Index(None, "objective_id", "created_at"),
+        # The same form sent twice (Slack retrying, a replayed request) is one check-in.
+        UniqueConstraint("submission_key", "objective_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -168,6 +170,8 @@ class CheckIn(Base):
     confidence: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # The form it came from (its view id and hash), when it came through the inbox.
+    submission_key: Mapped[str | None] = mapped_column(String(128))
 
 
 class CheckInValue(Base):
@@ -193,7 +197,7 @@ class InboxCheckIn(Base):
     """
 
     __tablename__ = "check_in_inbox"
-    __table_args__ = (Index(None, "received_at"),)
+    __table_args__ = (Index(None, "received_at"), UniqueConstraint("submission_key"))
 
     # Made by the writer, so that a batch of rows needs no RETURNING to know its ids.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -204,6 +208,44 @@ class InboxCheckIn(Base):
     # The form's values by field name (kr_1, conf_1, note_1 ...).
     fields: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
+    # The form's view id and hash: the same submission twice is one row (None for a form
+    # without them, which only a forged request sends).
+    submission_key: Mapped[str | None] = mapped_column(String(128))
+    # Failed attempts to store it, each counted in a transaction of its own; after
+    # `inbox.MAX_TRIES` the row is dead: kept aside with its reason, never tried again.
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_at: Mapped[datetime | None]
+    dead_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class InboxDecision(Base):
+    """A click on Approve that okrbot has answered but not applied yet (services.decisions).
+
+    Written before the answer, applied right after in the transaction that marks it done,
+    and after a crash by whichever process finds it. Done rows are kept a day, so that the
+    same click delivered again finds its key taken and changes nothing.
+    """
+
+    __tablename__ = "decision_inbox"
+    __table_args__ = (Index(None, "received_at"), UniqueConstraint("click_key"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    # Where the click came from, for a note only the decider sees.
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    # What the button carried (a RequestRef, encoded).
+    value: Mapped[str] = mapped_column(String(255))
+    # Workspace, user, action and Slack's action_ts: one click, however often delivered.
+    click_key: Mapped[str | None] = mapped_column(String(255))
+    received_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_at: Mapped[datetime | None]
+    dead_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class JobRun(Base):

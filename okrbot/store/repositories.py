@@ -27,9 +27,11 @@ from sqlalchemy.orm import selectinload
 
 from okrbot.store.models import (
     Approval,
+    CheckIn,
     CheckInValue,
     Delivery,
     InboxCheckIn,
+    InboxDecision,
     JobRun,
     KeyResult,
     Objective,
@@ -976,7 +978,8 @@ class OutboxRepository:
 
 class InboxRepository:
     """Check-ins answered but not stored yet. A row is taken by deleting it: of two
-    processes that try, one deletes it and the other finds nothing."""
+    processes that try, one deletes it and the other finds nothing. Dead rows (see
+    `failed`) stay, out of everyone's way."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -989,10 +992,10 @@ class InboxRepository:
         await self.session.execute(insert(cast("Table", InboxCheckIn.__table__)), list(rows))
 
     async def take(self, item_id: str) -> InboxCheckIn | None:
-        """Deletes the row and returns what it held; None when it is gone already."""
+        """Deletes the row and returns what it held; None when it is gone already (or dead)."""
         result = await self.session.scalars(
             delete(InboxCheckIn)
-            .where(InboxCheckIn.id == item_id)
+            .where(InboxCheckIn.id == item_id, InboxCheckIn.dead_at.is_(None))
             .returning(InboxCheckIn)
             .execution_options(synchronize_session=False)
         )
@@ -1001,23 +1004,161 @@ class InboxRepository:
     async def discard(self, item_id: str) -> bool:
         result = await self.session.execute(
             delete(InboxCheckIn)
-            .where(InboxCheckIn.id == item_id)
+            .where(InboxCheckIn.id == item_id, InboxCheckIn.dead_at.is_(None))
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result) > 0
 
-    async def waiting(self, received_by: datetime, limit: int) -> list[str]:
-        """Rows received by a moment, oldest first."""
+    async def stored_already(self, submission_key: str) -> bool:
+        """Whether a check-in from this very submission is stored."""
+        found = await self.session.scalar(
+            select(CheckIn.id).where(CheckIn.submission_key == submission_key).limit(1)
+        )
+        return found is not None
+
+    async def failed(
+        self, item_id: str, *, reason: str, retry_at: datetime, dead_after: int, now: datetime
+    ) -> InboxCheckIn | None:
+        """Counts a failed try; the row as it is now, dead once it has had `dead_after`
+        tries. None when it is gone (or dead already)."""
+        tries = InboxCheckIn.tries + 1
+        result = await self.session.scalars(
+            update(InboxCheckIn)
+            .where(InboxCheckIn.id == item_id, InboxCheckIn.dead_at.is_(None))
+            .values(
+                tries=tries,
+                retry_at=retry_at,
+                reason=reason[:200],
+                dead_at=case((tries >= dead_after, now), else_=None),
+            )
+            .returning(InboxCheckIn)
+            .execution_options(synchronize_session=False)
+        )
+        return result.one_or_none()
+
+    async def waiting(self, received_by: datetime, limit: int, now: datetime) -> list[str]:
+        """Live rows received by a moment and not waiting to be tried again after `now`,
+        oldest first."""
         rows = await self.session.scalars(
             select(InboxCheckIn.id)
-            .where(InboxCheckIn.received_at <= received_by)
+            .where(
+                InboxCheckIn.received_at <= received_by,
+                InboxCheckIn.dead_at.is_(None),
+                _due(InboxCheckIn.retry_at, now),
+            )
             .order_by(InboxCheckIn.received_at, InboxCheckIn.id)
             .limit(limit)
         )
         return list(rows.all())
 
     async def count(self) -> int:
-        return int(await self.session.scalar(select(func.count()).select_from(InboxCheckIn)) or 0)
+        """Rows still to store (dead ones are not)."""
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(InboxCheckIn).where(InboxCheckIn.dead_at.is_(None))
+            )
+            or 0
+        )
+
+    async def dead(self) -> list[InboxCheckIn]:
+        rows = await self.session.scalars(
+            select(InboxCheckIn)
+            .where(InboxCheckIn.dead_at.is_not(None))
+            .order_by(InboxCheckIn.dead_at)
+        )
+        return list(rows.all())
+
+
+def _due(retry_at: Any, now: datetime) -> ColumnElement[bool]:
+    """Never tried, or its next try is due."""
+    return cast("ColumnElement[bool]", retry_at.is_(None) | (retry_at <= now))
+
+
+class DecisionInboxRepository:
+    """Clicks answered but not applied yet. A row is taken by marking it done: of two
+    processes that try, one marks it and the other finds it done."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def take(self, item_id: str, now: datetime) -> InboxDecision | None:
+        """Marks the row done and returns it; None when it is done already (or dead)."""
+        result = await self.session.scalars(
+            update(InboxDecision)
+            .where(
+                InboxDecision.id == item_id,
+                InboxDecision.done_at.is_(None),
+                InboxDecision.dead_at.is_(None),
+            )
+            .values(done_at=now)
+            .returning(InboxDecision)
+            .execution_options(synchronize_session=False)
+        )
+        return result.one_or_none()
+
+    async def failed(
+        self, item_id: str, *, reason: str, retry_at: datetime, dead_after: int, now: datetime
+    ) -> InboxDecision | None:
+        """Counts a failed try, as `InboxRepository.failed`."""
+        tries = InboxDecision.tries + 1
+        result = await self.session.scalars(
+            update(InboxDecision)
+            .where(
+                InboxDecision.id == item_id,
+                InboxDecision.done_at.is_(None),
+                InboxDecision.dead_at.is_(None),
+            )
+            .values(
+                tries=tries,
+                retry_at=retry_at,
+                reason=reason[:200],
+                dead_at=case((tries >= dead_after, now), else_=None),
+            )
+            .returning(InboxDecision)
+            .execution_options(synchronize_session=False)
+        )
+        return result.one_or_none()
+
+    async def waiting(self, received_by: datetime, limit: int, now: datetime) -> list[str]:
+        rows = await self.session.scalars(
+            select(InboxDecision.id)
+            .where(
+                InboxDecision.received_at <= received_by,
+                InboxDecision.done_at.is_(None),
+                InboxDecision.dead_at.is_(None),
+                _due(InboxDecision.retry_at, now),
+            )
+            .order_by(InboxDecision.received_at, InboxDecision.id)
+            .limit(limit)
+        )
+        return list(rows.all())
+
+    async def forget_done(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(InboxDecision)
+            .where(InboxDecision.done_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
+    async def count(self) -> int:
+        """Rows still to apply."""
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(InboxDecision)
+                .where(InboxDecision.done_at.is_(None), InboxDecision.dead_at.is_(None))
+            )
+            or 0
+        )
+
+    async def dead(self) -> list[InboxDecision]:
+        rows = await self.session.scalars(
+            select(InboxDecision)
+            .where(InboxDecision.dead_at.is_not(None))
+            .order_by(InboxDecision.dead_at)
+        )
+        return list(rows.all())
 
 
 class JobRunRepository:

@@ -9,12 +9,15 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from okrbot.background import enter_unit, leave_unit, yield_to_answers
 from okrbot.store.engine import BEGIN_MODE, SQLITE_BUSY_TIMEOUT_MS, DirectWriter, is_sqlite
 from okrbot.store.repositories import (
     ApprovalRepository,
+    DecisionInboxRepository,
     DeliveryRepository,
     EventRepository,
     InboxRepository,
@@ -37,6 +40,7 @@ class UnitOfWork:
         self.approvals = ApprovalRepository(session)
         self.outbox = OutboxRepository(session)
         self.inbox = InboxRepository(session)
+        self.decisions = DecisionInboxRepository(session)
         self.job_runs = JobRunRepository(session)
         self.deliveries = DeliveryRepository(session)
         self.revisions = RevisionRepository(session)
@@ -118,9 +122,14 @@ class SessionFactory:
             return UnitOfWork(self._read())
         return UnitOfWork(self._write(), self._write_lock)
 
-    async def append(self, entity: type[Any], rows: list[dict[str, Any]]) -> None:
+    async def append(
+        self, entity: type[Any], rows: list[dict[str, Any]], skip_taken: str | None = None
+    ) -> None:
         """Insert rows (the mapped `entity`'s columns by name), all or none, as quickly as
-        the database allows, for an answer waits for it (the check-in inbox).
+        the database allows, for an answer waits for it (the check-in and decision inboxes).
+        With `skip_taken`, the name of a unique column, a row whose value there is taken
+        already is left out, not an error: the same request delivered twice is one row, and
+        the others answered with it are not refused for it.
 
         On a SQLite file that is one call on this thread (see DirectWriter), or a unit of
         work, which waits for SQLite's lock the usual way, when another process is writing.
@@ -129,18 +138,25 @@ class SessionFactory:
         (BEGIN, INSERT, COMMIT), each of which waited for a turn of a busy event loop.
         """
         if self._autocommit is not None:
+            statement: Any = insert(entity)
+            if skip_taken:
+                statement = pg_insert(entity).on_conflict_do_nothing(index_elements=[skip_taken])
             async with self._autocommit.connect() as connection:
-                await connection.execute(insert(entity), rows)
+                await connection.execute(statement, rows)
             return
         if self._direct is not None and self._write_lock is not None:
             async with self._write_lock:
                 try:
-                    self._direct.insert(entity.__table__, rows)
+                    self._direct.insert(entity.__table__, rows, skip_taken)
                     return
                 except DirectWriter.Busy:
                     pass
+        statement = insert(entity)
+        if skip_taken:
+            # Only SQLite gets here: PostgreSQL always appends in autocommit, above.
+            statement = sqlite_insert(entity).on_conflict_do_nothing(index_elements=[skip_taken])
         async with self() as uow:
-            await uow.session.execute(insert(entity), rows)
+            await uow.session.execute(statement, rows)
             await uow.commit()
 
     @contextmanager

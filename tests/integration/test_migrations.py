@@ -27,6 +27,7 @@ TABLES = {
     "check_in",
     "check_in_value",
     "check_in_inbox",
+    "decision_inbox",
     "delivery",
     "job_run",
     "key_result",

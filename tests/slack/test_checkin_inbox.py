@@ -10,13 +10,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from okrbot.background import Answers, Background
 from okrbot.domain.checkin import Bounds
 from okrbot.domain.okr import Status
 from okrbot.sandbox.harness import Sandbox
-from okrbot.services.inbox import GRACE
+from okrbot.services.inbox import GRACE, MAX_TRIES, RETRY_AFTER
 from okrbot.slack import ids
 from okrbot.slack.blocks.common import PageState
 from okrbot.store.models import CheckIn, CheckInValue, InboxCheckIn, KeyResult, Objective
@@ -357,3 +357,145 @@ async def test_work_cancelled_before_it_started_leaves_nothing_waiting_for_recov
     await box.bot.background.drain()
     assert await check_in_count(box) == 2
     assert await inbox_count(box) == 0
+
+
+FAILED_TEXT = "Please check in again"
+
+
+def failed_dms(box: Sandbox, person: str) -> list[str]:
+    return [m.text for m in box.fake.dms_to(person) if FAILED_TEXT in m.text]
+
+
+def comment_block(view: dict[str, Any]) -> str:
+    return next(b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("note_"))
+
+
+async def test_the_same_submission_delivered_three_times_is_one_check_in(box: Sandbox) -> None:
+    [person] = await seed_company(box, 1, krs=2)
+    view = await open_checkin(box, person)
+    krs = value_blocks(view)
+    response = await box.slack.submit_view(person, view["id"], {krs[0]: "30", krs[1]: "7"})
+    assert response.json() == {}
+    # Once while the first waits in the inbox, once after it was stored.
+    assert (await box.slack.replay()).json() == {}
+    await box.settle()
+    assert (await box.slack.replay()).json() == {}
+    await box.settle()
+    assert await check_in_count(box) == 1
+    assert await stored_values(box) == [30.0, 7.0]
+    assert await inbox_count(box) == 0
+    assert not_saved_dms(box, person) == []
+    async with box.uow() as uow:
+        check_in = await uow.session.scalar(select(CheckIn))
+    assert check_in is not None
+    assert check_in.submission_key is not None
+    assert check_in.submission_key.startswith(view["id"])
+
+
+async def test_what_no_database_can_store_is_left_out_of_the_comment(box: Sandbox) -> None:
+    [person] = await seed_company(box, 1, krs=2)
+    view = await open_checkin(box, person)
+    krs = value_blocks(view)
+    comment = "nul\x00 and a lone \ud800surrogate, and \U0001f680 kept"
+    response = await box.slack.submit_view(
+        person, view["id"], {krs[0]: "30", krs[1]: "7", comment_block(view): comment}
+    )
+    assert response.json() == {}
+    await box.settle()
+    async with box.uow() as uow:
+        check_in = await uow.session.scalar(select(CheckIn))
+    assert check_in is not None
+    assert check_in.comment == "nul and a lone surrogate, and \U0001f680 kept"
+
+
+async def _poisoned_rows(box: Sandbox, person: str, count: int) -> list[str]:
+    """Rows as an older okrbot (one that kept what it was sent) left them: a comment with
+    a lone surrogate, which neither database can store in a check-in."""
+    view = await open_checkin(box, person)
+    krs = value_blocks(view)
+    stalled = Background(concurrency=0)
+    real = box.bot.deps.background
+    box.bot.deps.background = stalled
+    await box.slack.submit_view(person, view["id"], {krs[0]: "30", krs[1]: "7"})
+    stalled.abandon()
+    await stalled.drain()
+    box.bot.deps.background = real
+    async with box.uow(readonly=False) as uow:
+        [template] = (await uow.session.scalars(select(InboxCheckIn))).all()
+        rows = []
+        for n in range(count):
+            fields = dict(template.fields)
+            fields[comment_block(view)] = "broken \ud800"
+            rows.append(
+                {
+                    "id": f"{n:032d}",
+                    "workspace_id": template.workspace_id,
+                    "user_id": template.user_id,
+                    "objectives": template.objectives,
+                    "fields": fields,
+                    "received_at": template.received_at,
+                    "submission_key": f"poisoned-{n}",
+                    "tries": 0,
+                }
+            )
+        await uow.session.execute(delete(InboxCheckIn))
+        await uow.inbox.add_all(rows)
+        await uow.commit()
+    return [row["id"] for row in rows]
+
+
+async def test_a_row_that_cannot_be_stored_is_put_aside_after_its_tries_and_the_person_told(
+    box: Sandbox,
+) -> None:
+    [person] = await seed_company(box, 1, krs=2)
+    await _poisoned_rows(box, person, 1)
+    for tries in range(1, MAX_TRIES + 1):
+        box.clock.advance(seconds=RETRY_AFTER.total_seconds() + 1)
+        assert await box.bot.recover_inbox() == (1 if tries == MAX_TRIES else 0)
+        async with box.uow() as uow:
+            [row] = (await uow.session.scalars(select(InboxCheckIn))).all()
+        assert row.tries == tries
+        assert row.reason is not None
+    assert row.dead_at is not None
+    await box.settle()
+    assert await check_in_count(box) == 0
+    assert await inbox_count(box) == 0
+    assert len(failed_dms(box, person)) == 1
+    # Dead rows are never tried again, nor told again.
+    box.clock.advance(hours=1)
+    assert await box.bot.recover_inbox() == 0
+    await box.settle()
+    async with box.uow() as uow:
+        assert len(await uow.inbox.dead()) == 1
+    assert len(failed_dms(box, person)) == 1
+
+
+async def test_broken_rows_never_hold_back_a_good_one(box: Sandbox) -> None:
+    poisoned, genuine = await seed_company(box, 2, krs=2)
+    await _poisoned_rows(box, poisoned, 60)
+    # A good row a crash left behind, younger than all of them.
+    view = await open_checkin(box, genuine)
+    krs = value_blocks(view)
+    stalled = Background(concurrency=0)
+    box.bot.deps.background = stalled
+    await box.slack.submit_view(genuine, view["id"], {krs[0]: "30", krs[1]: "7"})
+    await crash_and_restart(box, stalled)
+    box.clock.advance(seconds=GRACE.total_seconds() + 1)
+
+    assert await box.bot.recover_inbox() == 1
+    assert await check_in_count(box) == 1
+    assert await inbox_count(box) == 60
+    for _ in range(MAX_TRIES - 1):
+        box.clock.advance(seconds=RETRY_AFTER.total_seconds() + 1)
+        await box.bot.recover_inbox()
+    await box.settle()
+    assert await inbox_count(box) == 0
+    assert len(failed_dms(box, poisoned)) == 60
+    assert failed_dms(box, genuine) == []
+
+
+async def crash_and_restart(box: Sandbox, stalled: Background) -> None:
+    stalled.abandon()
+    await stalled.drain()
+    await box.crash()
+    await box.restart()

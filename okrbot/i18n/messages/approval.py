@@ -65,6 +65,10 @@ EN: dict[str, str] = {
         "I could not post this week's OKR digest ({week}) in {channel}. Invite me to the "
         "channel (`/invite @okrbot`), then run `okrbot run-job digest --force` to post it."
     ),
+    "problem.decision_failed": (
+        "I could not apply your approval, though I tried several times: something went "
+        "wrong on my side. The request is still waiting for you: please click Approve again."
+    ),
     "help.text": "okrbot help",
     "help.unknown": "I don't know `{word}`.",
     "help.body": (
@@ -154,6 +158,10 @@ NB: dict[str, str] = {
         "Jeg fikk ikke lagt ut ukens OKR-oversikt ({week}) i {channel}. Inviter meg til "
         "kanalen (`/invite @okrbot`), og kjør så `okrbot run-job digest --force` for å "
         "legge den ut."
+    ),
+    "problem.decision_failed": (
+        "Jeg fikk ikke registrert godkjenningen din, selv etter flere forsøk: noe gikk galt "
+        "hos meg. Forespørselen venter fortsatt på deg: klikk Godkjenn en gang til."
     ),
     "help.text": "okrbot-hjelp",
     "help.unknown": "Jeg kjenner ikke `{word}`.",

@@ -27,6 +27,10 @@ EN: dict[str, str] = {
         "I could not save your check-in: an objective in it changed after you opened the "
         "form. Open the check-in again (`/okr checkin`) and send it once more."
     ),
+    "problem.checkin_failed": (
+        "I could not save your check-in, though I tried several times: something went "
+        "wrong on my side. Please check in again (`/okr checkin`)."
+    ),
 }
 
 NB: dict[str, str] = {
@@ -52,5 +56,9 @@ NB: dict[str, str] = {
     "problem.checkin_not_saved": (
         "Jeg fikk ikke lagret innsjekken din: et av målene i den ble endret etter at du "
         "åpnet skjemaet. Åpne innsjekken igjen (`/okr checkin`) og send den inn på nytt."
+    ),
+    "problem.checkin_failed": (
+        "Jeg fikk ikke lagret innsjekken din, selv etter flere forsøk: noe gikk galt hos "
+        "meg. Sjekk inn på nytt (`/okr checkin`)."
     ),
 }

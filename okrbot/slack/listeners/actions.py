@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
 
-from okrbot.services import approvals, objectives
+from okrbot.services import approvals, decisions, inbox, objectives
 from okrbot.services.approvals import RequestRef
 from okrbot.services.ports import DeliveryError
 from okrbot.slack import ids, payloads
@@ -61,8 +62,91 @@ def on_click(deps: Deps, work: Work) -> Listener:
     return listener
 
 
+def on_decision(deps: Deps) -> Listener:
+    """Approve: answered once the click is in the decision inbox, applied right after.
+
+    Slack has its answer only when the click is durable, so a crash after it loses nothing
+    (see services.decisions); a click that is no reference of ours writes nothing.
+    """
+
+    async def listener(ack: AsyncAck, body: dict[str, Any]) -> None:
+        try:
+            click = Click.parse(body)
+            RequestRef.decode(click.value)
+        except payloads.PayloadError:
+            await ack()
+            return
+        except ValueError:
+            await ack()
+            deps.background.spawn(_not_mine(deps, click), on_error=deps.sorry_to(click.who))
+            return
+        who = click.who
+        action_ts = payloads.first_action(body).get("action_ts")
+        row = decisions.Click(
+            who.workspace_id,
+            who.user_id,
+            click.channel,
+            decisions.APPROVE,
+            click.value,
+            action_ts if isinstance(action_ts, str) else None,
+            deps.clock(),
+        ).row()
+        try:
+            item_id = await deps.decisions.put_row(row)
+        except Exception:
+            log.exception("queuing a decision failed for %s", who.user_id)
+            await ack()
+            # Nothing was kept: the buttons stay, and the decider hears so.
+            deps.background.spawn(_sorry(deps, click))
+            return
+        await ack()
+        deps.spawn_durable(apply_decision(deps, item_id))
+
+    return listener
+
+
+async def _sorry(deps: Deps, click: Click) -> None:
+    words = await deps.words_for(click.who)
+    await deps.tell(click.who, words("common.sorry"), click.channel)
+
+
+async def apply_decision(deps: Deps, item_id: str) -> None:
+    """Apply one row of the decision inbox, and tell the decider what came of it."""
+    outcome = await decisions.apply(
+        deps.uow, item_id, organisation=deps.tenancy.organisation, now=deps.clock()
+    )
+    await tell_outcome(deps, outcome)
+
+
+async def recover_decisions(deps: Deps, grace: timedelta = inbox.GRACE) -> int:
+    """Apply what a crash (or an error) left in the decision inbox; how many were dealt
+    with."""
+    outcomes = await decisions.recover(
+        deps.uow, organisation=deps.tenancy.organisation, now=deps.clock(), grace=grace
+    )
+    for outcome in outcomes:
+        await tell_outcome(deps, outcome)
+    return len(outcomes)
+
+
+async def tell_outcome(deps: Deps, outcome: decisions.Applied) -> None:
+    """The outcome reaches the decider as their request's message, updated through the
+    outbox; a refusal as a note of its own."""
+    fate = outcome.fate
+    if fate in (decisions.Fate.APPLIED, decisions.Fate.DEAD):
+        deps.deliver_soon()
+    elif fate is decisions.Fate.REFUSED:
+        who = payloads.Who(outcome.workspace_id, outcome.user_id)
+        words = await deps.words_for(who)
+        if outcome.ref is None or outcome.result is None:
+            text = words("click.not_mine")
+        else:
+            text = refusal(outcome.result, outcome.ref, words)
+        await deps.tell(who, text, outcome.channel_id)
+
+
 def register(app: Routes, deps: Deps) -> None:
-    app.action(ids.APPROVE)(on_click(deps, _approve))
+    app.action(ids.APPROVE)(on_decision(deps))
     app.action(ids.REJECT)(on_click(deps, _open_reject))
     app.action(ids.RESUBMIT)(on_click(deps, _resubmit))
     app.action(ids.ADD_KR)(on_click(deps, _add_kr))
@@ -71,24 +155,6 @@ def register(app: Routes, deps: Deps) -> None:
 async def _not_mine(deps: Deps, click: Click) -> None:
     words = await deps.words_for(click.who)
     await deps.tell(click.who, words("click.not_mine"), click.channel)
-
-
-async def _approve(deps: Deps, click: Click) -> None:
-    who, channel = click.who, click.channel
-    try:
-        ref = RequestRef.decode(click.value)
-    except ValueError:
-        await _not_mine(deps, click)
-        return
-    async with deps.uow() as uow:
-        org = await deps.organisation(uow, who)
-        result = await approvals.decide(
-            uow, deps.actor(who), org, ref, approve=True, now=deps.clock()
-        )
-    if result.applied:
-        deps.deliver_soon()
-    else:
-        await deps.tell(who, refusal(result, ref, await deps.words_for(who)), channel)
 
 
 async def _open_reject(deps: Deps, click: Click) -> None:

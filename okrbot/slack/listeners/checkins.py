@@ -67,6 +67,7 @@ async def _answer_then_store(
         tuple((i, tuple(kr.kr_id for kr in krs)) for i, krs in page),
         fields,
         deps.clock(),
+        key=submission_key(body),
     )
     try:
         item_id = await deps.inbox.put(submission)
@@ -77,6 +78,15 @@ async def _answer_then_store(
     await ack()
     # Stored after the answer, and what that changed delivered.
     deps.storing.soon(item_id)
+
+
+def submission_key(body: dict[str, Any]) -> str | None:
+    """The view's id and hash: Slack gives every state of a view a new hash, so the same
+    key is the same submission delivered again."""
+    view_id, view_hash = payloads.view_field(body, "id"), payloads.view_field(body, "hash")
+    if not view_id or not view_hash:
+        return None
+    return f"{view_id}:{view_hash}"[:128]
 
 
 def register(app: Routes, deps: Deps) -> None:
