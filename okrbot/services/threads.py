@@ -43,7 +43,7 @@ class ThreadPoster:
         channel: str,
         parts: Sequence[Part],
         *,
-        after_parent: Callable[[str], Awaitable[None]] | None = None,
+        after_parent: Callable[[str], Awaitable[Pending | None]] | None = None,
         on_failure: Callable[[], Awaitable[None]] | None = None,
         resend_in_doubt: bool = False,
     ) -> FanOutReport:
@@ -114,8 +114,12 @@ class ThreadPoster:
             assert ref is not None
             if index == 0:
                 thread_ts = ref.ts
-                if after_parent is not None:
-                    await after_parent(ref.ts)
+                if after_parent is not None and (waiting := await after_parent(ref.ts)):
+                    # Still another process's (or its claim not yet stale): the run stays
+                    # open, so a later pass settles it, whatever became of that process.
+                    report.pending.append(waiting)
+        if any(p.recipient == "chart" for p in report.pending):
+            return report
         async with self._uow() as uow:
             await uow.job_runs.finish(run.id, self._clock())
             await uow.commit()

@@ -25,7 +25,7 @@ from okrbot.domain.weekly import Job, Schedule
 from okrbot.services import runs
 from okrbot.services.checkins import ObjectiveState, to_state
 from okrbot.services.common import Organisation
-from okrbot.services.fanout import FanOut, FanOutReport, Send
+from okrbot.services.fanout import FanOut, FanOutReport, Pending, Send
 from okrbot.services.notices import OutboxKind
 from okrbot.services.nudges import claim_daily_slot
 from okrbot.services.ports import Clock, DeliveryError, MessageRef
@@ -387,8 +387,8 @@ class Weekly:
     async def _post_digest(self, run: JobRun, *, resend_in_doubt: bool = False) -> FanOutReport:
         channel = self._org.channel
 
-        async def chart(thread_ts: str) -> None:
-            await self._post_chart(run, channel, thread_ts)
+        async def chart(thread_ts: str) -> Pending | None:
+            return await self._post_chart(run, channel, thread_ts)
 
         async def failed() -> None:
             await self._digest_failed(run)
@@ -402,11 +402,13 @@ class Weekly:
             resend_in_doubt=resend_in_doubt,
         )
 
-    async def _post_chart(self, run: JobRun, channel: str, thread_ts: str) -> None:
-        """The picture goes first in the thread; the digest does not depend on it."""
+    async def _post_chart(self, run: JobRun, channel: str, thread_ts: str) -> Pending | None:
+        """The picture goes first in the thread; the digest does not depend on it. Returns
+        when the chart is still another process's to upload (the run stays open until
+        then)."""
         chart = run.payload.get("chart")
         if not chart:
-            return
+            return None
         delivery = await self._fanout.claim(run.id, "chart")
         if delivery is None:
             # A file carries no metadata, and the thread's replies do not say which file a
@@ -415,12 +417,17 @@ class Weekly:
             async with self._uow(readonly=True) as uow:
                 rows = await uow.deliveries.for_run(run.id)
             stuck = next((d for d in rows if d.recipient == "chart"), None)
-            stale = stuck is not None and self._fanout.stale(stuck, self._clock())
-            if stuck is not None and stale and await self._fanout.take_over(stuck):
+            if stuck is None or stuck.sent_at is not None or stuck.failed_at is not None:
+                return None
+            if not self._fanout.stale(stuck, self._clock()):
+                # Its uploader may be alive, or may have died a moment ago: a later pass
+                # looks again, so that a dead uploader's claim is settled all the same.
+                return Pending("chart", stuck.claimed_at + self._fanout.lease)
+            if await self._fanout.take_over(stuck):
                 async with self._uow() as uow:
                     await uow.deliveries.settle(stuck.id, now=self._clock(), error="interrupted")
                     await uow.commit()
-            return
+            return None
         try:
             await self._messenger.upload_chart(channel, thread_ts, chart)
         except DeliveryError as exc:
@@ -428,10 +435,11 @@ class Weekly:
             async with self._uow() as uow:
                 await uow.deliveries.settle(delivery.id, now=self._clock(), error=exc.code)
                 await uow.commit()
-            return
+            return None
         async with self._uow() as uow:
             await uow.deliveries.settle(delivery.id, now=self._clock(), channel=channel)
             await uow.commit()
+        return None
 
     async def _digest_failed(self, run: JobRun) -> None:
         async with self._uow() as uow:

@@ -330,3 +330,44 @@ async def test_digest_posts_keep_to_one_a_second_in_the_channel(fast: Sandbox) -
     # Paced, not refused and retried: every post to the channel went through the first time.
     tries = [c for c in box.fake.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL]
     assert len(tries) == len(posts)
+
+
+async def test_a_chart_whose_uploader_died_is_settled_and_the_digest_finished(
+    fast: Sandbox,
+) -> None:
+    """The chart cannot be looked for (a file carries no metadata). Its claim, held by a
+    process that died as Slack took the upload, keeps the run open until it is stale, and
+    is then settled as interrupted: the digest is finished, the picture never posted twice."""
+    box = fast
+    await seed_company(box, 6, krs=1)
+    box.clock.now = DIGEST_TIME
+    tick = asyncio.create_task(box.bot.jobs.tick())
+
+    def crash(method: str) -> None:
+        if method == "files.completeUploadExternal":
+            tick.cancel()
+
+    box.fake.after_call = crash
+    with pytest.raises(asyncio.CancelledError):
+        await tick
+    box.fake.after_call = None
+    await box.crash()
+    await box.restart()
+
+    await box.bot.jobs.tick()  # at once: the chart's claim may still be its uploader's
+    [parent] = digests(box)
+    async with box.uow() as uow:
+        run = await uow.session.scalar(select(JobRun).where(JobRun.job == Job.DIGEST.value))
+        assert run is not None
+        assert run.finished_at is None
+    box.clock.advance(minutes=2)
+    await box.bot.jobs.tick()
+
+    assert top_level(box) == [parent]
+    charts = [m for m in thread_of(box, parent) if m.files]
+    assert len(charts) == 1  # Slack had taken it before the crash; never a second
+    parts = [m for m in thread_of(box, parent) if m.metadata]
+    assert len(parts) == await thread_parts(box)  # and the run is finished
+    async with box.uow() as uow:
+        [chart] = await uow.session.scalars(select(Delivery).where(Delivery.recipient == "chart"))
+    assert (chart.sent_at, chart.error) == (None, "interrupted")
