@@ -495,10 +495,18 @@ async def test_a_fanout_and_a_digest_killed_half_way_are_finished_once_by_the_ne
                 select(func.count())
                 .select_from(Delivery)
                 .join(JobRun, JobRun.id == Delivery.job_run_id)
-                .where(JobRun.job == Job.DIGEST.value, Delivery.sent_at.is_not(None))
+                .where(
+                    JobRun.job == Job.DIGEST.value,
+                    Delivery.recipient.startswith("part-"),
+                    Delivery.sent_at.is_not(None),
+                )
             )
         thread = replies()
-        assert len(thread) == int(parts or 0) - 1 > 0
+        # Every part once, in the thread; the chart (which carries no marker, and whose
+        # uploader may have died as Slack took it) at most once.
+        marked = [m for m in thread if m.metadata]
+        assert len(marked) == int(parts or 0) - 1 > 0
+        assert len(thread) - len(marked) <= 1
         assert len({(m.text, tuple(m.files)) for m in thread}) == len(thread)
         assert box.fake.violations == []
 
