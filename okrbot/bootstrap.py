@@ -313,8 +313,14 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
             Pacer(settings.fanout_per_minute, lambda: clock().timestamp(), sleep),
         )
 
-    async def pace_channel(workspace_id: str, channel: str) -> None:
-        await pacer_for(workspace_id).wait_channel(channel)
+    class Pace:
+        """The outbox's view of the pacers: one conversation at a time."""
+
+        def free_in(self, workspace_id: str, conversation: str) -> float:
+            return pacer_for(workspace_id).channel_free_in(conversation)
+
+        def take(self, workspace_id: str, conversation: str) -> None:
+            pacer_for(workspace_id).take_channel(conversation)
 
     dispatcher = Dispatcher(
         uow,
@@ -322,7 +328,8 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         clock,
         zone=settings.zone,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
-        pace_channel=pace_channel,
+        pace=Pace(),
+        sleep=sleep,
     )
     deps = Deps(
         uow=uow,

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from okrbot.domain.workflow import Outcome, Stage
@@ -36,8 +37,21 @@ log = logging.getLogger(__name__)
 # A claimed message not finished in this time belonged to a process that died: another
 # takes it over, looking for it in Slack first. OKRBOT_OUTBOX_LEASE_SECONDS changes it.
 LEASE = timedelta(minutes=2)
-# Waits until a post to (workspace, channel) keeps Slack's per-channel pace.
-PaceChannel = Callable[[str, str], Awaitable[None]]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Pace(Protocol):
+    """Slack's pace of new messages in one conversation, per workspace (see fanout.Pacer)."""
+
+    def free_in(self, workspace_id: str, conversation: str) -> float:
+        """Seconds until the conversation may have its next post (0: now)."""
+        ...
+
+    def take(self, workspace_id: str, conversation: str) -> None:
+        """A post to the conversation goes now."""
+        ...
+
+
 # A post that may have gone out (a timeout, a 5xx, `fatal_error`): its next attempt, this
 # much later, looks for it in Slack before posting.
 AMBIGUOUS = "ambiguous:"
@@ -92,13 +106,19 @@ class Dispatcher:
         zone: ZoneInfo = UTC_ZONE,
         batch: int = 50,
         lease: timedelta = LEASE,
-        pace_channel: PaceChannel | None = None,
+        pace: Pace | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._lease = lease
         # New messages keep Slack's pace of about one a second in any one conversation (a
         # DM too: a burst of decisions queues several requests to the CEO), shared with
-        # the digest's and the report's posts to the channel.
-        self._pace_channel = pace_channel
+        # the digest's and the report's posts to the channel. A message whose conversation
+        # must wait is put back, not waited for: the others of the pass go meanwhile, and
+        # the pass sleeps only when all it has left must wait.
+        self._pace = pace
+        self._sleep = sleep
+        # Messages put back, by the conversation they wait for (this process's pace only).
+        self._waiting_for: dict[int, tuple[str, str]] = {}
         self._uow = uow_factory
         self._workspaces = workspaces
         self._clock = clock
@@ -142,20 +162,34 @@ class Dispatcher:
     async def _pass(self) -> int:
         sent = 0
         while True:
+            # Put back for their conversation's pace: left out of the query while they wait,
+            # so that a queue to one conversation holds up no other.
+            waits = {i: self._free_in(key) for i, key in self._waiting_for.items()}
+            waiting = {i for i, wait in waits.items() if wait > 0}
             async with self._uow(readonly=True) as uow:
-                due = await uow.outbox.due(self._clock(), self._batch)
+                due = await uow.outbox.due(self._clock(), self._batch, exclude=waiting)
             if not due:
-                return sent
+                if not waiting:
+                    return sent
+                await self._sleep(min(waits[i] for i in waiting))
+                continue
             progressed = False
             for message_id in due:
+                key = self._waiting_for.get(message_id)
+                if key is not None and self._free_in(key) > 0:
+                    continue  # its conversation took another message meanwhile
                 outcome = await self._deliver_one(message_id)
                 progressed = progressed or outcome is not None
                 sent += 1 if outcome else 0
-            if not progressed:
+            if not progressed and not self._waiting_for:
                 return sent
+
+    def _free_in(self, key: tuple[str, str]) -> float:
+        return self._pace.free_in(*key) if self._pace is not None else 0.0
 
     async def _deliver_one(self, message_id: int) -> bool | None:
         """True when sent, False when skipped or deferred, None when another process has it."""
+        self._waiting_for.pop(message_id, None)
         async with self._uow() as uow:
             now = self._clock()
             before = await uow.outbox.get(message_id)
@@ -208,15 +242,19 @@ class Dispatcher:
         mark = marker(message_id)
         # Whether a failure is the look-up's: only that leaves the message in doubt.
         looking = False
+        where = _posted_to(notice)
+        key = (message.workspace_id, where) if where is not None else None
+        if key is not None and self._free_in(key) > 0:
+            await self._put_back(message_id, key)
+            return False
         try:
             notifier = await self._workspaces.notifier(message.workspace_id)
             looking = unsure
             ref = await notifier.find(notice, mark, since, self._clock()) if unsure else None
             looking = False
             if ref is None:
-                where = _posted_to(notice)
-                if where is not None and self._pace_channel is not None:
-                    await self._pace_channel(message.workspace_id, where)
+                if key is not None and self._pace is not None:
+                    self._pace.take(*key)
                 ref = await notifier.deliver(notice, mark)
         except DeliveryError as exc:
             await self._failed(message_id, message, notice, exc, attempts, org, looking=looking)
@@ -232,6 +270,14 @@ class Dispatcher:
             await uow.outbox.finish(message_id, now=self._clock(), sent=True)
             await uow.commit()
         return True
+
+    async def _put_back(self, message_id: int, key: tuple[str, str]) -> None:
+        """Unclaimed, as if this attempt had not been made: its conversation had a message
+        this second. The pass sends it once the conversation is free."""
+        self._waiting_for[message_id] = key
+        async with self._uow() as uow:
+            await uow.outbox.put_back(message_id)
+            await uow.commit()
 
     async def _failed(
         self,

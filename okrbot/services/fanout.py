@@ -71,6 +71,15 @@ class Pacer:
         if delay > 0:
             await self._sleep(delay)
 
+    def channel_free_in(self, channel: str) -> float:
+        """Seconds until `channel` may have its next post (0: now); reserves nothing."""
+        return max(0.0, self._channels.get(channel, 0.0) - self._clock())
+
+    def take_channel(self, channel: str) -> None:
+        """A post to `channel` goes now: the next one waits its second."""
+        now = self._clock()
+        self._channels[channel] = max(now, self._channels.get(channel, 0.0)) + CHANNEL_INTERVAL
+
     async def pause(self, seconds: float) -> None:
         """This caller waits; the others go on (a look-up's limit is not the posts')."""
         await self._sleep(seconds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
@@ -850,7 +850,11 @@ class OutboxRepository:
         )
         return _rowcount(result)
 
-    async def due(self, now: datetime, limit: int) -> Sequence[int]:
+    async def due(
+        self, now: datetime, limit: int, *, exclude: Collection[int] = ()
+    ) -> Sequence[int]:
+        """Messages to send now, oldest first, but those in `exclude` (waiting their turn
+        in this process)."""
         stmt = (
             select(OutboxMessage.id)
             .where(
@@ -862,7 +866,19 @@ class OutboxRepository:
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
+        if exclude:
+            stmt = stmt.where(OutboxMessage.id.not_in(list(exclude)))
         return (await self.session.scalars(stmt)).all()
+
+    async def put_back(self, message_id: int) -> None:
+        """Unclaim a message not attempted after all (its conversation's pace): as if
+        this claim had not been made."""
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(claimed_until=None, attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
 
     async def claim(
         self, message_id: int, now: datetime, lease: timedelta, *, seen: int | None = None

@@ -373,3 +373,24 @@ async def test_publications_approved_together_keep_one_post_a_second_in_the_chan
     tries = [c for c in box.fake.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL]
     assert len(tries) == 3
     assert await unsent(box) == 0
+
+
+async def test_a_queue_to_one_conversation_holds_up_no_other(org_box: Sandbox) -> None:
+    """Three requests to the CEO keep Slack's pace of one a second in the CEO's DM (and the
+    manager's three "submitted" notes in his); the author's note, queued after them, goes
+    out meanwhile, not behind them."""
+    box = org_box
+    box.fake.post_limit_per_channel_second = 1
+    forms = [(MANAGER.id, await open_form(box, MANAGER.id)) for _ in range(3)]
+    forms.append((AUTHOR.id, await open_form(box, AUTHOR.id)))
+    for n, (user, view_id) in enumerate(forms):
+        response = await box.slack.submit_view(user, view_id, {**GOOD_FORM, "title": f"Aim {n}"})
+        assert response.status == 200
+    await box.settle()
+
+    to_ceo = sorted(float(m.ts) for m in requests_to(box, CEO.id))
+    [to_author] = box.fake.dms_to(AUTHOR.id)
+    assert len(to_ceo) == 3
+    assert all(b - a >= 0.999 for a, b in itertools.pairwise(to_ceo))
+    assert float(to_author.ts) < to_ceo[-1]
+    assert await unsent(box) == 0
