@@ -428,6 +428,9 @@ async def run_job(
     if fan is None:
         print(f"okrbot: {name}: nothing to do")
         return 0
+    if report.nothing_published:
+        print(f"okrbot: {name} ({weeks}): nothing is published this quarter yet, no digest")
+        return 0
     print(
         f"okrbot: {name} ({weeks}): {fan.sent + fan.recovered} sent, {fan.already} already sent "
         f"this week{' (use --force to send again)' if fan.already and not force else ''}, "

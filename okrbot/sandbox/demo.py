@@ -26,18 +26,22 @@ from okrbot.sandbox.harness import (
     PEOPLE,
     Sandbox,
 )
-from okrbot.sandbox.render import render, text_of
+from okrbot.sandbox.render import Cards, chosen, field_labels, render, text_of
 from okrbot.slack import ids
 
 NAMES = {p.id: p.name.split()[0] for p in PEOPLE} | {CHANNEL: "okrs"}
 
 
-def _say(title: str) -> None:
+def _say(title: str, cards: Cards) -> None:
+    cards.step = title.split(".", 1)[0]
     print(f"\n\u2501\u2501 {title}")
 
 
 def _show_message(
-    who: str, message: Message, files: Mapping[str, dict[str, Any]] | None = None
+    who: str,
+    message: Message,
+    cards: Cards,
+    files: Mapping[str, dict[str, Any]] | None = None,
 ) -> None:
     where = (
         f"#{NAMES.get(message.channel, message.channel)}"
@@ -46,7 +50,7 @@ def _show_message(
     )
     print(f"  \u2709  {who} sees ({where}):")
     if message.blocks:
-        print(render(message.blocks, NAMES, indent="     "))
+        print(render(message.blocks, NAMES, indent="     ", cards=cards))
     else:
         print(f"     {text_of(message.text, NAMES)}")
     for file_id in message.files:
@@ -60,6 +64,22 @@ def _show_view(who: str, view: dict[str, Any]) -> None:
     print(render(view["blocks"], NAMES, indent="     "))
 
 
+def _show_answers(who: str, view: dict[str, Any], values: Mapping[str, str]) -> None:
+    """What a person typed and chose, by the fields' labels: the form as shown above is
+    the prefilled one, and the answers are what okrbot then keeps."""
+    labels = field_labels(view["blocks"], NAMES)
+    inputs = {b["block_id"]: b for b in view["blocks"] if b.get("type") == "input"}
+    print(f"  \u270e  {who} fills in:")
+    for block_id, value in values.items():
+        print(f"     {labels[block_id]}: {chosen(inputs[block_id], value)}")
+
+
+def _show_errors(view: dict[str, Any], errors: Mapping[str, str]) -> None:
+    labels = field_labels(view["blocks"], NAMES)
+    for block_id, error in errors.items():
+        print(f"  \u26a0 {labels.get(block_id, block_id)}: {error}")
+
+
 def _latest_dm(box: Sandbox, user: str) -> Message:
     return box.fake.dms_to(user)[-1]
 
@@ -70,30 +90,41 @@ def _open_view(box: Sandbox, user: str) -> str:
 
 async def run_demo(database: str | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(database) if database else Path(tmp) / "okrbot-demo.db"
-        box = Sandbox(f"sqlite:///{path}")
-        await box.migrate()
-        async with box:
-            await _story(box)
-        print(f"\nEverything above is in {path if database else 'a temporary SQLite file'}.")
+    # Without --database, the database goes at the end but its directory stays, with the
+    # digest's chart in it: the one thing of the demo to open afterwards.
+    directory = Path(database).parent if database else Path(tempfile.mkdtemp(prefix="okrbot-demo-"))
+    path = Path(database) if database else directory / "okrbot-demo.db"
+    box = Sandbox(f"sqlite:///{path}")
+    await box.migrate()
+    async with box:
+        await _story(box, directory)
+    if database:
+        print(f"\nEverything above is kept in {path}.")
+    else:
+        for leftover in directory.glob(f"{path.name}*"):
+            leftover.unlink()
+        print(
+            "\nEverything above was in a temporary SQLite file, now deleted. "
+            "To keep it: okrbot demo --database demo.db"
+        )
     return 0
 
 
-async def _story(box: Sandbox) -> None:
+async def _story(box: Sandbox, directory: Path) -> None:
     slack = box.slack
+    cards = Cards()
     # The current quarter, also in its last two weeks (when the form suggests the next one),
     # so that the weekly check-in below has something to ask about.
     quarter = str(Quarter.containing(box.bot.deps.today()))
     print("okrbot demo: the OKR cycle, played against a stand-in for Slack.")
     print("People: " + ", ".join(p.name for p in PEOPLE[:4]) + f"; channel #okrs ({CHANNEL}).")
 
-    _say("1. The org chart is imported (okrbot org import org.csv)")
+    _say("1. The org chart is imported (okrbot org import org.csv)", cards)
     print("  " + ORG_CSV.strip().replace("\n", "\n  "))
     summary = await box.import_org()
     print(f"  \u2192 {summary.created} people added")
 
-    _say("2. Cora, the CEO, writes a company objective: hers need no approval")
+    _say("2. Cora, the CEO, writes a company objective: hers need no approval", cards)
     await slack.slash(CEO.id, "new")
     await box.settle()
     await slack.submit_view(
@@ -113,9 +144,9 @@ async def _story(box: Sandbox) -> None:
         },
     )
     await box.settle()
-    _show_message("Everyone", box.fake.channel_messages(CHANNEL)[-1])
+    _show_message("Everyone", box.fake.channel_messages(CHANNEL)[-1], cards)
 
-    _say("3. Aisha types /okr new and a form opens")
+    _say("3. Aisha types /okr new and a form opens", cards)
     await slack.slash(AUTHOR.id, "new")
     await box.settle()
     view_id = _open_view(box, AUTHOR.id)
@@ -124,7 +155,7 @@ async def _story(box: Sandbox) -> None:
     company = align["element"]["option_groups"][0]["options"][0]
     print(f"     (the alignment list offers: {company['text']['text']})")
 
-    _say("4. She submits with one key result: the form says what is wrong, nothing is saved")
+    _say("4. She submits with one key result: the form says what is wrong, nothing is saved", cards)
     response = await slack.submit_view(
         AUTHOR.id,
         view_id,
@@ -135,10 +166,9 @@ async def _story(box: Sandbox) -> None:
             "kr1_target": "40",
         },
     )
-    for block, error in response.json().get("errors", {}).items():
-        print(f"  \u26a0 {block}: {error}")
+    _show_errors(box.fake.views[view_id], response.json().get("errors", {}))
 
-    _say("5. She fixes it and submits: Mads, her manager, gets a DM")
+    _say("5. She fixes it and submits: Mads, her manager, gets a DM", cards)
     await slack.submit_view(
         AUTHOR.id,
         view_id,
@@ -162,9 +192,9 @@ async def _story(box: Sandbox) -> None:
         },
     )
     await box.settle()
-    _show_message("Mads", _latest_dm(box, MANAGER.id))
+    _show_message("Mads", _latest_dm(box, MANAGER.id), cards)
 
-    _say("6. Mads clicks Reject and gives a reason")
+    _say("6. Mads clicks Reject and gives a reason", cards)
     await slack.click(MANAGER.id, _latest_dm(box, MANAGER.id), ids.REJECT)
     await box.settle()
     reject_view = _open_view(box, MANAGER.id)
@@ -172,49 +202,54 @@ async def _story(box: Sandbox) -> None:
         MANAGER.id, reject_view, {"reason": "Time to first OKR should be under a day: aim for 0.5."}
     )
     await box.settle()
-    _show_message("Mads (his request, updated)", box.fake.dms_to(MANAGER.id)[0])
-    _show_message("Aisha", _latest_dm(box, AUTHOR.id))
+    _show_message("Mads (his request, updated)", box.fake.dms_to(MANAGER.id)[0], cards)
+    _show_message("Aisha", _latest_dm(box, AUTHOR.id), cards)
 
-    _say("7. Aisha clicks Edit and resubmit: the form opens prefilled; she changes the target")
+    _say(
+        "7. Aisha clicks Edit and resubmit: the form opens prefilled; she changes the target", cards
+    )
     await slack.click(AUTHOR.id, _latest_dm(box, AUTHOR.id), ids.RESUBMIT)
     await box.settle()
     edit_view = _open_view(box, AUTHOR.id)
     await slack.submit_view(AUTHOR.id, edit_view, {"kr2_target": "0.5"})
     await box.settle()
-    _show_message("Mads (a new request)", _latest_dm(box, MANAGER.id))
+    _show_message("Mads (a new request)", _latest_dm(box, MANAGER.id), cards)
 
-    _say("8. Colin clicks Approve on a request that is not his: only he is told no")
+    _say("8. Colin clicks Approve on a request that is not his: only he is told no", cards)
     await slack.click(COLLEAGUE.id, _latest_dm(box, MANAGER.id), ids.APPROVE)
     await box.settle()
     # Not in Mads's DM, where Colin is not and Slack shows him nothing: in his own.
     note = box.fake.dms_to(COLLEAGUE.id)[-1]
     print(f"  \U0001f441  Colin sees (in his DM): {text_of(note.text, NAMES)}")
 
-    _say("9. Mads approves (a double click changes nothing twice); Cora, the CEO, gets it")
+    _say("9. Mads approves (a double click changes nothing twice); Cora, the CEO, gets it", cards)
     request = _latest_dm(box, MANAGER.id)
     await slack.click(MANAGER.id, request, ids.APPROVE)
     await slack.click(MANAGER.id, request, ids.APPROVE)
     await box.settle()
-    _show_message("Mads (his request, updated)", box.fake.dms_to(MANAGER.id)[-1])
-    _show_message("Cora", _latest_dm(box, CEO.id))
+    _show_message("Mads (his request, updated)", box.fake.dms_to(MANAGER.id)[-1], cards)
+    _show_message("Cora", _latest_dm(box, CEO.id), cards)
 
-    _say("10. Cora approves: the OKR is published in #okrs and Aisha is told")
+    _say("10. Cora approves: the OKR is published in #okrs and Aisha is told", cards)
     await slack.click(CEO.id, _latest_dm(box, CEO.id), ids.APPROVE)
     await box.settle()
-    _show_message("Everyone", box.fake.channel_messages(CHANNEL)[-1])
-    _show_message("Aisha", _latest_dm(box, AUTHOR.id))
+    _show_message("Everyone", box.fake.channel_messages(CHANNEL)[-1], cards)
+    _show_message("Aisha", _latest_dm(box, AUTHOR.id), cards)
 
-    _say("11. Aisha types /okr list")
+    _say("11. Aisha types /okr list", cards)
     listing = (await slack.slash(AUTHOR.id, "list")).json()
     print(render(listing.get("blocks", []), NAMES, indent="  "))
 
-    _say("12. Friday 13:00 in her time zone, the weekly check-in prompt (okrbot run-job checkin)")
+    _say(
+        "12. Friday 13:00 in her time zone, the weekly check-in prompt (okrbot run-job checkin)",
+        cards,
+    )
     await box.bot.jobs.run(Job.CHECKIN)
     await box.settle()
     prompt = _latest_dm(box, AUTHOR.id)
-    _show_message("Aisha", prompt)
+    _show_message("Aisha", prompt, cards)
 
-    _say("13. One click and a few numbers: the form is prefilled; she updates two values")
+    _say("13. One click and a few numbers: the form is prefilled; she updates two values", cards)
     await slack.click(AUTHOR.id, prompt, ids.CHECKIN)
     await box.settle()
     checkin_view = box.fake.views[_open_view(box, AUTHOR.id)]
@@ -222,23 +257,27 @@ async def _story(box: Sandbox) -> None:
     fields = [b["block_id"] for b in checkin_view["blocks"] if b.get("type") == "input"]
     krs = [f for f in fields if f.startswith("kr_")]
     confidence = next(f for f in fields if f.startswith("conf_"))
-    await slack.submit_view(
-        AUTHOR.id,
-        checkin_view["id"],
-        {krs[0]: "52", krs[1]: "1.5", confidence: "at_risk", fields[-1]: "Docs are late."},
-    )
+    answers = {krs[0]: "52", krs[1]: "1.5", confidence: "at_risk", fields[-1]: "Docs are late."}
+    _show_answers("Aisha", checkin_view, answers)
+    await slack.submit_view(AUTHOR.id, checkin_view["id"], answers)
     await box.settle()
-    _show_message("Aisha (the prompt, updated)", prompt)
+    _show_message("Aisha (the prompt, updated)", prompt, cards)
 
-    _say("14. Monday 10:00, the digest in #okrs (okrbot run-job digest)")
+    _say("14. Monday 10:00, the digest in #okrs (okrbot run-job digest)", cards)
     await box.bot.jobs.run(Job.DIGEST)
     await box.settle()
     posted = box.fake.channel_messages(CHANNEL)
     parent = next(m for m in reversed(posted) if m.thread_ts is None)
-    _show_message("Everyone", parent)
+    _show_message("Everyone", parent, cards)
     for reply in [m for m in posted if m.thread_ts == parent.ts]:
-        _show_message("Everyone (in the thread)", reply, box.fake.files)
-    _say("15. Aisha opens okrbot's Home tab: her objectives, her team's and the company's")
+        _show_message("Everyone (in the thread)", reply, cards, box.fake.files)
+        for file_id in reply.files:
+            # The picture is the one thing a terminal cannot show: kept to be opened.
+            shared = box.fake.files[file_id]
+            saved = directory / shared["filename"]
+            saved.write_bytes(shared["data"])
+            print(f"     (the chart is saved as {saved}: open it to see it)")
+    _say("15. Aisha opens okrbot's Home tab: her objectives, her team's and the company's", cards)
     await slack.open_home(AUTHOR.id)
     await box.settle()
     home = box.fake.home_view(AUTHOR.id)

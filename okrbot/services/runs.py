@@ -22,15 +22,21 @@ async def claim(
     period: str,
     attempt: int,
     payload: dict[str, Any] | None = None,
+    *,
+    finished: bool = False,
 ) -> JobRun | None:
-    """The new run, or None when another process (or an earlier tick) has it."""
+    """The new run, or None when another process (or an earlier tick) has it. A run
+    `finished` at its claim has nothing to send: claiming it is all there is to do, and
+    in one transaction no crash can leave it open for recovery to find."""
+    now = clock()
     async with uow_factory() as uow:
         run = JobRun(
             workspace_id=workspace_id,
             job=job,
             period=period,
             attempt=attempt,
-            started_at=clock(),
+            started_at=now,
+            finished_at=now if finished else None,
             payload=payload or {},
         )
         uow.job_runs.add(run)

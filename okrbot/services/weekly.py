@@ -76,6 +76,8 @@ class RunReport:
     fanout: FanOutReport | None = None
     # Outbox messages (approval requests, publications...) in doubt, by recipient.
     outbox_in_doubt: tuple[str, ...] = ()
+    # A digest not posted because nothing is published this quarter.
+    nothing_published: bool = False
 
     @property
     def sent(self) -> int:
@@ -362,10 +364,35 @@ class Weekly:
             # The content is fixed when the run is claimed, so a resumed run posts the rest
             # of the same digest, whoever resumes it.
             digest, chart = await self.digest_content(workspace_id)
-            payload = {"parts": self._messenger.digest_parts(digest), "chart": chart}
             attempt = latest.attempt + 1 if latest is not None else 0
+            if digest.objectives:
+                payload: dict[str, object] = {
+                    "parts": self._messenger.digest_parts(digest),
+                    "chart": chart,
+                }
+            else:
+                # A new install's first start (on a Monday afternoon, the start-up tick
+                # catches up on this week's digest) or a quarter nobody has published in
+                # yet: a digest saying there is nothing would be the channel's first word
+                # from okrbot. The week's run is recorded as done all the same, so that
+                # the next tick does not look again every minute; an objective published
+                # later this week is in next week's digest.
+                payload = {"parts": [], "skipped": "nothing published"}
+                log.info(
+                    "no digest for %s in %s: nothing is published in %s yet",
+                    week,
+                    workspace_id,
+                    digest.quarter,
+                )
             claimed = await runs.claim(
-                self._uow, self._clock, workspace_id, Job.DIGEST, week, attempt, payload
+                self._uow,
+                self._clock,
+                workspace_id,
+                Job.DIGEST,
+                week,
+                attempt,
+                payload,
+                finished=not digest.objectives,
             )
             if claimed is None:
                 async with self._uow(readonly=True) as uow:
@@ -374,6 +401,7 @@ class Weekly:
                 latest = claimed
         assert latest is not None
         report.weeks = (week,)
+        report.nothing_published = bool(latest.payload.get("skipped"))
         assert report.fanout is not None
         if latest.finished_at is None:
             posted = await self._post_digest(latest)

@@ -462,3 +462,43 @@ async def test_reading_slacks_directory_holds_no_write_transaction(org_box: Sand
     assert people
     assert all(p.directory_synced_at is not None for p in people)
     assert all(p.tz == "Europe/Oslo" for p in people)
+
+
+async def test_a_new_install_posts_no_empty_digest_and_does_not_look_again(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    # The first start is on a Monday afternoon: the start-up tick catches up on the
+    # week's digest, and nobody has published anything yet.
+    await tick_at(box, datetime(2026, 11, 30, 14, 0, tzinfo=UTC))
+    assert box.fake.channel_messages(CHANNEL) == []
+    async with box.uow() as uow:
+        [run] = (await uow.session.scalars(select(JobRun).where(JobRun.job == "digest"))).all()
+    assert run.finished_at is not None
+    assert run.payload["parts"] == []
+    # Recorded as done: later ticks this week neither post nor call Slack.
+    reads = len(box.fake.calls)
+    for minute in (1, 2, 3):
+        await tick_at(box, datetime(2026, 11, 30, 14, minute, tzinfo=UTC))
+    assert box.fake.channel_messages(CHANNEL) == []
+    async with box.uow() as uow:
+        runs = (await uow.session.scalars(select(JobRun).where(JobRun.job == "digest"))).all()
+    assert len(runs) == 1
+    assert len(box.fake.calls) == reads
+    # An operator asking for it is told why nothing went out, even with --force.
+    report = await box.bot.jobs.run(Job.DIGEST, force=True)
+    assert report.nothing_published
+    assert report.sent == 0
+    assert box.fake.channel_messages(CHANNEL) == []
+
+
+async def test_only_last_quarters_objectives_make_no_digest_either(box: Sandbox) -> None:
+    await seed_company(box, 3, quarter="2026-Q3")
+    await tick_at(box, datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert digests(box) == []
+    assert box.fake.channel_messages(CHANNEL) == []
+    # The next week, with something published this quarter, the digest is back.
+    await seed_company(box, 1, first=10)
+    await tick_at(box, datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    [digest] = digests(box)
+    assert "1 objective" in str(digest.blocks)
