@@ -194,8 +194,9 @@ def _read_records(
                 # The header and MAX_ROWS rows; one more is refused before the rest is read.
                 if len(records) > MAX_ROWS + 1:
                     raise OrgChartError([_too_many_rows()])
-                if progress is not None and len(records) % PROGRESS_EVERY == 0:
-                    progress(len(records) - 1)
+                rows = len(records) - 1
+                if progress is not None and rows and rows % PROGRESS_EVERY == 0:
+                    progress(rows)
             next_line = reader.line_num + 1
     except csv.Error as exc:
         return records, LineError(reader.line_num, f"unreadable CSV: {exc}")
@@ -315,7 +316,18 @@ def _parse_row(
 
 
 def parse_org_csv(text: str, progress: Callable[[int], None] | None = None) -> list[OrgRow]:
-    """Parse the uploaded CSV, raising OrgChartError listing every problem found.
+    """Parse the uploaded CSV, raising OrgChartError listing every problem found."""
+    rows, errors = read_org_csv(text, progress)
+    if errors:
+        raise OrgChartError(errors)
+    return rows
+
+
+def read_org_csv(
+    text: str, progress: Callable[[int], None] | None = None
+) -> tuple[list[OrgRow], list[LineError]]:
+    """The rows without problems, and the problems of the others in line order; raises
+    OrgChartError when the file as a whole is wrong (empty, a bad header, too long).
 
     Rows shorter than the header are padded with empty values, because some
     exporters drop trailing empty cells; longer rows are rejected, since they
@@ -377,9 +389,7 @@ def parse_org_csv(text: str, progress: Callable[[int], None] | None = None) -> l
     elif len(records) == 1:
         errors.append(LineError(None, "no data rows: the file only contains the header"))
 
-    if errors:
-        raise OrgChartError(_sorted(errors))
-    return rows
+    return rows, sorted_errors(errors)
 
 
 def _second_top(line: int, top: tuple[int, str]) -> LineError:
@@ -391,7 +401,7 @@ def _second_top(line: int, top: tuple[int, str]) -> LineError:
     )
 
 
-def _sorted(errors: list[LineError]) -> list[LineError]:
+def sorted_errors(errors: list[LineError]) -> list[LineError]:
     # Errors without a line concern the whole file, so they lead; the sort is
     # stable, keeping the order problems were found in within one line.
     return sorted(errors, key=lambda error: -1 if error.line is None else error.line)
@@ -441,7 +451,7 @@ def check_hierarchy(
             manager_of[user_id] = row.manager_id
 
     errors.extend(_cycle_errors(manager_of, first_row))
-    return _sorted(errors)
+    return sorted_errors(errors)
 
 
 def _cycle_errors(

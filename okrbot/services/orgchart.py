@@ -13,8 +13,9 @@ from okrbot.domain.orgchart import (
     OrgChartError,
     ResolvedRow,
     check_hierarchy,
-    parse_org_csv,
+    read_org_csv,
     resolve,
+    sorted_errors,
 )
 from okrbot.services.ports import DeliveryError, UserDirectory
 from okrbot.store.models import Person
@@ -100,11 +101,20 @@ async def prepare(
     def rows_read(count: int) -> None:
         progress(f"{count:,} rows read")
 
-    rows = parse_org_csv(text, rows_read)
+    rows, errors = read_org_csv(text, rows_read)
+    if not rows:
+        raise OrgChartError(errors)
     # One pass over the whole directory, whatever the file's size: a look-up per row
-    # (users.lookupByEmail) ran into Slack's rate limits at a few hundred rows.
+    # (users.lookupByEmail) ran into Slack's rate limits at a few hundred rows. The rows
+    # that parsed are checked even when others did not, so that one run lists every
+    # problem the file has.
     members = await read_directory(directory, sleep=sleep, progress=progress)
-    resolved, emails = resolve(rows, members)
+    try:
+        resolved, emails = resolve(rows, members)
+    except OrgChartError as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise OrgChartError(sorted_errors(errors))
     return Prepared(resolved, emails)
 
 

@@ -373,7 +373,7 @@ def test_progress_every_few_thousand_rows() -> None:
     )
     told: list[int] = []
     assert len(parse_org_csv(text, told.append)) == count
-    assert told == [PROGRESS_EVERY - 1, 2 * PROGRESS_EVERY - 1]
+    assert told == [PROGRESS_EVERY, 2 * PROGRESS_EVERY]
 
 
 def test_at_most_fifty_errors_then_a_count() -> None:
