@@ -7,9 +7,10 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ from okrbot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from okrbot.domain.orgchart import OrgChartError
 
 EXIT_CONFIG = 2
 EXIT_INPUT = 1
@@ -133,10 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "org":
         settings = _settings("org")
         _logging(settings)
-        try:
-            text = args.file.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            print(f"okrbot: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        text = read_org_file(args.file)
+        if text is None:
             return EXIT_INPUT
         return asyncio.run(org_import(settings, args.file.name, text, workspace=args.workspace))
     if args.command == "export":
@@ -258,8 +259,55 @@ async def _socket(settings: Settings) -> int:
     return 0
 
 
+def read_org_file(path: Path) -> str | None:
+    """The org chart file's text, or None once the reason it cannot be imported is
+    printed. The size is checked before anything is read, and no more than the limit
+    is ever read (a pipe has no size to check)."""
+    from okrbot.domain.orgchart import MAX_FILE_BYTES, OrgChartError, decode_org_file, too_big
+
+    try:
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise too_big(size)
+            data = file.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise too_big(len(data))
+        text, encoding = decode_org_file(data)
+    except OSError as exc:
+        print(f"okrbot: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return None
+    except OrgChartError as exc:
+        _refused(path.name, exc)
+        return None
+    # A guess can be wrong without an error (a Polish Windows-1250 file reads as
+    # Windows-1252, Łódź as £ódŸ): saying which it was makes garbled names explicable.
+    print(f"okrbot: reading {path.name} as {encoding}", file=sys.stderr)
+    return text
+
+
+def _refused(name: str, exc: OrgChartError) -> None:
+    # A problem with the whole file is one line; problems with rows are listed under it.
+    if len(exc.errors) == 1 and exc.errors[0].line is None:
+        print(f"okrbot: {name} was not imported: {exc}", file=sys.stderr)
+    else:
+        print(f"okrbot: {name} was not imported:\n{exc}", file=sys.stderr)
+
+
+def _progress(name: str) -> Callable[[str], None]:
+    def report(line: str) -> None:
+        print(f"okrbot: {name}: {line}", file=sys.stderr, flush=True)
+
+    return report
+
+
 async def org_import(
-    settings: Settings, name: str, text: str, *, workspace: str | None = None
+    settings: Settings,
+    name: str,
+    text: str,
+    *,
+    workspace: str | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> int:
     from datetime import UTC, datetime
 
@@ -272,6 +320,7 @@ async def org_import(
     from okrbot.store.uow import SessionFactory
 
     engine = create_engine(settings.database_url)
+    progress = _progress(name)
     try:
         current = await schema.current_revision(engine)
         if current != schema.head_revision():
@@ -285,14 +334,22 @@ async def org_import(
             print(f"okrbot: {problem}", file=sys.stderr)
             return EXIT_CONFIG
         gateway = SlackGateway(make_client(token, settings.slack_api_url))
+        team = workspace or await gateway.team_id()
+        # Slack first, the database after: no transaction waits while Slack is paged.
+        prepared = await orgchart.prepare(text, gateway, sleep=sleep, progress=progress)
         async with SessionFactory(engine)() as uow:
-            team = workspace or await gateway.team_id()
-            summary = await orgchart.import_org(uow, gateway, team, text, now=datetime.now(UTC))
+            summary = await orgchart.apply(
+                uow, team, prepared, now=datetime.now(UTC), progress=progress
+            )
     except OrgChartError as exc:
-        print(f"okrbot: {name} was not imported:\n{exc}", file=sys.stderr)
+        _refused(name, exc)
         return EXIT_INPUT
     except DeliveryError as exc:
-        print(f"okrbot: Slack refused a lookup ({exc.code}); nothing was imported", file=sys.stderr)
+        print(
+            f"okrbot: could not read the workspace's people from Slack ({exc.code}); "
+            "nothing was imported",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     finally:
         await engine.dispose()

@@ -1,15 +1,16 @@
 """Parsing and validation of the org chart CSV that admins upload.
 
-Everything here is pure: resolving e-mail addresses to Slack IDs and reading
-the stored org chart is the service's job, which then calls check_hierarchy().
+Everything here is pure: reading Slack's directory and the stored org chart is
+the service's job, which hands them to resolve() and check_hierarchy().
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -17,7 +18,18 @@ REQUIRED_COLUMNS = ("user", "manager", "team")
 OPTIONAL_COLUMNS = ("role",)
 MAX_TEXT_LENGTH = 80
 
+# Bounds on one import, far above any company's org chart: a file past them is a mistake
+# (the wrong export, a log file), refused before it costs minutes and gigabytes.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+# A wrong file can have an error on every row; past this many, more lines help nobody.
+MAX_ERRORS_SHOWN = 50
+# Big files report how far they are every this many rows.
+PROGRESS_EVERY = 5_000
+
 _SLACK_ID_RE = re.compile(r"[UW][A-Z0-9]{2,}", re.ASCII)
+# C0 controls other than tab, line feed and carriage return, and DEL.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
 _NO_MANAGERS: Mapping[str, str | None] = MappingProxyType({})
 
 
@@ -26,7 +38,7 @@ class OrgRow:
     line: int
     user: str
     manager: str | None
-    team: str | None
+    team: str
     role: str | None
 
 
@@ -47,7 +59,83 @@ class OrgChartError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(str(error) for error in self.errors)
+        shown = [str(error) for error in self.errors[:MAX_ERRORS_SHOWN]]
+        hidden = len(self.errors) - len(shown)
+        if hidden > 0:
+            shown.append(f"… and {hidden:,} more")
+        return "\n".join(shown)
+
+
+@dataclass(frozen=True)
+class DirectoryMember:
+    """One entry of the workspace's directory (users.list), as the import needs it."""
+
+    user_id: str
+    email: str | None
+    deleted: bool = False
+    is_bot: bool = False
+
+
+def decode_org_file(data: bytes) -> tuple[str, str]:
+    """The file's text and the encoding it was read with, or OrgChartError in one line.
+
+    UTF-8 first (with or without the byte order mark Excel's "CSV UTF-8" writes), then
+    Windows-1252, which is what Excel's plain "CSV" gives in Western Europe and the
+    Americas (Latin-1 is the same for every letter a name uses).
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise OrgChartError(
+            [LineError(None, 'the file is UTF-16 text: save it as "CSV UTF-8" and try again')]
+        )
+    if data.startswith(b"PK\x03\x04"):
+        raise OrgChartError(
+            [LineError(None, "the file is a zip archive (an Excel workbook?): save it as CSV")]
+        )
+    if b"\x00" in data:
+        raise OrgChartError(
+            [LineError(None, "the file is not text (it contains NUL bytes): save it as CSV")]
+        )
+    if data.startswith(codecs.BOM_UTF8):
+        text = _decode(data[len(codecs.BOM_UTF8) :], "utf-8")
+        used = "UTF-8 (with a byte order mark)"
+    else:
+        try:
+            text, used = data.decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError:
+            text, used = _decode(data, "cp1252"), "Windows-1252, as it is not UTF-8"
+    # Binary data without a NUL still decodes as Windows-1252, every byte being a
+    # character there; control characters are what give it away (no CSV has them).
+    control = _CONTROL_RE.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        raise OrgChartError(
+            [
+                LineError(
+                    None,
+                    f"the file is not text (control character 0x{ord(control.group()):02X} "
+                    f"on line {line}): save it as CSV",
+                )
+            ]
+        )
+    return text, used
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start]
+        what = "not UTF-8" if encoding == "utf-8" else "neither UTF-8 nor Windows-1252"
+        raise OrgChartError(
+            [
+                LineError(
+                    None,
+                    f"the file is {what} text (byte 0x{byte:02X} on line {line}): "
+                    'save it as "CSV UTF-8"',
+                )
+            ]
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -55,7 +143,7 @@ class ResolvedRow:
     line: int
     user_id: str
     manager_id: str | None
-    team: str | None
+    team: str
     role: str | None
 
 
@@ -88,7 +176,9 @@ def _is_blank(record: Sequence[str]) -> bool:
     return all(not cell.strip() for cell in record)
 
 
-def _read_records(text: str) -> tuple[list[tuple[int, list[str]]], LineError | None]:
+def _read_records(
+    text: str, progress: Callable[[int], None] | None = None
+) -> tuple[list[tuple[int, list[str]]], LineError | None]:
     """Non-blank CSV records with the physical line each one starts on."""
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -101,10 +191,38 @@ def _read_records(text: str) -> tuple[list[tuple[int, list[str]]], LineError | N
         for record in reader:
             if not _is_blank(record):
                 records.append((next_line, record))
+                # The header and MAX_ROWS rows; one more is refused before the rest is read.
+                if len(records) > MAX_ROWS + 1:
+                    raise OrgChartError([_too_many_rows()])
+                rows = len(records) - 1
+                if progress is not None and rows and rows % PROGRESS_EVERY == 0:
+                    progress(rows)
             next_line = reader.line_num + 1
     except csv.Error as exc:
         return records, LineError(reader.line_num, f"unreadable CSV: {exc}")
     return records, None
+
+
+def _too_many_rows() -> LineError:
+    return LineError(
+        None,
+        f"the file has more than {MAX_ROWS:,} rows, more than okrbot imports at once: "
+        "is it the right file?",
+    )
+
+
+def too_big(size: int) -> OrgChartError:
+    """The refusal of a file of `size` bytes, past MAX_FILE_BYTES."""
+    return OrgChartError(
+        [
+            LineError(
+                None,
+                f"the file is {size / 1024 / 1024:.1f} MB, more than the "
+                f"{MAX_FILE_BYTES // 1024 // 1024} MB okrbot imports at once: "
+                "is it the right file?",
+            )
+        ]
+    )
 
 
 def _cell(cells: Sequence[str], positions: Mapping[str, int], column: str) -> str:
@@ -187,21 +305,36 @@ def _parse_row(
     if user is not None and user == manager:
         errors.append(LineError(line, f"{raw_user} is listed as their own manager"))
 
+    # Every objective of a person is filed under their team, and the digest groups by it.
     team = _optional_text(line, "team", cells.get("team", ""), errors)
+    if team is None:
+        errors.append(LineError(line, "team is empty"))
     role = _optional_text(line, "role", cells.get("role", ""), errors)
-    if errors or user is None:
+    if errors or user is None or team is None:
         return user, None, errors
     return user, OrgRow(line=line, user=user, manager=manager, team=team, role=role), errors
 
 
-def parse_org_csv(text: str) -> list[OrgRow]:
-    """Parse the uploaded CSV, raising OrgChartError listing every problem found.
+def parse_org_csv(text: str, progress: Callable[[int], None] | None = None) -> list[OrgRow]:
+    """Parse the uploaded CSV, raising OrgChartError listing every problem found."""
+    rows, errors = read_org_csv(text, progress)
+    if errors:
+        raise OrgChartError(errors)
+    return rows
+
+
+def read_org_csv(
+    text: str, progress: Callable[[int], None] | None = None
+) -> tuple[list[OrgRow], list[LineError]]:
+    """The rows without problems, and the problems of the others in line order; raises
+    OrgChartError when the file as a whole is wrong (empty, a bad header, too long).
 
     Rows shorter than the header are padded with empty values, because some
     exporters drop trailing empty cells; longer rows are rejected, since they
-    usually mean an unquoted comma inside a team name.
+    usually mean an unquoted comma inside a team name. `progress` is told how
+    many rows have been read, every PROGRESS_EVERY rows.
     """
-    records, read_error = _read_records(text)
+    records, read_error = _read_records(text, progress)
     if not records:
         if read_error is not None:
             raise OrgChartError([read_error])
@@ -216,6 +349,8 @@ def parse_org_csv(text: str) -> list[OrgRow]:
 
     rows: list[OrgRow] = []
     lines_by_user: dict[str, list[int]] = {}
+    # The first person without a manager, as the file wrote them: the CEO.
+    top: tuple[int, str] | None = None
     for line, record in records[1:]:
         if len(record) > len(header):
             errors.append(
@@ -232,6 +367,11 @@ def parse_org_csv(text: str) -> list[OrgRow]:
         )
         if user is not None:
             lines_by_user.setdefault(user, []).append(line)
+            if not cells[positions["manager"]].strip():
+                if top is None:
+                    top = (line, cells[positions["user"]].strip())
+                elif user != _normalize_identifier(top[1]):
+                    row_errors.append(_second_top(line, top))
         errors.extend(row_errors)
         if row is not None:
             rows.append(row)
@@ -249,12 +389,19 @@ def parse_org_csv(text: str) -> list[OrgRow]:
     elif len(records) == 1:
         errors.append(LineError(None, "no data rows: the file only contains the header"))
 
-    if errors:
-        raise OrgChartError(_sorted(errors))
-    return rows
+    return rows, sorted_errors(errors)
 
 
-def _sorted(errors: list[LineError]) -> list[LineError]:
+def _second_top(line: int, top: tuple[int, str]) -> LineError:
+    top_line, top_user = top
+    return LineError(
+        line,
+        f"manager is empty, but only the CEO has no manager and line {top_line} "
+        f"({top_user}) has none already",
+    )
+
+
+def sorted_errors(errors: list[LineError]) -> list[LineError]:
     # Errors without a line concern the whole file, so they lead; the sort is
     # stable, keeping the order problems were found in within one line.
     return sorted(errors, key=lambda error: -1 if error.line is None else error.line)
@@ -304,7 +451,7 @@ def check_hierarchy(
             manager_of[user_id] = row.manager_id
 
     errors.extend(_cycle_errors(manager_of, first_row))
-    return _sorted(errors)
+    return sorted_errors(errors)
 
 
 def _cycle_errors(
@@ -348,3 +495,97 @@ def _describe_cycle(cycle: list[str], in_file: Mapping[str, ResolvedRow]) -> Lin
     if stored:
         detail += f"; the manager of {', '.join(stored)} comes from the current org chart"
     return LineError(in_file[first].line, f"manager cycle: {chain} ({detail})")
+
+
+class _Directory:
+    """The workspace's people, by Slack ID and by e-mail address."""
+
+    def __init__(self, members: Iterable[DirectoryMember]) -> None:
+        self.by_id: dict[str, DirectoryMember] = {}
+        self.by_email: dict[str, DirectoryMember] = {}
+        for member in members:
+            self.by_id[member.user_id] = member
+            if member.email:
+                email = member.email.lower()
+                # A deactivated account may keep the address of the person's new one.
+                known = self.by_email.get(email)
+                if known is None or _usable(known) is not None:
+                    self.by_email[email] = member
+
+    def has_emails(self) -> bool:
+        return any(_usable(member) is None for member in self.by_email.values())
+
+
+def _usable(member: DirectoryMember) -> str | None:
+    """Why `member` cannot be in the org chart, or None."""
+    if member.deleted:
+        return "deactivated"
+    if member.is_bot:
+        return "a bot"
+    return None
+
+
+def resolve(
+    rows: Sequence[OrgRow], members: Iterable[DirectoryMember]
+) -> tuple[list[ResolvedRow], dict[str, str]]:
+    """Check every user and manager against the workspace's directory (users.list) and
+    turn e-mail addresses into Slack user IDs; raises OrgChartError listing every
+    person Slack does not know or who cannot have OKRs.
+
+    Also returns the e-mail address each user was given by, to keep on their record.
+    """
+    directory = _Directory(members)
+    errors: list[LineError] = []
+    if not directory.has_emails() and any(
+        _is_email(row.user) or (row.manager is not None and _is_email(row.manager)) for row in rows
+    ):
+        # Slack leaves the addresses out of users.list for a token without the scope,
+        # and then every address in the file would be reported unknown.
+        raise OrgChartError(
+            [
+                LineError(
+                    None,
+                    "Slack gave okrbot no e-mail addresses: the app needs the "
+                    "users:read.email scope (add it and reinstall the app), or name people "
+                    "by their Slack user ID",
+                )
+            ]
+        )
+
+    def find(identifier: str, line: int, what: str) -> str | None:
+        if _is_email(identifier):
+            member = directory.by_email.get(identifier)
+            if member is None:
+                errors.append(LineError(line, f"unknown {what}: no Slack user has {identifier}"))
+                return None
+        else:
+            member = directory.by_id.get(identifier)
+            if member is None:
+                errors.append(
+                    LineError(
+                        line, f"unknown {what}: no Slack user in this workspace is {identifier}"
+                    )
+                )
+                return None
+        reason = _usable(member)
+        if reason is not None:
+            named = identifier
+            if identifier != member.user_id:
+                named = f"{identifier} ({member.user_id})"
+            errors.append(LineError(line, f"{what} {named} is {reason} in Slack"))
+            return None
+        return member.user_id
+
+    resolved: list[ResolvedRow] = []
+    emails: dict[str, str] = {}
+    for row in rows:
+        user_id = find(row.user, row.line, "user")
+        manager_id = find(row.manager, row.line, "manager") if row.manager else None
+        if user_id is None or (row.manager and manager_id is None):
+            continue
+        if _is_email(row.user):
+            emails[user_id] = row.user
+        resolved.append(ResolvedRow(row.line, user_id, manager_id, row.team, row.role))
+    if errors:
+        raise OrgChartError(errors)
+    return resolved, emails

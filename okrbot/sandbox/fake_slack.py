@@ -1451,7 +1451,8 @@ class FakeSlack:
 
     def _user_json(self, user: FakeUser, *, include_locale: bool) -> Json:
         profile: Json = {"real_name": user.real_name, "display_name": user.name}
-        if user.email is not None:
+        # users.info and users.list leave the address out without users:read.email.
+        if user.email is not None and "users:read.email" in self.scopes:
             profile["email"] = user.email
         body: Json = {
             "id": user.id,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from okrbot.services.notices import Notice
 
 if TYPE_CHECKING:
+    from okrbot.domain.orgchart import DirectoryMember
     from okrbot.services.common import Organisation
     from okrbot.store.uow import UnitOfWork
 
@@ -74,4 +75,7 @@ class Workspaces(Protocol):
 
 
 class UserDirectory(Protocol):
-    async def user_id_for_email(self, email: str) -> str | None: ...
+    async def members_page(self, cursor: str | None) -> tuple[list[DirectoryMember], str | None]:
+        """One page of the workspace's people (users.list), and the cursor of the next
+        one (None after the last). Raises DeliveryError."""
+        ...

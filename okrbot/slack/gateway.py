@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from okrbot.background import yield_to_answers
+from okrbot.domain.orgchart import DirectoryMember
 from okrbot.services.ports import DeliveryError, MessageRef
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,20 @@ def _carries(message: dict[str, Any], marker: str) -> bool:
     return bool(metadata.get("event_type") == MARKER_EVENT and payload.get("marker") == marker)
 
 
+def _member(member: dict[str, Any]) -> DirectoryMember | None:
+    user_id = member.get("id")
+    if not isinstance(user_id, str):
+        return None
+    email = (member.get("profile") or {}).get("email")
+    return DirectoryMember(
+        user_id,
+        email if isinstance(email, str) and email else None,
+        deleted=bool(member.get("deleted")),
+        # Slackbot is no bot by is_bot, but nobody's manager either.
+        is_bot=bool(member.get("is_bot")) or user_id == "USLACKBOT",
+    )
+
+
 class SlackGateway:
     def __init__(self, client: AsyncWebClient, connections: Connections | None = None) -> None:
         self.client = client
@@ -173,15 +188,6 @@ class SlackGateway:
         # No hash: the newest state always wins, and a lost race is repaired by the next one.
         await self._call("views.publish", user_id=user_id, view=view)
 
-    async def user_id_for_email(self, email: str) -> str | None:
-        try:
-            data = await self._call("users.lookupByEmail", email=email)
-        except DeliveryError as exc:
-            if exc.code == "users_not_found":
-                return None
-            raise
-        return str(data["user"]["id"])
-
     async def find_marked(
         self, channel: str, marker: str, since: float, until: float
     ) -> MessageRef | None:
@@ -234,6 +240,13 @@ class SlackGateway:
         data = await self._call("users.list", **args)
         following = (data.get("response_metadata") or {}).get("next_cursor") or None
         return list(data.get("members", [])), following
+
+    async def members_page(self, cursor: str | None) -> tuple[list[DirectoryMember], str | None]:
+        """The org chart's view of users.list: IDs, e-mail addresses (which Slack includes
+        only with the users:read.email scope) and who cannot have OKRs. Deactivated
+        people are listed too, and so are bots."""
+        members, following = await self.users_page(cursor)
+        return [m for m in map(_member, members) if m is not None], following
 
     async def upload_file(
         self,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from okrbot.cli import EXIT_CONFIG, EXIT_INPUT, org_import
+from okrbot.cli import EXIT_CONFIG, EXIT_INPUT, org_import, read_org_file
 from okrbot.sandbox.fake_slack import FakeUser
 from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
 from okrbot.store.models import Person
@@ -61,9 +61,9 @@ async def test_good_file_imports_ids_and_emails(
         COLLEAGUE.id: None,
     }
     assert {p.source for p in people.values()} == {"org_chart"}
-    # Mads is named by address twice but looked up once; ids are never looked up.
-    looked_up = [call.args["email"] for call in box.fake.calls_to("users.lookupByEmail")]
-    assert looked_up == [MANAGER.email, AUTHOR.email]
+    # One read of the directory for the whole file, not a look-up per person.
+    assert [call.args.get("limit") for call in box.fake.calls_to("users.list")] == ["200"]
+    assert box.fake.calls_to("users.lookupByEmail") == []
 
 
 async def test_reimport_updates_in_place_and_counts(
@@ -122,7 +122,7 @@ async def test_unknown_email_leaves_the_stored_chart_alone(
     before = _chart(await _people(box))
 
     # Colin's move would be a valid change, but an error anywhere stops the whole file.
-    text = CHANGED + "ghost@example.com,,Product\n"
+    text = CHANGED + f"ghost@example.com,{CEO.id},Product\n"
     assert await org_import(box.settings(), "org.csv", text) == EXIT_INPUT
 
     assert "line 7: unknown user: no Slack user has ghost@example.com" in capsys.readouterr().err
@@ -160,7 +160,7 @@ async def test_missing_team_column_is_refused(
     assert "line 1: missing required column(s): team" in err
     assert await _people(box) == {}
     # Nothing was worth resolving once the header was wrong.
-    assert box.fake.calls_to("users.lookupByEmail") == []
+    assert box.fake.calls_to("users.list") == []
 
 
 async def test_import_overrides_a_self_chosen_manager(
@@ -204,14 +204,9 @@ async def test_unmigrated_database_is_refused_on_stderr(
     # stdout is for results; a refusal there would read like a successful run in scripts.
     assert captured.out == ""
     assert "run `okrbot migrate`" in captured.err
-    assert box.fake.calls_to("users.lookupByEmail") == []
+    assert box.fake.calls_to("users.list") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the import looks people up with one users.lookupByEmail each (Tier 3, 50+ a "
-    "minute), unpaced: Slack refuses a few hundred in a minute",
-)
 async def test_a_large_org_chart_by_email_imports(
     box: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -223,3 +218,194 @@ async def test_a_large_org_chart_by_email_imports(
         rows.append(f"{user.email},{CEO.id},Sales,Seller")
     assert await org_import(box.settings(), "org.csv", "\n".join(rows) + "\n") == 0
     assert len(await _people(box)) == 301
+    # 305 people in the workspace: two pages of users.list, the second by its cursor.
+    pages = box.fake.calls_to("users.list")
+    assert [(call.args.get("limit"), call.args.get("cursor")) for call in pages] == [
+        ("200", None),
+        ("200", "200"),
+    ]
+
+
+async def test_a_rate_limit_waits_and_tries_again(
+    box: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box.fake.rate_limit_next("users.list", retry_after=30, times=2)
+    start = box.clock()
+
+    assert await org_import(box.settings(), "org.csv", GOOD, sleep=box.clock.sleep) == 0
+
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "okrbot: imported org.csv: 4 added, 0 updated, 0 unchanged"
+    assert (
+        captured.err.splitlines()
+        == ["okrbot: org.csv: Slack asks okrbot to wait (ratelimited); trying again in 30 s"] * 2
+    )
+    assert (box.clock() - start).total_seconds() == 60
+    assert len(box.fake.calls_to("users.list")) == 3
+    assert len(await _people(box)) == 4
+
+
+async def test_a_rate_limit_that_does_not_end_imports_nothing(
+    box: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box.fake.rate_limit_next("users.list", retry_after=60, times=100)
+    start = box.clock()
+
+    assert await org_import(box.settings(), "org.csv", GOOD, sleep=box.clock.sleep) == EXIT_CONFIG
+
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (
+        "okrbot: could not read the workspace's people from Slack (ratelimited); "
+        "nothing was imported"
+    )
+    # Five minutes of waiting, then it gives up rather than hang.
+    assert (box.clock() - start).total_seconds() == 300
+    assert len(box.fake.calls_to("users.list")) == 6
+    assert await _people(box) == {}
+
+
+async def test_every_id_is_checked_and_every_problem_has_its_line(
+    box: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box.fake.add_user(FakeUser("U0GONE001", "gone", "Gone", email="gone@example.com", deleted=True))
+    text = (
+        "user,manager,team\n"
+        f"{CEO.id},,Leadership\n"
+        f"{MANAGER.id},U0NOBODY1,Product\n"  # a manager neither in the file nor in Slack
+        f"{AUTHOR.id},,Product\n"  # a second person without a manager
+        f"{COLLEAGUE.id},{MANAGER.id},\n"  # no team
+        f"U0GONE001,{MANAGER.id},Product\n"
+        f"U0NOBODY2,{MANAGER.id},Product\n"
+    )
+    assert await org_import(box.settings(), "org.csv", text) == EXIT_INPUT
+
+    # The file's own mistakes and Slack's answers, all in one run.
+    assert capsys.readouterr().err.splitlines() == [
+        "okrbot: org.csv was not imported:",
+        "line 3: unknown manager: no Slack user in this workspace is U0NOBODY1",
+        "line 4: manager is empty, but only the CEO has no manager and line 2 "
+        f"({CEO.id}) has none already",
+        "line 5: team is empty",
+        "line 6: user U0GONE001 is deactivated in Slack",
+        "line 7: unknown user: no Slack user in this workspace is U0NOBODY2",
+    ]
+    assert await _people(box) == {}
+
+
+async def test_without_the_email_scope_the_import_says_so(
+    box: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box.fake.revoke_scope("users:read.email")
+
+    assert await org_import(box.settings(), "org.csv", GOOD) == EXIT_INPUT
+
+    assert capsys.readouterr().err.splitlines() == [
+        "okrbot: org.csv was not imported: Slack gave okrbot no e-mail addresses: the app "
+        "needs the users:read.email scope (add it and reinstall the app), or name people by "
+        "their Slack user ID"
+    ]
+    assert await _people(box) == {}
+
+
+async def test_at_most_fifty_problems_are_listed(
+    box: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "".join(f"U0MISS{n:04d},{CEO.id},Sales\n" for n in range(120))
+    text = f"user,manager,team\n{CEO.id},,Leadership\n{rows}"
+    assert await org_import(box.settings(), "org.csv", text) == EXIT_INPUT
+
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 + 50 + 1
+    assert err[1] == "line 3: unknown user: no Slack user in this workspace is U0MISS0000"
+    assert err[-1] == "… and 70 more"
+    assert await _people(box) == {}
+
+
+async def test_an_excel_file_in_windows_1252_imports(
+    box: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "org.csv"
+    path.write_bytes(
+        (
+            "user;manager;team\r\n".replace(";", ",")
+            + f"{CEO.id},,Ledelse\r\n{MANAGER.email},{CEO.id},Økonomi\r\n"
+        ).encode("cp1252")
+    )
+    text = read_org_file(path)
+    assert text is not None
+    assert capsys.readouterr().err == (
+        "okrbot: reading org.csv as Windows-1252, as it is not UTF-8\n"
+    )
+
+    assert await org_import(box.settings(), "org.csv", text) == 0
+
+    assert _chart(await _people(box))[MANAGER.id] == (CEO.id, "Økonomi", None)
+
+
+async def test_a_utf8_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "org.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert read_org_file(path) == GOOD
+    assert capsys.readouterr().err == (
+        "okrbot: reading org.csv as UTF-8 (with a byte order mark)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00", "is a zip archive (an Excel workbook?)"),
+        (bytes(range(256)), "is not text (it contains NUL bytes)"),
+    ],
+)
+def test_a_binary_file_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, reason: str
+) -> None:
+    path = tmp_path / "org.xlsx"
+    path.write_bytes(data)
+    assert read_org_file(path) is None
+    assert capsys.readouterr().err == (
+        f"okrbot: org.xlsx was not imported: the file {reason}: save it as CSV\n"
+    )
+
+
+def test_a_file_over_20_mb_is_refused_before_it_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.csv"
+    # A sparse file: 50 MB on paper, nothing on disk, and nothing to read if it is refused.
+    with path.open("wb") as file:
+        file.truncate(50 * 1024 * 1024)
+    assert read_org_file(path) is None
+    assert capsys.readouterr().err == (
+        "okrbot: huge.csv was not imported: the file is 50.0 MB, more than the 20 MB okrbot "
+        "imports at once: is it the right file?\n"
+    )
+
+
+def test_an_unreadable_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert read_org_file(tmp_path / "missing.csv") is None
+    assert capsys.readouterr().err == (
+        f"okrbot: cannot read {tmp_path / 'missing.csv'}: No such file or directory\n"
+    )
+
+
+async def test_a_big_file_reports_progress_on_stderr(
+    box: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [f"{CEO.id},,Leadership"]
+    for n in range(5_000):
+        box.fake.add_user(FakeUser(f"U0BIG{n:05d}", f"p{n}", f"Person {n}"))
+        rows.append(f"U0BIG{n:05d},{CEO.id},Sales")
+    text = "user,manager,team\n" + "\n".join(rows) + "\n"
+
+    assert await org_import(box.settings(), "org.csv", text) == 0
+
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "okrbot: org.csv: 5,000 rows read",
+        "okrbot: org.csv: 5,000 people read from Slack's directory",
+        "okrbot: org.csv: 5,000 of 5,001 rows stored",
+    ]
+    assert captured.out.strip() == ("okrbot: imported org.csv: 5001 added, 0 updated, 0 unchanged")
+    assert len(await _people(box)) == 5_001

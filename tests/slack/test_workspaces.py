@@ -35,8 +35,10 @@ async def oauth_box(database_url: str, clock: FrozenClock) -> AsyncIterator[Sand
     async with sandbox:
         fake = sandbox.fake
         fake.add_workspace(OTHER, "Other Co")
-        fake.add_user(FakeUser(OTHER_CEO, "bea", "Bea (CEO of Other)", team_id=OTHER))
-        fake.add_user(FakeUser(OTHER_AUTHOR, "bo", "Bo", team_id=OTHER))
+        fake.add_user(
+            FakeUser(OTHER_CEO, "bea", "Bea (CEO of Other)", "bea@other.example", team_id=OTHER)
+        )
+        fake.add_user(FakeUser(OTHER_AUTHOR, "bo", "Bo", "bo@other.example", team_id=OTHER))
         fake.add_channel(OTHER_CHANNEL, "okrs", team_id=OTHER)
         yield sandbox
         assert fake.violations == [], "the app sent something Slack refuses"

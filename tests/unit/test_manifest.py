@@ -41,7 +41,7 @@ def test_manifest_declares_the_command_and_interactivity() -> None:
     scopes = data["oauth_config"]
     assert isinstance(scopes, dict)
     bot_scopes = set(scopes["scopes"]["bot"])
-    # chat.postMessage, users.lookupByEmail (org import), the slash command.
+    # chat.postMessage, e-mail addresses in users.list (org import), the slash command.
     assert {"commands", "chat:write", "users:read", "users:read.email"} <= bot_scopes
 
 

@@ -1,12 +1,18 @@
 import pytest
 
 from okrbot.domain.orgchart import (
+    MAX_ERRORS_SHOWN,
+    MAX_ROWS,
+    PROGRESS_EVERY,
+    DirectoryMember,
     LineError,
     OrgChartError,
     OrgRow,
     ResolvedRow,
     check_hierarchy,
+    decode_org_file,
     parse_org_csv,
+    resolve,
 )
 
 
@@ -17,7 +23,7 @@ def parse_errors(text: str) -> list[str]:
 
 
 def row(line: int, user_id: str, manager_id: str | None) -> ResolvedRow:
-    return ResolvedRow(line=line, user_id=user_id, manager_id=manager_id, team=None, role=None)
+    return ResolvedRow(line=line, user_id=user_id, manager_id=manager_id, team="t", role=None)
 
 
 def test_good_file_with_everything_mixed() -> None:
@@ -27,7 +33,7 @@ def test_good_file_with_everything_mixed() -> None:
         "\r\n"
         'Ada@Example.COM,U01CEO,"Sales, EMEA",Head of Sales\r\n'
         ' W0ABC12 , ada@example.com ,"Sales, EMEA",\r\n'
-        "ops@example.com,U01CEO,,\r\n"
+        "ops@example.com,U01CEO,Ops,\r\n"
     )
     assert parse_org_csv(text) == [
         OrgRow(line=2, user="U01CEO", manager=None, team="Leadership", role="CEO"),
@@ -39,20 +45,24 @@ def test_good_file_with_everything_mixed() -> None:
             role="Head of Sales",
         ),
         OrgRow(line=5, user="W0ABC12", manager="ada@example.com", team="Sales, EMEA", role=None),
-        OrgRow(line=6, user="ops@example.com", manager="U01CEO", team=None, role=None),
+        OrgRow(line=6, user="ops@example.com", manager="U01CEO", team="Ops", role=None),
     ]
 
 
-def test_without_role_column_and_with_comma_only_and_short_rows() -> None:
-    text = "user,manager,team\nU1AA,,\n,,\nU2BB,U1AA\n"
+def test_without_role_column_and_with_comma_only_rows() -> None:
+    text = "user,manager,team\nU1AA,,Board\n,,\nU2BB,U1AA,Sales\n"
     assert parse_org_csv(text) == [
-        OrgRow(line=2, user="U1AA", manager=None, team=None, role=None),
-        OrgRow(line=4, user="U2BB", manager="U1AA", team=None, role=None),
+        OrgRow(line=2, user="U1AA", manager=None, team="Board", role=None),
+        OrgRow(line=4, user="U2BB", manager="U1AA", team="Sales", role=None),
     ]
+
+
+def test_short_row_is_padded_and_so_lacks_its_team() -> None:
+    assert parse_errors("user,manager,team\nU1AA,,Board\nU2BB,U1AA\n") == ["line 3: team is empty"]
 
 
 def test_line_numbers_count_physical_lines_of_multiline_fields() -> None:
-    text = 'user,manager,team\nU1AA,,"Two\nLines"\nU2BB,U1AA,x\nbad id,,\n'
+    text = 'user,manager,team\nU1AA,,"Two\nLines"\nU2BB,U1AA,x\nbad id,U1AA,x\n'
     assert parse_errors(text) == [
         "line 5: user 'bad id' is neither a Slack user ID (like U012AB3CD) nor an e-mail address"
     ]
@@ -75,7 +85,7 @@ def test_missing_required_columns_stop_parsing(header: str, missing: str) -> Non
 
 
 def test_unknown_columns_are_named_and_rows_still_checked() -> None:
-    text = "user,manager,team,Email,location\nU1AA,,,x,y\nnope,,,,\n"
+    text = "user,manager,team,Email,location\nU1AA,,t,x,y\nnope,U1AA,t,,\n"
     assert parse_errors(text) == [
         "line 1: unknown column(s): 'email', 'location' (allowed: user, manager, team, role)",
         "line 3: user 'nope' is neither a Slack user ID (like U012AB3CD) nor an e-mail address",
@@ -89,17 +99,17 @@ def test_repeated_column() -> None:
 
 
 def test_duplicate_user_names_both_lines() -> None:
-    text = "user,manager,team\nU1AA,,\nU2BB,U1AA,\nU3CC,U1AA,\nU2BB,U3CC,\n"
+    text = "user,manager,team\nU1AA,,t\nU2BB,U1AA,t\nU3CC,U1AA,t\nU2BB,U3CC,t\n"
     assert parse_errors(text) == ["line 5: user U2BB is listed more than once (lines 3 and 5)"]
 
 
 def test_duplicate_email_is_case_insensitive_and_three_times() -> None:
-    text = "user,manager,team\na@x.io,,\nA@X.io,,\nU1AA,,\na@x.IO,,\n"
+    text = "user,manager,team\na@x.io,,t\nA@X.io,,t\nU1AA,a@x.io,t\na@x.IO,,t\n"
     assert parse_errors(text) == ["line 3: user a@x.io is listed more than once (lines 2, 3 and 5)"]
 
 
 def test_self_manager() -> None:
-    text = "user,manager,team\nU1AA,U1AA,\nbob@x.io,BOB@x.io,\n"
+    text = "user,manager,team\nU1AA,U1AA,t\nbob@x.io,BOB@x.io,t\n"
     assert parse_errors(text) == [
         "line 2: U1AA is listed as their own manager",
         "line 3: bob@x.io is listed as their own manager",
@@ -124,7 +134,7 @@ def test_self_manager() -> None:
     ],
 )
 def test_malformed_identifiers(identifier: str) -> None:
-    text = f"user,manager,team\n{identifier},,\nU1AA,{identifier},\n"
+    text = f"user,manager,team\n{identifier},,t\nU1AA,{identifier},t\n"
     assert parse_errors(text) == [
         f"line 2: user {identifier!r} is neither a Slack user ID (like U012AB3CD) "
         "nor an e-mail address",
@@ -146,9 +156,11 @@ def test_all_problems_are_reported_in_line_order() -> None:
     assert parse_errors(text) == [
         "line 2: team is 81 characters long, at most 80 allowed",
         "line 3: user is empty",
+        "line 3: team is empty",
         "line 4: expected at most 4 values but found 5; "
         "put values that contain commas in double quotes",
         "line 5: manager 'oops' is neither a Slack user ID (like U012AB3CD) nor an e-mail address",
+        "line 5: team is empty",
         "line 5: role is 90 characters long, at most 80 allowed",
     ]
 
@@ -171,7 +183,7 @@ def test_header_only() -> None:
 
 def test_unreadable_csv_keeps_earlier_problems() -> None:
     huge = "x" * 200_000
-    text = f"user,manager,team\nnope,,\nU2BB,,{huge}\nU3CC,,\n"
+    text = f"user,manager,team\nnope,,t\nU2BB,U3CC,{huge}\nU3CC,,t\n"
     assert parse_errors(text) == [
         "line 2: user 'nope' is neither a Slack user ID (like U012AB3CD) nor an e-mail address",
         "line 3: unreadable CSV: field larger than field limit (131072)",
@@ -264,3 +276,179 @@ def test_two_independent_cycles_are_ordered_by_line() -> None:
         "line 2: manager cycle: U1 -> U2 -> U1 (lines 2, 3)",
         "line 8: manager cycle: U5 -> U6 -> U5 (lines 8, 9)",
     ]
+
+
+def decode_error(data: bytes) -> str:
+    with pytest.raises(OrgChartError) as info:
+        decode_org_file(data)
+    [error] = info.value.errors
+    assert error.line is None
+    return error.message
+
+
+def test_utf8_with_and_without_byte_order_mark() -> None:
+    text = "user,manager,team\nU1AA,,Økonomi\n"
+    assert decode_org_file(text.encode()) == (text, "UTF-8")
+    assert decode_org_file(b"\xef\xbb\xbf" + text.encode()) == (
+        text,
+        "UTF-8 (with a byte order mark)",
+    )
+
+
+def test_excel_csv_in_windows_1252() -> None:
+    # Excel's plain "CSV" in Norway: Ø is one byte, 0xD8, and the curly quote 0x92.
+    data = "user,manager,team\nU1AA,,Økonomi\nU2BB,U1AA,Kundes’ team\n".encode("cp1252")
+    assert decode_org_file(data) == (
+        "user,manager,team\nU1AA,,Økonomi\nU2BB,U1AA,Kundes’ team\n",
+        "Windows-1252, as it is not UTF-8",
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            "user,manager,team\n".encode("utf-16"),
+            'the file is UTF-16 text: save it as "CSV UTF-8" and try again',
+        ),
+        (
+            b"PK\x03\x04\x14\x00\x06\x00",
+            "the file is a zip archive (an Excel workbook?): save it as CSV",
+        ),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "the file is not text (it contains NUL bytes): save it as CSV",
+        ),
+        (
+            b"user,manager,team\nU1AA,,\x1b[31mred\n",
+            "the file is not text (control character 0x1B on line 2): save it as CSV",
+        ),
+        (
+            # 0x81 means nothing in Windows-1252 either.
+            b"user,manager,team\nU1AA,,\x81\xc3\n",
+            "the file is neither UTF-8 nor Windows-1252 text (byte 0x81 on line 2): "
+            'save it as "CSV UTF-8"',
+        ),
+        (
+            # A byte order mark promises UTF-8; what follows is not.
+            b"\xef\xbb\xbfuser,manager,team\n\xd8konomi\n",
+            'the file is not UTF-8 text (byte 0xD8 on line 2): save it as "CSV UTF-8"',
+        ),
+    ],
+)
+def test_binary_and_undecodable_files_are_refused_in_one_line(data: bytes, message: str) -> None:
+    assert decode_error(data) == message
+
+
+def test_empty_team_is_refused() -> None:
+    assert parse_errors("user,manager,team\nU1AA,,Board\nU2BB,U1AA, \n") == [
+        "line 3: team is empty"
+    ]
+
+
+def test_only_the_ceo_has_no_manager() -> None:
+    text = "user,manager,team\nU1AA,,Board\nU2BB,U1AA,Sales\nU3CC,,Sales\nd@x.io,,Ops\n"
+    assert parse_errors(text) == [
+        "line 4: manager is empty, but only the CEO has no manager and line 2 (U1AA) "
+        "has none already",
+        "line 5: manager is empty, but only the CEO has no manager and line 2 (U1AA) "
+        "has none already",
+    ]
+
+
+def test_too_many_rows_are_refused_before_the_rest_is_read() -> None:
+    rows = [f"U{n:06d},U000000,t" for n in range(1, MAX_ROWS + 1)]
+    # Past the limit, a field too long for the CSV reader: reaching it would be an error.
+    text = "user,manager,team\nU000000,,t\n" + "\n".join(rows) + f"\nU9,,{'x' * 200_000}\n"
+    assert parse_errors(text) == [
+        f"the file has more than {MAX_ROWS:,} rows, more than okrbot imports at once: "
+        "is it the right file?"
+    ]
+
+
+def test_progress_every_few_thousand_rows() -> None:
+    count = 2 * PROGRESS_EVERY + 10
+    text = "user,manager,team\nU000000,,t\n" + "".join(
+        f"U{n:06d},U000000,t\n" for n in range(1, count)
+    )
+    told: list[int] = []
+    assert len(parse_org_csv(text, told.append)) == count
+    assert told == [PROGRESS_EVERY, 2 * PROGRESS_EVERY]
+
+
+def test_at_most_fifty_errors_then_a_count() -> None:
+    errors = [LineError(n, "bad") for n in range(2, 2 + MAX_ERRORS_SHOWN + 1234)]
+    lines = str(OrgChartError(errors)).splitlines()
+    assert len(lines) == MAX_ERRORS_SHOWN + 1
+    assert lines[0] == "line 2: bad"
+    assert lines[MAX_ERRORS_SHOWN - 1] == f"line {MAX_ERRORS_SHOWN + 1}: bad"
+    assert lines[-1] == "… and 1,234 more"
+    # Exactly fifty: no count.
+    assert str(OrgChartError(errors[:MAX_ERRORS_SHOWN])).splitlines()[-1] == "line 51: bad"
+
+
+DIRECTORY = [
+    DirectoryMember("U1AA", "ceo@x.io"),
+    DirectoryMember("U2BB", "Bea@X.io"),
+    DirectoryMember("W3CC", None),
+    DirectoryMember("U4GONE", "old@x.io", deleted=True),
+    DirectoryMember("U5BOT", "bot@x.io", is_bot=True),
+    # Left and came back: the old account keeps the address, the new one has it too.
+    DirectoryMember("U6OLD", "back@x.io", deleted=True),
+    DirectoryMember("U6NEW", "back@x.io"),
+]
+
+
+def resolve_errors(text: str) -> list[str]:
+    with pytest.raises(OrgChartError) as info:
+        resolve(parse_org_csv(text), DIRECTORY)
+    return [str(error) for error in info.value.errors]
+
+
+def test_resolve_by_id_and_by_address() -> None:
+    text = "user,manager,team\nU1AA,,Board\nbea@x.io,U1AA,Sales\nW3CC,BEA@x.io,Sales\n"
+    rows, emails = resolve(parse_org_csv(text), DIRECTORY)
+    assert rows == [
+        ResolvedRow(2, "U1AA", None, "Board", None),
+        ResolvedRow(3, "U2BB", "U1AA", "Sales", None),
+        ResolvedRow(4, "W3CC", "U2BB", "Sales", None),
+    ]
+    assert emails == {"U2BB": "bea@x.io"}
+    rows, _ = resolve(parse_org_csv("user,manager,team\nback@x.io,,t\n"), DIRECTORY)
+    assert rows[0].user_id == "U6NEW"
+
+
+def test_everyone_is_checked_against_the_workspace() -> None:
+    text = (
+        "user,manager,team\n"
+        "U1AA,,Board\n"
+        "U9NOPE,U1AA,Sales\n"  # not in the workspace
+        "U2BB,U8NONE,Sales\n"  # a manager neither in the file nor in the workspace
+        "ghost@x.io,U1AA,Sales\n"
+        "U4GONE,U1AA,Sales\n"
+        "W3CC,old@x.io,Sales\n"
+        "bot@x.io,U5BOT,Sales\n"
+    )
+    assert resolve_errors(text) == [
+        "line 3: unknown user: no Slack user in this workspace is U9NOPE",
+        "line 4: unknown manager: no Slack user in this workspace is U8NONE",
+        "line 5: unknown user: no Slack user has ghost@x.io",
+        "line 6: user U4GONE is deactivated in Slack",
+        "line 7: manager old@x.io (U4GONE) is deactivated in Slack",
+        "line 8: user bot@x.io (U5BOT) is a bot in Slack",
+        "line 8: manager U5BOT is a bot in Slack",
+    ]
+
+
+def test_no_addresses_from_slack_means_a_missing_scope() -> None:
+    without = [DirectoryMember(m.user_id, None, m.deleted, m.is_bot) for m in DIRECTORY]
+    text = "user,manager,team\nU1AA,,Board\nbea@x.io,U1AA,Sales\n"
+    with pytest.raises(OrgChartError) as info:
+        resolve(parse_org_csv(text), without)
+    assert [str(error) for error in info.value.errors] == [
+        "Slack gave okrbot no e-mail addresses: the app needs the users:read.email scope "
+        "(add it and reinstall the app), or name people by their Slack user ID"
+    ]
+    # A file of IDs does not need them.
+    rows, _ = resolve(parse_org_csv("user,manager,team\nU1AA,,Board\n"), without)
+    assert [r.user_id for r in rows] == ["U1AA"]
