@@ -525,3 +525,24 @@ async def test_hostile_raw_bodies(armed: Sandbox, caplog: pytest.LogCaptureFixtu
         return await box.slack.post_raw(body, content_type="application/json", headers=headers)
 
     await attack(armed, caplog, ["", "{", "[]", "null", '"x"', '{"type": 1}'], send_json)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["abc", "1e3", "12.5", "0x10", "\u0661\u0662\u0663", "9" * 5000, "-1", " 1"],
+    ids=["letters", "exponent", "fraction", "hex", "arabic-digits", "huge", "negative", "space"],
+)
+async def test_a_malformed_timestamp_is_unsigned_not_an_error(
+    armed: Sandbox, caplog: pytest.LogCaptureFixture, timestamp: str
+) -> None:
+    box = armed
+    before = await guarded(box)
+    caplog.set_level(logging.WARNING)
+    body = urlencode({"command": ids.COMMAND, "text": "new", "user_id": AUTHOR.id})
+    response = await box.slack.post_raw(body, timestamp=timestamp, signature="v0=" + "0" * 64)
+    await box.settle()
+    # What Bolt answers any request it cannot verify, and nothing more to tell anyone.
+    assert (response.status, response.json()) == (401, {"error": "invalid request"})
+    assert box.fake.calls_to("views.open") == []
+    assert await guarded(box) == before
+    assert [r.getMessage() for r in caplog.records] == []
