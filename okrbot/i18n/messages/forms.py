@@ -4,6 +4,14 @@ from __future__ import annotations
 
 EN: dict[str, str] = {
     "form.title.empty": "Give the objective a short title.",
+    "form.title.invisible": "The title has nothing visible in it: give the objective a title.",
+    "form.text.unstorable": (
+        "This holds a character that cannot be stored (a NUL or a broken character). Type it again."
+    ),
+    "form.text.bidi": (
+        "Remove the hidden direction controls (U+202A\u2013U+202E, U+2066\u2013U+2069): "
+        "they make text read differently from what it is."
+    ),
     "form.too_long": "Keep it under {max} characters ({now} now).",
     "form.level.choose": "Choose company, team or personal.",
     "form.quarter.choose": "Choose one of: {quarters}.",
@@ -47,6 +55,15 @@ EN: dict[str, str] = {
 
 NB: dict[str, str] = {
     "form.title.empty": "Gi målet en kort tittel.",
+    "form.title.invisible": "Tittelen har ingenting synlig i seg: gi målet en tittel.",
+    "form.text.unstorable": (
+        "Dette inneholder et tegn som ikke kan lagres (NUL eller et ødelagt tegn). "
+        "Skriv det inn på nytt."
+    ),
+    "form.text.bidi": (
+        "Fjern de skjulte retningstegnene (U+202A\u2013U+202E, U+2066\u2013U+2069): "
+        "de får teksten til å leses annerledes enn den er."
+    ),
     "form.too_long": "Hold det under {max} tegn ({now} nå).",
     "form.level.choose": "Velg selskap, team eller personlig.",
     "form.quarter.choose": "Velg en av: {quarters}.",
