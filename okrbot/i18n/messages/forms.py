@@ -33,6 +33,7 @@ EN: dict[str, str] = {
         "The target must differ from the start, or there is nothing to measure."
     ),
     "form.manager.pick": "Pick your manager: they approve first.",
+    "form.manager.pick_listed": "Pick your manager from the list of people.",
     "form.manager.self": "You cannot approve your own objectives.",
     "form.changed_since_opened": (
         "This objective changed since you opened the form. Close the form and start again."
@@ -83,6 +84,7 @@ NB: dict[str, str] = {
         "Målverdien må være ulik startverdien, ellers er det ingenting å måle."
     ),
     "form.manager.pick": "Velg lederen din: hen godkjenner først.",
+    "form.manager.pick_listed": "Velg lederen din fra listen over personer.",
     "form.manager.self": "Du kan ikke godkjenne dine egne mål.",
     "form.changed_since_opened": (
         "Målet er endret siden du åpnet skjemaet. Lukk skjemaet og begynn på nytt."
