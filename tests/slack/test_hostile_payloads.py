@@ -577,10 +577,12 @@ async def test_a_forged_manager_choice_is_refused_under_its_field(
 
 async def test_an_id_that_is_not_one_is_rendered_as_text(armed: Sandbox) -> None:
     box = armed
-    # Stored before ids were checked at the edge: shown, it must not ping or link.
+    # Stored before ids were checked at the edge (the column holds 32 characters): shown,
+    # it must not ping or link.
+    stored = "U1> <!channel> <https://evil|x"
     async with box.uow() as uow:
         await uow.session.execute(
-            update(Approval).where(Approval.outcome == "pending").values(approver_id=FORGED_USER)
+            update(Approval).where(Approval.outcome == "pending").values(approver_id=stored)
         )
         await uow.commit()
     shown = (await box.slack.slash(AUTHOR.id, "list")).body
