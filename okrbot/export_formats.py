@@ -61,6 +61,11 @@ CSV_COLUMNS = (
 
 # Progress is a derived share; more digits than this only add noise to a spreadsheet.
 PROGRESS_DIGITS = 4
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (OWASP's list for CSV injection; a tab or a line break may precede the = of a formula).
+# Titles, units, reasons, team and people's names are typed by anyone in the workspace, and
+# the sheet is opened by someone else, so such a cell is written as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -175,6 +180,15 @@ def _number(value: float | None) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
+def _text(value: str | None) -> str:
+    """Text as a spreadsheet shows it, never as a formula: a leading single quote (OWASP's
+    advice) marks the cell as text, and the spreadsheet does not display it. Numbers are
+    written by `_number` and stay numbers: a start of -5 is not text."""
+    if not value:
+        return ""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _cell(value: str | int | None) -> str:
     return "" if value is None else str(value)
 
@@ -200,11 +214,11 @@ def _objective_cells(o: ObjectiveRecord, export: QuarterExport) -> list[str]:
         str(o.id),
         str(export.quarter),
         o.level,
-        _cell(o.team),
+        _text(o.team),
         o.owner_id,
-        export.names.get(o.owner_id, ""),
-        o.title,
-        o.description,
+        _text(export.names.get(o.owner_id, "")),
+        _text(o.title),
+        _text(o.description),
         o.status,
         str(o.version),
         _cell(o.aligned_to_id),
@@ -216,8 +230,8 @@ def _objective_cells(o: ObjectiveRecord, export: QuarterExport) -> list[str]:
         _cell(timestamp(o.last_check_in_at)),
         str(len(o.check_ins)),
         _number(o.score),
-        approval_summary(o.approvals, export),
-        rejections[-1] if rejections else "",
+        _text(approval_summary(o.approvals, export)),
+        _text(rejections[-1] if rejections else ""),
     ]
 
 
@@ -226,10 +240,10 @@ def _key_result_cells(kr: KeyResultRecord | None) -> list[str]:
         return [""] * 10
     return [
         str(kr.position),
-        kr.description,
+        _text(kr.description),
         _number(kr.start),
         _number(kr.target),
-        kr.unit,
+        _text(kr.unit),
         _number(kr.current),
         _cell(timestamp(kr.current_at)),
         _number(_progress(kr.progress)),

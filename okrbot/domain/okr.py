@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,6 +20,19 @@ KR_DESCRIPTION_MAX = 300
 UNIT_MAX = 30
 # Anything beyond this is a typo (or a forged payload), not a goal.
 ABS_VALUE_MAX = 1e12
+
+# Embeddings, overrides and isolates of the bidirectional algorithm: with them a title
+# reads differently from what it is (and reorders whatever is shown after it). Slack does
+# not strip them. The marks U+200E and U+200F stay allowed: right-to-left text needs them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Invisible although not "format" characters: the combining grapheme joiner, the Hangul
+# fillers, the blank Braille pattern and the variation selectors.
+_INVISIBLE = frozenset(
+    "\u034f\u115f\u1160\u3164\uffa0\u2800" + "".join(chr(c) for c in range(0xFE00, 0xFE10))
+)
+# Format and control characters (zero-width space and joiners, the BOM, soft hyphen, tag
+# characters, ...) and separators show nothing.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
 
 
 class Level(StrEnum):
@@ -155,6 +169,45 @@ def parse_number(text: str | None) -> float | None:
     return value
 
 
+def unstorable(text: str) -> bool:
+    """NUL (PostgreSQL refuses it in text) or a lone surrogate (which has no UTF-8 form):
+    what no database can store. Slack sends neither; a forged request can. The check-in
+    comment leaves them out (services.inbox.storable); a form's own field is refused."""
+    if "\x00" in text:
+        return True
+    return not text.isascii() and any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def invisible(text: str) -> bool:
+    """True when nothing of `text` would show: only spaces, zero-width and format
+    characters and the like (an empty text too)."""
+    return all(c in _INVISIBLE or unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in text)
+
+
+def text_problem(text: str) -> str | None:
+    """The error key for text no field may hold whatever its length, or None."""
+    if unstorable(text):
+        return "form.text.unstorable"
+    if not text.isascii() and not BIDI_CONTROLS.isdisjoint(text):
+        return "form.text.bidi"
+    return None
+
+
+def _text_errors(raw: RawObjective) -> list[FieldError]:
+    """Each free-text field of the form that holds what no field may hold."""
+    fields: list[tuple[str, str | None]] = [
+        ("title", raw.title),
+        ("description", raw.description),
+    ]
+    for index, kr in enumerate(raw.key_results):
+        fields += [(kr_field(index, "desc"), kr.description), (kr_field(index, "unit"), kr.unit)]
+    return [
+        FieldError(name, key)
+        for name, value in fields
+        if value and (key := text_problem(value)) is not None
+    ]
+
+
 def validate_objective(
     raw: RawObjective,
     *,
@@ -162,16 +215,21 @@ def validate_objective(
     alignable: frozenset[int] | None = None,
 ) -> tuple[ObjectiveDraft | None, list[FieldError]]:
     """Check a submitted form; return the draft, or every problem found (never both)."""
-    errors: list[FieldError] = []
+    errors = _text_errors(raw)
+    refused = {e.field for e in errors}
 
     title = (raw.title or "").strip()
-    if not title:
+    if "title" in refused:
+        pass
+    elif not title:
         errors.append(FieldError("title", "form.title.empty"))
+    elif invisible(title):
+        errors.append(FieldError("title", "form.title.invisible"))
     elif len(title) > TITLE_MAX:
         errors.append(FieldError("title", "form.too_long", {"max": TITLE_MAX, "now": len(title)}))
 
     description = (raw.description or "").strip()
-    if len(description) > DESCRIPTION_MAX:
+    if "description" not in refused and len(description) > DESCRIPTION_MAX:
         errors.append(
             FieldError(
                 "description", "form.too_long", {"max": DESCRIPTION_MAX, "now": len(description)}
@@ -206,7 +264,8 @@ def validate_objective(
                 )
 
     key_results, kr_errors = _validate_key_results(raw.key_results)
-    errors.extend(kr_errors)
+    # One error a field: what no field may hold says more than its length.
+    errors.extend(e for e in kr_errors if e.field not in refused)
 
     if errors or level is None:
         return None, errors
@@ -235,7 +294,7 @@ def _validate_key_results(
         desc = (kr.description or "").strip()
         unit = (kr.unit or "").strip()
         ok = True
-        if not desc:
+        if invisible(desc):
             errors.append(FieldError(kr_field(index, "desc"), "form.kr.describe"))
             ok = False
         elif len(desc) > KR_DESCRIPTION_MAX:

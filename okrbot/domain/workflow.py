@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from okrbot.domain.okr import Status
+from okrbot.domain.okr import Status, invisible, text_problem
 
 
 class Stage(StrEnum):
@@ -86,7 +86,10 @@ REASON_MAX = 2000
 def clean_reason(text: str | None) -> tuple[str | None, str | None]:
     """(reason, error key): a rejection must say why, briefly enough to read in a DM."""
     reason = (text or "").strip()
-    if not reason:
+    problem = text_problem(reason)
+    if problem:
+        return None, problem
+    if invisible(reason):
         return None, "form.reason.empty"
     if len(reason) > REASON_MAX:
         return None, "form.reason.too_long"

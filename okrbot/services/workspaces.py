@@ -52,8 +52,17 @@ def _setup(row: Workspace) -> Setup:
 
 async def installed(
     uow: UnitOfWork, team_id: str, name: str, installer: str | None, now: datetime
-) -> Setup:
-    """An install, or a reinstall: settings made before an uninstall are kept."""
+) -> tuple[Setup, bool]:
+    """An install, or a reinstall: settings made before an uninstall are kept. True with
+    the setup when the installer was made an admin by it.
+
+    Only the first install makes its installer an admin. Any member may be allowed to
+    install an app, and a reinstall that granted admin would let any of them choose
+    themselves as CEO; a reinstall only renews the token (kept by Bolt's installation
+    store). The one exception is a workspace nobody can set up any more (no CEO chosen
+    and no admin left): its installer takes it over as the first one would, since there
+    is no one whose place they take.
+    """
     row = await uow.workspaces.get(team_id)
     if row is None:
         row = Workspace(
@@ -64,14 +73,16 @@ async def installed(
             installed_at=now,
         )
         uow.workspaces.add(row)
-    else:
-        row.name = name or row.name
-        row.uninstalled_at = None
-        row.installed_at = now
-        if installer and installer not in (row.admins or []):
-            row.admins = [*(row.admins or []), installer]
+        await uow.session.flush()
+        return _setup(row), installer is not None
+    row.name = name or row.name
+    row.uninstalled_at = None
+    row.installed_at = now
+    orphaned = row.ceo is None and not row.admins
+    if installer and orphaned:
+        row.admins = [installer]
     await uow.session.flush()
-    return _setup(row)
+    return _setup(row), bool(installer and orphaned)
 
 
 async def uninstalled(uow: UnitOfWork, team_id: str, now: datetime) -> bool:

@@ -3,8 +3,8 @@
 `GET /slack/install` sends the installer to Slack; Slack sends them back to
 `GET /slack/oauth_redirect`, where Bolt exchanges the code for the workspace's bot token
 and keeps it in slack_sdk's installation store, in okrbot's own database. okrbot then
-records the workspace, makes the installer its first admin and tells them the two settings
-left to choose.
+records the workspace, makes the installer of its first install its first admin and tells
+them the two settings left to choose; a later install renews the token and changes no role.
 """
 
 from __future__ import annotations
@@ -70,13 +70,19 @@ def settings(
             return BoltResponse(
                 status=400, body="okrbot is installed in each workspace, not organisation-wide"
             )
+        installer = installation.user_id
         async with uow() as unit:
-            await workspaces.installed(
-                unit, team_id, installation.team_name or "", installation.user_id, clock()
+            _setup, made_admin = await workspaces.installed(
+                unit, team_id, installation.team_name or "", installer, clock()
             )
             await unit.commit()
-        log.info("installed in workspace %s by %s", team_id, installation.user_id)
-        background.spawn(_welcome(installations, team_id, installation.user_id, config.language))
+        if made_admin:
+            log.info("installed in workspace %s by %s, now its admin", team_id, installer)
+            background.spawn(_welcome(installations, team_id, installer, config.language))
+        else:
+            # A reinstall (new scopes, a new token): whoever did it, nobody's role changes,
+            # and the welcome, which tells its reader they are the admin, is not sent.
+            log.info("installed again in workspace %s by %s; roles unchanged", team_id, installer)
         return await args.default.success(args)
 
     async def failure(args: AsyncFailureArgs) -> BoltResponse:

@@ -3,6 +3,7 @@ PayloadError, never a KeyError somewhere deeper."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,31 @@ from okrbot.slack import ids
 
 class PayloadError(ValueError):
     pass
+
+
+# Slack's ids: a letter for the kind, then uppercase letters and digits. They have grown
+# from 9 to 11 characters over the years, so the bound is generous; anything else in a
+# place meant for an id is forged, and would be stored, then rendered as mrkdwn (where
+# "U0MGR> <!channel>" pings a whole channel).
+ID_BODY = "[A-Z0-9]{2,31}"
+USER_ID = re.compile(f"[UW]{ID_BODY}")
+CHANNEL_ID = re.compile(f"[CGD]{ID_BODY}")
+TEAM_ID = re.compile(f"[TE]{ID_BODY}")
+
+
+def user_id(value: Any) -> str | None:
+    """`value` if it has the shape of a user id (U or W), else None."""
+    return value if isinstance(value, str) and USER_ID.fullmatch(value) else None
+
+
+def channel_id(value: Any) -> str | None:
+    """`value` if it has the shape of a channel, private channel or DM id, else None."""
+    return value if isinstance(value, str) and CHANNEL_ID.fullmatch(value) else None
+
+
+def team_id(value: Any) -> str | None:
+    """`value` if it has the shape of a workspace (T) or organisation (E) id, else None."""
+    return value if isinstance(value, str) and TEAM_ID.fullmatch(value) else None
 
 
 def _str(value: Any) -> str | None:
@@ -32,18 +58,18 @@ class Who:
 def who(body: dict[str, Any]) -> Who:
     """The workspace and user of a command, an interaction or a view submission."""
     user = body.get("user")
-    user_id = _str(body.get("user_id")) or (
-        _str(user.get("id")) if isinstance(user, dict) else None
-    )
+    person = _str(body.get("user_id")) or (_str(user.get("id")) if isinstance(user, dict) else None)
     team = body.get("team")
     workspace = (
         _str(body.get("team_id"))
         or (_str(team.get("id")) if isinstance(team, dict) else None)
         or (_str(user.get("team_id")) if isinstance(user, dict) else None)
     )
-    if not user_id or not workspace:
+    if not person or not workspace:
         raise PayloadError("no user or workspace in payload")
-    return Who(workspace, user_id)
+    if user_id(person) is None or team_id(workspace) is None:
+        raise PayloadError("a user or workspace id that is not Slack's")
+    return Who(workspace, person)
 
 
 def first_action(body: dict[str, Any]) -> dict[str, Any]:
@@ -79,9 +105,14 @@ def object_id(text: str) -> int | None:
 
 
 def channel_of(body: dict[str, Any]) -> str | None:
-    return _str(_dict(body.get("channel")).get("id")) or _str(
+    """Where an interaction happened; None when the payload names no channel id."""
+    return channel_id(_dict(body.get("channel")).get("id")) or channel_id(
         _dict(body.get("container")).get("channel_id")
     )
+
+
+class ForgedManager(PayloadError):
+    """The form's manager is not a user id: Slack's user select sends nothing else."""
 
 
 def _state_value(values: dict[str, Any], block_id: str) -> str | None:
@@ -103,7 +134,8 @@ def view_values(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def objective_form(body: dict[str, Any]) -> tuple[RawObjective, str | None]:
-    """The objective form's contents and the manager picked (when the form asked)."""
+    """The objective form's contents and the manager picked (when the form asked).
+    ForgedManager when the manager chosen is not a user id."""
     values = view_values(body)
     krs = [
         RawKeyResult(
@@ -123,7 +155,10 @@ def objective_form(body: dict[str, Any]) -> tuple[RawObjective, str | None]:
         aligned_to=_state_value(values, ids.ALIGNED_TO),
         key_results=krs,
     )
-    return raw, _state_value(values, ids.MANAGER)
+    manager = _state_value(values, ids.MANAGER)
+    if manager is not None and manager.strip() and user_id(manager.strip()) is None:
+        raise ForgedManager(manager)
+    return raw, manager
 
 
 def reason(body: dict[str, Any]) -> str | None:

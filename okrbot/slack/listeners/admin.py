@@ -14,14 +14,16 @@ from okrbot.i18n import Translator
 from okrbot.jobs.runner import NotServed
 from okrbot.services import workspaces
 from okrbot.services.ports import DeliveryError
+from okrbot.slack import payloads
+from okrbot.slack.blocks import common
 from okrbot.slack.deps import Deps
 from okrbot.slack.payloads import Who
 
 log = logging.getLogger(__name__)
 
 # With "escape users" on, Slack sends <@U123|name> and <#C123|name>.
-_PERSON = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,20})(?:\|[^>]*)?>")
+_PERSON = re.compile(rf"<@([UW]{payloads.ID_BODY})(?:\|[^>]*)?>")
+_CHANNEL = re.compile(rf"<#([CG]{payloads.ID_BODY})(?:\|[^>]*)?>")
 JOBS = {"checkin": Job.CHECKIN, "reminder": Job.REMINDER, "digest": Job.DIGEST}
 # The setting each word changes, and its name in single-workspace configuration.
 CONFIGURED = {"ceo": "OKRBOT_CEO", "channel": "OKRBOT_CHANNEL", "add": "OKRBOT_ADMINS"}
@@ -30,7 +32,7 @@ CONFIGURED["remove"] = CONFIGURED["add"]
 
 def _people(ids: tuple[str, ...] | list[str], words: Translator) -> str:
     # Digest parts in doubt are named by position, not by person.
-    shown = (f"<@{i}>" if i.startswith(("U", "W")) else i for i in ids)
+    shown = (common.user(i) if i.startswith(("U", "W")) else common.escape(i) for i in ids)
     return ", ".join(shown) or words("admin.none")
 
 
@@ -61,15 +63,17 @@ async def answer(deps: Deps, who: Who, rest: str, channel: str | None) -> str:
             return words("admin.in_configuration", name=CONFIGURED[verb])
         return await _change(deps, who, verb, " ".join(parts[1:]), words)
     return (
-        f"{words('help.unknown', word=verb)}\n{_settings(setup, words, oauth=deps.tenancy.oauth)}"
+        # The word is echoed as typed: in mrkdwn, "<!channel>" would ping the channel.
+        f"{words('help.unknown', word=common.escape(common.clip(verb, 50)))}\n"
+        f"{_settings(setup, words, oauth=deps.tenancy.oauth)}"
     )
 
 
 def _settings(setup: workspaces.Setup, words: Translator, *, oauth: bool) -> str:
     shown = words(
         "admin.settings",
-        ceo=f"<@{setup.ceo}>" if setup.ceo else words("admin.unset"),
-        channel=f"<#{setup.channel}>" if setup.channel else words("admin.unset"),
+        ceo=common.user(setup.ceo) if setup.ceo else words("admin.unset"),
+        channel=common.channel(setup.channel) if setup.channel else words("admin.unset"),
         admins=_people(setup.admins, words),
     )
     return f"{shown}\n\n{words('admin.usage' if oauth else 'admin.usage_env')}"
@@ -101,13 +105,13 @@ async def _change(deps: Deps, who: Who, verb: str, arg: str, words: Translator) 
         return words("admin.uninstalled")
     log.info("%s changed the workspace's %s to %s", who.user_id, verb, target)
     if verb == "ceo":
-        return words("admin.ceo_set", user=f"<@{target}>")
+        return words("admin.ceo_set", user=common.user(target))
     if verb == "channel":
-        return words("admin.channel_set", channel=f"<#{target}>")
+        return words("admin.channel_set", channel=common.channel(target))
     if verb == "add":
-        return words("admin.added", user=f"<@{target}>")
+        return words("admin.added", user=common.user(target))
     was_admin = before is not None and target in before.admins
-    return words("admin.removed" if was_admin else "admin.not_removed", user=f"<@{target}>")
+    return words("admin.removed" if was_admin else "admin.not_removed", user=common.user(target))
 
 
 async def _run(

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck
 from okrbot.i18n import ENGLISH
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import messages
+from okrbot.slack.blocks.common import user
 from okrbot.slack.deps import Deps
 from okrbot.slack.listeners import admin, browse, withdrawal
 from okrbot.slack.listeners.opening import open_checkin, open_form, open_scoring
@@ -35,7 +36,7 @@ async def _not_set_up(deps: Deps, who: payloads.Who) -> str | None:
     words = await deps.words_for(who)
     if setup is None:
         return words("admin.uninstalled")
-    admins = ", ".join(f"<@{a}>" for a in setup.admins) or words("admin.nobody")
+    admins = ", ".join(user(a) for a in setup.admins) or words("admin.nobody")
     return words("admin.not_set_up", admins=admins)
 
 
@@ -49,7 +50,7 @@ def register(app: Routes, deps: Deps) -> None:
             await ack(text=ENGLISH("form.who"))
             return
         trigger = _text(body.get("trigger_id"))
-        channel = _text(body.get("channel_id")) or None
+        channel = payloads.channel_id(body.get("channel_id"))
         if word == "admin":
             rest = (text or "").strip()[len(word) :]
             await ack(text=await admin.answer(deps, who, rest, channel))

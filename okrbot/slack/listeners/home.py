@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from okrbot.i18n import language_of, translator
 from okrbot.services.home import load_home
 from okrbot.services.ports import DeliveryError
+from okrbot.slack import payloads
 from okrbot.slack.blocks.home import home_view
 from okrbot.slack.deps import Deps
 from okrbot.slack.payloads import Who
@@ -34,8 +35,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
         # The Messages tab opens with the same event; it shows the DMs, nothing to build.
         if event.get("tab") != "home":
             return
-        user_id, team_id = event.get("user"), body.get("team_id")
-        if not isinstance(user_id, str) or not isinstance(team_id, str):
+        user_id, team_id = (
+            payloads.user_id(event.get("user")),
+            payloads.team_id(body.get("team_id")),
+        )
+        if user_id is None or team_id is None:
             return
         # Bolt answers when this returns; the queries and views.publish come after. A retry
         # of the same event (X-Slack-Retry-Num) just publishes the same view again.

@@ -41,7 +41,13 @@ def register(app: Routes, deps: Deps) -> None:
             return
         words = await deps.words_for(who)
         present = payloads.form_field_blocks(body) or [ids.TITLE]
-        raw, manager = payloads.objective_form(body)
+        try:
+            raw, manager = payloads.objective_form(body)
+        except payloads.ForgedManager:
+            # Slack's user select sends only user ids; stored, this would be rendered.
+            forged = [FieldError(ids.MANAGER, "form.manager.pick_listed")]
+            await ack(response_action="errors", errors=field_errors(forged, present, words))
+            return
         state = forms.FormState.decode(payloads.view_field(body, "private_metadata"))
         try:
             async with deps.uow() as uow:
