@@ -69,7 +69,9 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     try:
         await connecting.start()
     except (OSError, TimeoutError, DBAPIError) as exc:
-        shown = engine.url.render_as_string(hide_password=True)
+        # As it was written: the async driver is our choice, not the operator's.
+        written = engine.url.set(drivername=engine.url.get_backend_name())
+        shown = written.render_as_string(hide_password=True)
         raise DatabaseUnavailable(f"DATABASE_URL: cannot open {shown}: {_reason(exc)}") from None
     try:
         yield connecting
