@@ -397,9 +397,7 @@ async def test_a_database_file_that_is_not_there_is_not_created(
     assert list(folder.iterdir()) == []
 
 
-async def test_without_a_quarter_the_current_one_is_exported(
-    box: Sandbox, tmp_path: Path
-) -> None:
+async def test_without_a_quarter_the_current_one_is_exported(box: Sandbox, tmp_path: Path) -> None:
     path = tmp_path / "out.json"
     # 2027-03-31 23:30 in UTC is already April 1st, 2027-Q2, in Oslo (OKRBOT_TIMEZONE).
     late = datetime(2027, 3, 31, 23, 30, tzinfo=UTC)
