@@ -291,6 +291,9 @@ async def test_migrate_says_what_it_did_and_nothing_of_alembic(tmp_path: Path) -
 
 
 def test_libraries_narrate_only_at_debug() -> None:
+    root = logging.getLogger()
+    before = (root.handlers[:], root.level)
+
     def shown(level: str) -> list[str]:
         out = io.StringIO()
         logs.configure(level, "plain", stream=out)
@@ -300,7 +303,10 @@ def test_libraries_narrate_only_at_debug() -> None:
             logging.getLogger("alembic.runtime.migration").warning("a real problem")
             logging.getLogger("okrbot").info("okrbot listening")
         finally:
-            logs.configure("INFO", "plain")
+            root.handlers[:], level_before = before
+            root.setLevel(level_before)
+            for name in logs.CHATTY:
+                logging.getLogger(name).setLevel(logging.NOTSET)
         return [line.split(": ", 1)[1] for line in out.getvalue().splitlines()]
 
     assert shown("INFO") == ["a real problem", "okrbot listening"]
