@@ -13,9 +13,9 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from okrbot.config import ConfigError, Settings, load_settings
+from okrbot.config import ConfigError, Settings, load_settings, unknown_names
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,25 +28,94 @@ EXIT_INPUT = 1
 log = logging.getLogger("okrbot")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake on the command line is one line, like every other setup mistake, with
+    where to look; argparse's own answer is the whole usage first."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_CONFIG, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"--port {text}: must be a number from 1 to 65535")
+    return port
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("okrbot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="okrbot",
         description="Run your company's OKR process in Slack.",
     )
+    parser.add_argument("--version", action="version", version=f"okrbot {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="serve Slack's HTTP requests (POST /slack/events)")
-    serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
+    serve = commands.add_parser(
+        "serve",
+        help="serve Slack's HTTP requests (POST /slack/events)",
+        description=(
+            "Answer Slack's HTTP requests at POST /slack/events (and /slack/install with "
+            "OAuth), report health at GET /healthz and run the weekly jobs. Checks the "
+            "settings, the database schema and the bot token first."
+        ),
+    )
+    serve.add_argument("--port", type=_port, help="port to listen on (default: $PORT or 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")  # noqa: S104
-    commands.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
-    demo = commands.add_parser("demo", help="show the whole OKR cycle with no Slack workspace")
-    demo.add_argument("--database", help="SQLite file to keep (default: a temporary one)")
-    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser(
+        "socket",
+        help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)",
+        description=(
+            "Connect to Slack over Socket Mode, for a server Slack cannot reach over HTTP, "
+            "and run the weekly jobs. Needs SLACK_APP_TOKEN (xapp-) besides the bot token; "
+            "both are checked with Slack first."
+        ),
+    )
+    demo = commands.add_parser(
+        "demo",
+        help="show the whole OKR cycle with no Slack workspace",
+        description=(
+            "Play the whole OKR cycle (write, approve, publish, check in, digest) against a "
+            "stand-in for Slack and print what each person sees. Needs no settings."
+        ),
+    )
+    demo.add_argument(
+        "--database",
+        metavar="FILE",
+        help="SQLite file to keep the demo in (default: a temporary one); a file a "
+        "demo made is started afresh, any other is refused",
+    )
+    commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date",
+        description=(
+            "Bring the schema of DATABASE_URL up to date (creating it in a new database). "
+            "Safe to run while okrbot runs, and from several machines at once."
+        ),
+    )
     org = commands.add_parser("org", help="the org chart")
     org_commands = org.add_subparsers(dest="org_command", required=True, metavar="ACTION")
     importer = org_commands.add_parser(
         "import", help="import FILE.csv with columns user,manager,team[,role]"
     )
-    importer.add_argument("file", type=Path)
+    importer.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="a CSV file with the header user,manager,team (role optional): Slack user IDs "
+        "or e-mail addresses, one person a row; importing again updates",
+    )
     importer.add_argument(
         "--workspace", metavar="TEAM_ID", help="the workspace (needed with OAuth installs)"
     )
@@ -77,7 +146,9 @@ def _parser() -> argparse.ArgumentParser:
             "        in one cell and the last rejection's reason (histories: use json)"
         ),
     )
-    export.add_argument("--quarter", required=True, help="the quarter, like 2027-Q1")
+    export.add_argument(
+        "--quarter", help="the quarter, like 2027-Q1 (default: the current one in OKRBOT_TIMEZONE)"
+    )
     export.add_argument(
         "--format", choices=["json", "csv"], default="json", dest="fmt", help="default: json"
     )
@@ -93,10 +164,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(mode: str | None) -> Settings:
+    for warning in unknown_names():
+        print(f"okrbot: warning: {warning}", file=sys.stderr)
     try:
         return load_settings(mode)
     except ConfigError as exc:
-        print(f"okrbot: configuration error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"okrbot: configuration error: {problem}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
 
 
@@ -120,7 +194,20 @@ def _logging(settings: Settings | None = None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from okrbot.slack.tenancy import TokenRefused
+    from okrbot.store.engine import DatabaseUnavailable
+
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (DatabaseUnavailable, TokenRefused) as exc:
+        # Setup mistakes found on the way in: the database cannot be opened, Slack refuses
+        # a token. Said once, in the words of the setting to fix.
+        print(f"okrbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from okrbot.sandbox.demo import run_demo
 
@@ -128,11 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         settings = _settings(None)
         _logging(settings)
-        from okrbot.store import schema
-
-        schema.upgrade(settings.database_url)
-        print(f"okrbot: database schema is at {schema.head_revision()}")
-        return 0
+        return asyncio.run(migrate(settings))
     if args.command == "org":
         settings = _settings("org")
         _logging(settings)
@@ -143,8 +226,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         settings = _settings("export")
         _logging(settings)
-        # The schema check reads Alembic's version table; its INFO lines are no news here.
-        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
         return asyncio.run(
             export(settings, args.quarter, args.fmt, output=args.output, workspace=args.workspace)
         )
@@ -169,18 +250,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     return asyncio.run(runner)
 
 
-async def _start(settings: Settings):  # type: ignore[no-untyped-def]
+async def migrate(settings: Settings) -> int:
+    from okrbot.store import schema
+    from okrbot.store.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        before = await schema.current_revision(engine)
+    finally:
+        await engine.dispose()
+    head = schema.head_revision()
+    if before != head:
+        await asyncio.to_thread(schema.upgrade, settings.database_url)
+        print(f"okrbot: database schema upgraded from {before or 'nothing'} to {head}")
+    print(f"okrbot: database schema is at {head}")
+    return 0
+
+
+async def _start(  # type: ignore[no-untyped-def]
+    settings: Settings, *, need_slack: bool = False, socket_mode: bool = False
+):
+    """The app, built and checked: its schema, and the tokens in the environment with
+    Slack (the app token too for Socket Mode). An outage does not stop a server (it
+    answers Slack once Slack is back), but a command that must reach Slack now
+    (`need_slack`, Socket Mode) raises `DeliveryError`."""
     from okrbot.bootstrap import build
+    from okrbot.services.ports import DeliveryError
+    from okrbot.slack.tenancy import SingleWorkspace, check_app_token
     from okrbot.store.schema import SchemaOutOfDate
 
     app = build(settings)
     try:
         await app.check_schema()
+        tenancy = app.tenancy
+        if isinstance(tenancy, SingleWorkspace):
+            try:
+                await tenancy.check_token()
+            except DeliveryError as exc:
+                if need_slack or socket_mode:
+                    raise
+                log.warning(
+                    "could not reach Slack at %s to check SLACK_BOT_TOKEN (%s); starting anyway",
+                    settings.slack_api_url,
+                    exc.code,
+                )
+        if socket_mode and settings.slack_app_token:
+            await check_app_token(settings.slack_app_token, settings.slack_api_url)
     except SchemaOutOfDate as exc:
         await app.close()
         print(f"okrbot: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
+    except BaseException:
+        await app.close()
+        raise
     return app
+
+
+def _unreachable(settings: Settings, what: str, code: str) -> int:
+    from okrbot.slack.tenancy import REFUSED, TokenRefused
+
+    if code in REFUSED:
+        # Taken at start, refused since (revoked while the job ran).
+        print(f"okrbot: {what}: {TokenRefused('SLACK_BOT_TOKEN', code)}", file=sys.stderr)
+    else:
+        print(
+            f"okrbot: {what}: could not reach Slack at {settings.slack_api_url} ({code}); "
+            "try again when it answers",
+            file=sys.stderr,
+        )
+    return EXIT_CONFIG
 
 
 # New objects between two young collections of the cycle collector (CPython's default is
@@ -222,7 +360,18 @@ async def _serve(settings: Settings, host: str) -> int:
     runner = web.AppRunner(app.web_app())
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        # In use by another process, or an address this machine does not have.
+        await runner.cleanup()
+        await app.close()
+        print(
+            f"okrbot: cannot listen on {host}:{settings.port}: {exc.strerror or exc} "
+            "(choose another with --port or PORT)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     app.start_sweeper()
     app.start_scheduler()
     installs = ", GET /slack/install" if settings.oauth else ""
@@ -244,7 +393,12 @@ async def _serve(settings: Settings, host: str) -> int:
 async def _socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    app = await _start(settings)
+    from okrbot.services.ports import DeliveryError
+
+    try:
+        app = await _start(settings, socket_mode=True)
+    except DeliveryError as exc:
+        return _unreachable(settings, "socket", exc.code)
     tune_collector()
     handler = AsyncSocketModeHandler(app.bolt, settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
@@ -379,7 +533,7 @@ async def _token_for(
 
 async def export(
     settings: Settings,
-    quarter: str,
+    quarter: str | None,
     fmt: str,
     *,
     output: Path | None = None,
@@ -390,22 +544,33 @@ async def export(
     from okrbot.export_formats import render
     from okrbot.services import export as exporting
     from okrbot.store import schema
-    from okrbot.store.engine import create_engine
+    from okrbot.store.engine import create_engine, sqlite_file
     from okrbot.store.uow import SessionFactory
 
-    try:
-        wanted = Quarter.parse(quarter)
-    except ValueError as exc:
-        print(f"okrbot: {exc}", file=sys.stderr)
+    now = now or datetime.now(UTC)
+    if quarter is None:
+        wanted = Quarter.containing(now.astimezone(settings.zone).date())
+    else:
+        try:
+            wanted = Quarter.parse(quarter)
+        except ValueError as exc:
+            print(f"okrbot: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+    database = sqlite_file(settings.database_url)
+    if database is not None and not database.is_file():
+        # Opening it would create it: an empty file, and a quarter exported from nothing.
+        print(
+            f"okrbot: DATABASE_URL: there is no database at {database} (run okrbot where "
+            "it runs, or point DATABASE_URL at its database)",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     engine = create_engine(settings.database_url)
     try:
         current = await schema.current_revision(engine)
         if current != schema.head_revision():
-            print(
-                f"okrbot: {schema.SchemaOutOfDate(current, schema.head_revision())}",
-                file=sys.stderr,
-            )
+            outdated = schema.SchemaOutOfDate(current, schema.head_revision(), auto=False)
+            print(f"okrbot: {outdated}", file=sys.stderr)
             return EXIT_CONFIG
         # One read-only transaction: the export is one consistent moment, and it never
         # waits for (or blocks) a running okrbot's writes.
@@ -415,7 +580,7 @@ async def export(
             if problem:
                 print(f"okrbot: {problem}", file=sys.stderr)
                 return EXIT_CONFIG
-            data = await exporting.export_quarter(uow, chosen, wanted, now=now or datetime.now(UTC))
+            data = await exporting.export_quarter(uow, chosen, wanted, now=now)
     finally:
         await engine.dispose()
     text = render(data, fmt)
@@ -465,8 +630,12 @@ async def run_job(
 ) -> int:
     from okrbot.domain.weekly import Job
     from okrbot.jobs.runner import NotServed
+    from okrbot.services.ports import DeliveryError
 
-    app = await _start(settings)
+    try:
+        app = await _start(settings, need_slack=True)
+    except DeliveryError as exc:
+        return _unreachable(settings, name, exc.code)
     tune_collector()
     try:
         try:
@@ -476,6 +645,8 @@ async def run_job(
         except NotServed as exc:
             print(f"okrbot: {name}: {exc} (choose with --workspace T…)", file=sys.stderr)
             return EXIT_CONFIG
+        except DeliveryError as exc:
+            return _unreachable(settings, name, exc.code)
         # Whatever the job queued (a problem report, say) goes out before we exit.
         await app.settle()
     finally:

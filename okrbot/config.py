@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from okrbot.domain.schedule import WeeklyTime
 from okrbot.domain.weekly import Schedule
 from okrbot.i18n import LANGUAGES
+from okrbot.store.engine import sqlite_file
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 DEFAULT_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The databases okrbot has drivers for (aiosqlite and asyncpg are its dependencies).
+DATABASES = ("sqlite", "postgresql")
+DATABASE_EXAMPLE = "sqlite:///okrbot.db or postgresql://user:password@host/okrbot"
 
 
 def _env(name: str) -> AliasChoices:
@@ -135,6 +146,21 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA time zone {v!r} (try Europe/Oslo)") from None
         return v
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        if v.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return v.upper()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str) -> str:
+        problem = database_url_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, v: str) -> str:
@@ -208,6 +234,8 @@ ENV_NAMES = {
     "sweep_seconds": "OKRBOT_SWEEP_SECONDS",
 }
 
+FIELDS = {name: field for field, name in ENV_NAMES.items()}
+
 REQUIRED_FOR = {
     "serve": ("slack_bot_token", "slack_signing_secret", "ceo", "channel"),
     # With OAuth, tokens come from installs and settings from each workspace's /okr admin.
@@ -221,31 +249,107 @@ REQUIRED_FOR = {
 
 
 class ConfigError(Exception):
-    """One line, naming the setting, fit to print as it is."""
+    """Every problem with the settings, each one line naming its setting, fit to print as
+    it is: someone fixing their `.env` should not have to run okrbot once per mistake."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+def database_url_problem(raw: str) -> str | None:
+    """What is wrong with a DATABASE_URL, found before anything connects to it: what a
+    driver or SQLite would say later is a traceback or a bare "unable to open"."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        return f"not a database URL (like {DATABASE_EXAMPLE})"
+    backend = url.get_backend_name()
+    if backend not in DATABASES:
+        return f"okrbot works with SQLite and PostgreSQL, not {backend} (like {DATABASE_EXAMPLE})"
+    database = sqlite_file(raw)
+    if database is None:
+        return None
+    if not database.parent.is_dir():
+        return f"the folder {database.parent} of the SQLite file does not exist"
+    if database.is_dir():
+        return f"{database} is a folder, not a SQLite file"
+    return None
 
 
 def load_settings(mode: str | None = None, **overrides: object) -> Settings:
+    problems: list[str] = []
+    broken: set[str] = set()
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "?"
-        name = ENV_NAMES.get(field, field.upper())
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {message}") from None
+        for error in exc.errors():
+            # Slack's and pydantic's names for a setting: the variable (either case) or,
+            # from `overrides`, the field.
+            given = str(error["loc"][0]) if error["loc"] else "?"
+            field = FIELDS.get(given.upper(), given)
+            broken.add(field)
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{ENV_NAMES.get(field, given.upper())}: {message}")
+        # The rest is checked on what was valid, so that the settings that are missing are
+        # named along with the malformed ones (which stand in as their defaults meanwhile).
+        defaults = {field: Settings.model_fields[field].default for field in broken}
+        settings = Settings(**{**overrides, **defaults})
     if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
         missing = "SLACK_CLIENT_SECRET" if settings.slack_client_id else "SLACK_CLIENT_ID"
-        raise ConfigError(f"{missing} is not set (OAuth installs need both it and its pair)")
-    if settings.oauth and mode == "socket":
-        raise ConfigError(
+        problems.append(f"{missing} is not set (OAuth installs need both it and its pair)")
+    elif settings.oauth and mode == "socket":
+        problems.append(
             "SLACK_CLIENT_ID: OAuth installs need `okrbot serve` (Slack redirects to "
             "/slack/oauth_redirect); Socket Mode serves one workspace with SLACK_BOT_TOKEN"
         )
     if settings.oauth and f"{mode}-oauth" in REQUIRED_FOR:
         mode = f"{mode}-oauth"
-    for field in REQUIRED_FOR.get(mode or "", ()):
-        if getattr(settings, field) in (None, ""):
-            raise ConfigError(
-                f"{ENV_NAMES[field]} is not set (put it in the environment or in .env)"
-            )
+    missing_names = [
+        ENV_NAMES[field]
+        for field in REQUIRED_FOR.get(mode or "", ())
+        if getattr(settings, field) in (None, "") and field not in broken
+    ]
+    if len(missing_names) == 1:
+        problems.append(f"{missing_names[0]} is not set (put it in the environment or in .env)")
+    elif missing_names:
+        problems.append(
+            f"{', '.join(missing_names)} are not set (put them in the environment or in .env)"
+        )
+    if problems:
+        raise ConfigError(problems)
     return settings
+
+
+# The test suite's own variables (OKRBOT_TEST_POSTGRES_URL) are not okrbot's settings.
+NOT_SETTINGS_PREFIX = "OKRBOT_TEST_"
+
+
+def unknown_names(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> list[str]:
+    """A warning for each `OKRBOT_` name in the environment or `.env` that okrbot does not
+    read: a misspelt setting is otherwise ignored without a word, and its default used."""
+    from dotenv import dotenv_values
+
+    known = sorted(name for name in ENV_NAMES.values() if name.startswith("OKRBOT_"))
+    found: dict[str, str] = {}
+    for name in os.environ if environ is None else environ:
+        found.setdefault(name, "the environment")
+    if env_file is not None and env_file.is_file():
+        for name in dotenv_values(env_file):
+            found.setdefault(name, str(env_file))
+    warnings = []
+    for name, where in found.items():
+        upper = name.upper()
+        if not upper.startswith("OKRBOT_") or upper in known:
+            continue
+        if upper.startswith(NOT_SETTINGS_PREFIX):
+            continue
+        # Compared without the prefix they all share, which would make anything look near.
+        nearest = difflib.get_close_matches(
+            upper.removeprefix("OKRBOT_"), [k.removeprefix("OKRBOT_") for k in known], n=1
+        )
+        hint = f" (did you mean OKRBOT_{nearest[0]}?)" if nearest else ""
+        warnings.append(f"{name} in {where} is not a setting okrbot knows; it is ignored{hint}")
+    return warnings

@@ -19,6 +19,7 @@ _context: ContextVar[dict[str, str]] = ContextVar("okrbot_log_context", default=
 # Slack tokens, whatever sits around them, and any value we were told is secret.
 TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 REDACTED = "[redacted]"
+CHATTY = ("apscheduler", "alembic")
 
 
 @contextmanager
@@ -112,7 +113,14 @@ def configure(
     handler.setFormatter(JsonFormatter() if fmt == "json" else PlainFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(getattr(logging, level.upper(), logging.INFO))
-    # Alembic announces each of its plugins at INFO; only migrations are news.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    chosen = getattr(logging, level.upper(), logging.INFO)
+    root.setLevel(chosen)
+    # Libraries that narrate at INFO what an operator does not need: APScheduler two lines
+    # a tick ("Running job", "executed successfully"), Alembic its dialect and plugins on
+    # every command. What okrbot itself says at INFO (listening, migrated, shutting down)
+    # stays; at DEBUG they all speak again.
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(
+            max(chosen, logging.WARNING) if chosen > logging.DEBUG else logging.NOTSET
+        )
     return handler

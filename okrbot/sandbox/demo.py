@@ -7,7 +7,10 @@ requests, and prints what each person sees.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -88,12 +91,66 @@ def _open_view(box: Sandbox, user: str) -> str:
     return box.fake.open_views_for(user)[-1]["id"]  # type: ignore[no-any-return]
 
 
+# A table only a demo's database has: `--database` may start afresh over a file that
+# holds one, and refuses any other (the company's own database, say, given by mistake).
+DEMO_MARK = "okrbot_demo"
+# What `okrbot demo` exits with when --database names a file it must not touch.
+EXIT_REFUSED = 2
+
+
+def _is_demo(path: Path) -> bool:
+    try:
+        # Read-only: looking must not turn a file that is no database into one.
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as db:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (DEMO_MARK,)
+            ).fetchone()
+    except sqlite3.Error:  # not SQLite at all, or not readable
+        return False
+    return found is not None
+
+
+def _refusal(path: Path) -> str | None:
+    """Why `--database path` cannot hold a demo; None when it can (and then anything an
+    earlier demo left there is gone, so that the story starts from its beginning)."""
+    if path.is_dir():
+        return f"{path} is a folder; give the demo a file name, like okrbot-demo.db"
+    if not path.parent.is_dir():
+        return f"cannot create {path}: the folder {path.parent} does not exist"
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    if not _is_demo(path):
+        return (
+            f"{path} is not a database an earlier demo made; the demo only writes to a new "
+            "file or one of its own (give another file name)"
+        )
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
+    print(f"(starting afresh: {path} held an earlier demo)")
+    return None
+
+
+def _mark(path: Path) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE IF NOT EXISTS okrbot_demo (note TEXT)")
+        db.execute("INSERT INTO okrbot_demo VALUES ('made by okrbot demo')")
+
+
 async def run_demo(database: str | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
+    if database:
+        problem = _refusal(Path(database))
+        if problem:
+            print(f"okrbot: {problem}", file=sys.stderr)
+            return EXIT_REFUSED
     # Without --database, the database goes at the end but its directory stays, with the
     # digest's chart in it: the one thing of the demo to open afterwards.
     directory = Path(database).parent if database else Path(tempfile.mkdtemp(prefix="okrbot-demo-"))
     path = Path(database) if database else directory / "okrbot-demo.db"
+    # Marked before anything else is written: a demo stopped half-way is still one.
+    _mark(path)
     box = Sandbox(f"sqlite:///{path}")
     await box.migrate()
     async with box:

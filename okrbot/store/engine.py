@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event, insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -37,6 +39,55 @@ def async_url(raw: str) -> URL:
     elif backend == "postgresql" and url.drivername != "postgresql+asyncpg":
         url = url.set(drivername="postgresql+asyncpg")
     return url
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be opened: one line naming DATABASE_URL and the reason."""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused: is the database server running, on that host and port?"
+    if isinstance(exc, socket.gaierror):
+        return "no such host"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, DBAPIError):
+        # The driver's own words ('database "x" does not exist', 'password authentication
+        # failed ...'), without SQLAlchemy's wrapping and its link to its docs.
+        return (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+@asynccontextmanager
+async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """`engine.connect()`, where failing to connect at all is `DatabaseUnavailable` (what
+    the commands print as one line), and what fails later is whatever it is."""
+    connecting = engine.connect()
+    try:
+        await connecting.start()
+    except (OSError, TimeoutError, DBAPIError) as exc:
+        # As it was written: the async driver is our choice, not the operator's.
+        written = engine.url.set(drivername=engine.url.get_backend_name())
+        shown = written.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"DATABASE_URL: cannot open {shown}: {_reason(exc)}") from None
+    try:
+        yield connecting
+    finally:
+        await connecting.close()
+
+
+def sqlite_file(raw: str) -> Path | None:
+    """The file a SQLite URL names; None for another database or one held in memory."""
+    url = make_url(raw)
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:") or "memory" in str(url.query):
+        return None
+    return Path(database)
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
-from okrbot.store.engine import BEGIN_MODE, create_engine
+from okrbot.store.engine import BEGIN_MODE, connect, create_engine
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ def _current(connection: Connection) -> str | None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as connection:
-        return await connection.run_sync(_current)
+    async with connect(engine) as opened:
+        return await opened.run_sync(_current)
 
 
 def upgrade(url: str, revision: str = "head") -> None:
@@ -71,8 +71,8 @@ async def _upgrade(url: str, revision: str) -> None:
     # session and so releases the advisory lock whatever happened.
     engine = create_engine(url, poolclass=NullPool)
     try:
-        async with engine.connect() as connection:
-            await connection.run_sync(_upgrade_locked, alembic_config(url), revision)
+        async with connect(engine) as opened:
+            await opened.run_sync(_upgrade_locked, alembic_config(url), revision)
     finally:
         await engine.dispose()
 
@@ -127,8 +127,11 @@ def downgrade(url: str, revision: str) -> None:
 
 
 class SchemaOutOfDate(Exception):
-    def __init__(self, current: str | None, head: str | None) -> None:
+    def __init__(self, current: str | None, head: str | None, *, auto: bool = True) -> None:
+        # OKRBOT_AUTO_MIGRATE is read by the commands that start the app, not by the
+        # ones that only read (export): there it would be advice that does nothing.
+        alternative = " (or set OKRBOT_AUTO_MIGRATE=true)" if auto else ""
         super().__init__(
             f"the database schema is at {current or 'nothing (empty database)'} but this "
-            f"okrbot needs {head}: run `okrbot migrate` (or set OKRBOT_AUTO_MIGRATE=true)"
+            f"okrbot needs {head}: run `okrbot migrate`{alternative}"
         )

@@ -113,7 +113,8 @@ def base_env(tmp_path: Path, **settings: str) -> dict[str, str]:
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(PROJECT_ROOT),
         "MPLCONFIGDIR": str(tmp_path / "matplotlib"),
-        "OKRBOT_LOG_LEVEL": "INFO",
+        # DEBUG: APScheduler says when a tick has run (`ticks`) only then.
+        "OKRBOT_LOG_LEVEL": "DEBUG",
         **settings,
     }
 

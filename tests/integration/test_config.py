@@ -54,13 +54,21 @@ def _error(mode: str | None = None) -> str:
 
 
 def test_serve_without_a_bot_token_names_the_variable(clean_env: pytest.MonkeyPatch) -> None:
-    assert _error("serve") == ("SLACK_BOT_TOKEN is not set (put it in the environment or in .env)")
+    assert _error("serve") == (
+        "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, OKRBOT_CEO, OKRBOT_CHANNEL are not set "
+        "(put them in the environment or in .env)"
+    )
+    Path(".env").write_text("SLACK_SIGNING_SECRET=secret\nOKRBOT_CEO=U0CEO0001\n")
+    clean_env.setenv("OKRBOT_CHANNEL", "C0OKRS001")
+    assert _error("serve") == "SLACK_BOT_TOKEN is not set (put it in the environment or in .env)"
 
 
 def test_required_settings_depend_on_the_mode(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-1")
-    assert _error("serve").startswith("SLACK_SIGNING_SECRET is not set")
-    assert _error("socket").startswith("SLACK_APP_TOKEN is not set")
+    assert _error("serve").startswith(
+        "SLACK_SIGNING_SECRET, OKRBOT_CEO, OKRBOT_CHANNEL are not set"
+    )
+    assert _error("socket").startswith("SLACK_APP_TOKEN, OKRBOT_CEO, OKRBOT_CHANNEL are not set")
     # migrate needs nothing from Slack.
     assert load_settings(None).slack_bot_token == "xoxb-1"
 
@@ -70,8 +78,8 @@ def test_oauth_installs_need_both_halves_and_no_bot_token(
 ) -> None:
     clean_env.setenv("SLACK_SIGNING_SECRET", "secret")
     clean_env.setenv("SLACK_CLIENT_ID", "123.456")
-    assert _error("serve") == (
-        "SLACK_CLIENT_SECRET is not set (OAuth installs need both it and its pair)"
+    assert _error("serve").startswith(
+        "SLACK_CLIENT_SECRET is not set (OAuth installs need both it and its pair); "
     )
     clean_env.setenv("SLACK_CLIENT_SECRET", "shh")
     # Tokens come from installs, the CEO and the channel from each workspace's /okr admin.
@@ -157,8 +165,8 @@ def test_run_job_needs_its_settings(capsys: pytest.CaptureFixture[str]) -> None:
     assert exited.value.code == cli.EXIT_CONFIG
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [
-        "okrbot: configuration error: SLACK_BOT_TOKEN is not set "
-        "(put it in the environment or in .env)"
+        "okrbot: configuration error: SLACK_BOT_TOKEN, OKRBOT_CEO, OKRBOT_CHANNEL are not set "
+        "(put them in the environment or in .env)"
     ]
 
 
@@ -223,7 +231,10 @@ def test_cli_migrate_creates_the_schema(tmp_path: Path) -> None:
     # migrate needs no Slack settings at all.
     result = _okrbot(tmp_path, _env(DATABASE_URL=f"sqlite:///{database}"), "migrate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"okrbot: database schema is at {schema.head_revision()}"
+    assert result.stdout.splitlines() == [
+        f"okrbot: database schema upgraded from nothing to {schema.head_revision()}",
+        f"okrbot: database schema is at {schema.head_revision()}",
+    ]
     with sqlite3.connect(database) as connection:
         (version,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         tables = {

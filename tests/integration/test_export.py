@@ -424,14 +424,48 @@ async def test_a_bad_quarter_is_one_line_and_exit_2(
 async def test_an_out_of_date_schema_is_refused(
     box: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = box.settings().model_copy(
-        update={"database_url": f"sqlite:///{tmp_path / 'empty.db'}"}
-    )
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    settings = box.settings().model_copy(update={"database_url": f"sqlite:///{empty}"})
     assert await export(settings, QUARTER, "json") == EXIT_CONFIG
 
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "run `okrbot migrate`" in captured.err
+    [line] = captured.err.splitlines()
+    assert "run `okrbot migrate`" in line
+    # Only the app reads OKRBOT_AUTO_MIGRATE: an export never migrates.
+    assert "OKRBOT_AUTO_MIGRATE" not in line
+
+
+async def test_a_database_file_that_is_not_there_is_not_created(
+    box: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    missing = folder / "typo.db"
+    settings = box.settings().model_copy(update={"database_url": f"sqlite:///{missing}"})
+    assert await export(settings, QUARTER, "json", output=folder / "out.json") == EXIT_CONFIG
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"okrbot: DATABASE_URL: there is no database at {missing} (run okrbot where it runs, "
+        "or point DATABASE_URL at its database)"
+    ]
+    assert list(folder.iterdir()) == []
+
+
+async def test_without_a_quarter_the_current_one_is_exported(box: Sandbox, tmp_path: Path) -> None:
+    path = tmp_path / "out.json"
+    # 2027-03-31 23:30 in UTC is already April 1st, 2027-Q2, in Oslo (OKRBOT_TIMEZONE).
+    late = datetime(2027, 3, 31, 23, 30, tzinfo=UTC)
+    settings = box.settings().model_copy(update={"timezone": "Europe/Oslo"})
+    assert await export(settings, None, "json", output=path, now=late) == 0
+    assert json.loads(path.read_text(encoding="utf-8"))["quarter"] == "2027-Q2"
+    in_utc = box.settings().model_copy(update={"timezone": "UTC"})
+    assert await export(in_utc, None, "json", output=path, now=late) == 0
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["quarter"] == "2027-Q1"
 
 
 async def test_the_number_of_queries_does_not_grow_with_the_quarter(box: Sandbox) -> None:

@@ -472,13 +472,14 @@ async def test_okrbot_socket_reconnects_when_slack_asks(
 ) -> None:
     server = server_of(slack)
     first = server.connections[0]
-    assert len(slack.calls_to("apps.connections.open")) == 1
+    # One to check SLACK_APP_TOKEN at start (its URL left unused), one to connect.
+    assert len(slack.calls_to("apps.connections.open")) == 2
 
     await server.disconnect("refresh_requested")
     second = await server.wait_for_connection(2)
     await server.wait_closed(first)
     # A new URL for the new connection: the old one is good for one connection only.
-    assert len(slack.calls_to("apps.connections.open")) == 2
+    assert len(slack.calls_to("apps.connections.open")) == 3
     assert first.close_code == 1000, okrbot.output
 
     # Envelopes on the new connection are handled and acked there.

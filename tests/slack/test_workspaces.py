@@ -3,6 +3,7 @@ and digest; nothing of one ever reaches another; removing okrbot stops a workspa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -425,3 +426,28 @@ async def test_a_workspace_without_an_install_changes_nothing(oauth_box: Sandbox
     async with box.uow() as uow:
         assert await uow.session.get(Workspace, OTHER) is None
         assert (await uow.session.scalars(select(Person))).all() == []
+
+
+async def test_a_token_revoked_while_okrbot_was_away_is_logged_once_and_skipped(
+    oauth_box: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    box = oauth_box
+    await two_workspaces(box, publishing=True)
+    box.fake.uninstall(OTHER)  # revoked, and Slack's event never reached the app
+
+    box.clock.now = datetime(2026, 11, 27, 12, 5, tzinfo=UTC)  # Friday 13:05 in Oslo
+    for _ in range(3):
+        await box.bot.jobs.tick()
+        await box.settle()
+        box.clock.advance(minutes=1)
+    assert len(prompts_to(box, AUTHOR.id)) == 1
+    assert prompts_to(box, OTHER_AUTHOR) == []
+    said = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and OTHER in r.getMessage()
+    ]
+    assert said == [
+        f"Slack refused workspace {OTHER}'s token (invalid_auth): its weekly jobs are "
+        "skipped until okrbot is installed there again"
+    ]
