@@ -25,6 +25,7 @@ from okrbot.services.notices import (
     ProblemReport,
     PromptAnswered,
     Publication,
+    posted_to,
 )
 from okrbot.services.ports import Clock, DeliveryError, Workspaces
 from okrbot.services.revisions import revision_view
@@ -242,7 +243,7 @@ class Dispatcher:
         mark = marker(message_id)
         # Whether a failure is the look-up's: only that leaves the message in doubt.
         looking = False
-        where = _posted_to(notice)
+        where = posted_to(notice)
         key = (message.workspace_id, where) if where is not None else None
         if key is not None and self._free_in(key) > 0:
             await self._put_back(message_id, key)
@@ -451,21 +452,6 @@ class Dispatcher:
             )
             return Publication(org.channel, view, approvers, updated=bool(payload.get("updated")))
         return Skip(f"unknown kind {message.kind}")
-
-
-def _posted_to(notice: Notice) -> str | None:
-    """The conversation a notice is posted to as a new message (a user id for a DM), or
-    None for what updates a message or a Home, which Slack does not pace per channel."""
-    match notice:
-        case ApprovalRequest():
-            return notice.approver_id
-        case AuthorUpdate():
-            return notice.author_id
-        case Publication():
-            return notice.channel
-        case ProblemReport():
-            return notice.recipient
-    return None
 
 
 async def _locale(uow: UnitOfWork, workspace_id: str, user_id: str | None) -> str | None:

@@ -138,3 +138,19 @@ Notice = (
     | PromptAnswered
     | HomeRefresh
 )
+
+
+def posted_to(notice: Notice) -> str | None:
+    """The conversation a notice is posted to as a new message (a user id stands for the
+    DM), or None for what updates a message or a Home: the same whether done once or
+    twice, and not paced per conversation by Slack."""
+    match notice:
+        case ApprovalRequest():
+            return notice.approver_id
+        case AuthorUpdate():
+            return notice.author_id
+        case Publication():
+            return notice.channel
+        case ProblemReport():
+            return notice.recipient
+    return None

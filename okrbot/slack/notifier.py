@@ -15,6 +15,7 @@ from okrbot.services.notices import (
     ProblemReport,
     PromptAnswered,
     Publication,
+    posted_to,
 )
 from okrbot.services.ports import MessageRef
 from okrbot.slack.blocks import checkin, home, messages
@@ -34,7 +35,7 @@ class SlackNotifier:
     async def find(
         self, notice: Notice, marker: str, since: datetime, until: datetime
     ) -> MessageRef | None:
-        destination = _destination(notice)
+        destination = posted_to(notice)
         if destination is None:
             return None
         return await self.gateway.find_marked(
@@ -79,18 +80,3 @@ class SlackNotifier:
                 words = self._words(notice.home.locale)
                 await self.gateway.publish_home(notice.user_id, home.home_view(notice.home, words))
                 return None
-
-
-def _destination(notice: Notice) -> str | None:
-    """Where a posted notice goes (a user id is their DM); None for updates and views,
-    which are the same whether done once or twice."""
-    match notice:
-        case ApprovalRequest():
-            return notice.approver_id
-        case AuthorUpdate():
-            return notice.author_id
-        case Publication():
-            return notice.channel
-        case ProblemReport():
-            return notice.recipient
-    return None
