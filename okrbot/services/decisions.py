@@ -28,8 +28,12 @@ from typing import Any
 from okrbot.services import approvals
 from okrbot.services.approvals import DecisionResult, RequestRef
 from okrbot.services.common import Actor, Organisation
-from okrbot.services.inbox import GRACE, MAX_TRIES, RECOVER_BATCH, RETRY_AFTER, problem_text
-from okrbot.services.notices import OutboxKind
+from okrbot.services.inbox import (
+    GRACE,
+    RECOVER_BATCH,
+    count_failure,
+)
+from okrbot.store.models import InboxDecision
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -118,29 +122,15 @@ async def apply(
     except Exception as exc:
         log.exception("applying decision %s failed", item_id)
         failure = exc
-    async with uow() as unit:
-        item = await unit.decisions.failed(
-            item_id,
-            reason=problem_text(failure),
-            retry_at=now + RETRY_AFTER,
-            dead_after=MAX_TRIES,
-            now=now,
-        )
-        if item is None:
-            return Applied(Fate.GONE)
-        if item.dead_at is None:
-            await unit.commit()
-            return Applied(Fate.FAILED)
-        log.error("decision %s of %s put aside: %s", item_id, item.user_id, item.reason)
-        unit.outbox.add(
-            workspace_id=item.workspace_id,
-            kind=OutboxKind.PROBLEM,
-            now=now,
-            recipient=item.user_id,
-            payload={"problem": FAILED, "details": {}},
-        )
-        await unit.commit()
-    return Applied(Fate.DEAD, item.workspace_id, item.user_id, item.channel_id)
+    counted = await count_failure(
+        uow, lambda unit: unit.decisions, item_id, failure, now=now, problem=FAILED, what="decision"
+    )
+    if counted is None:
+        return Applied(Fate.GONE)
+    if counted.dead_at is None:
+        return Applied(Fate.FAILED)
+    assert isinstance(counted, InboxDecision)
+    return Applied(Fate.DEAD, counted.workspace_id, counted.user_id, counted.channel_id)
 
 
 async def _apply(

@@ -27,14 +27,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from okrbot.background import Answers
 from okrbot.services import checkins
 from okrbot.services.common import Actor
 from okrbot.services.notices import OutboxKind
-from okrbot.store.uow import UnitOfWorkFactory
+from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -231,8 +231,43 @@ async def store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: da
     except Exception as exc:
         log.exception("storing check-in %s failed", item_id)
         failure = exc
+    counted = await count_failure(
+        uow, lambda unit: unit.inbox, item_id, failure, now=now, problem=FAILED, what="check-in"
+    )
+    if counted is None:
+        return Stored.GONE
+    return Stored.DEAD if counted.dead_at is not None else Stored.FAILED
+
+
+class FailedRow(Protocol):
+    workspace_id: str
+    user_id: str
+    dead_at: datetime | None
+    reason: str | None
+
+
+class FailingRows(Protocol):
+    async def failed(
+        self, item_id: str, *, reason: str, retry_at: datetime, dead_after: int, now: datetime
+    ) -> FailedRow | None: ...
+
+
+async def count_failure(
+    uow: UnitOfWorkFactory,
+    rows: Callable[[UnitOfWork], FailingRows],
+    item_id: str,
+    failure: BaseException,
+    *,
+    now: datetime,
+    problem: str,
+    what: str,
+) -> FailedRow | None:
+    """A row of either inbox failed: its try is counted in a transaction of its own (so
+    that a row which always fails never rolls its own counter back), and after its last
+    it is put aside and its person asked, in a DM, to try again. The row as it is now;
+    None when it is gone (another process dealt with it)."""
     async with uow() as unit:
-        item = await unit.inbox.failed(
+        item = await rows(unit).failed(
             item_id,
             reason=problem_text(failure),
             retry_at=now + RETRY_AFTER,
@@ -240,20 +275,18 @@ async def store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: da
             now=now,
         )
         if item is None:
-            return Stored.GONE
-        if item.dead_at is None:
-            await unit.commit()
-            return Stored.FAILED
-        log.error("check-in %s of %s put aside: %s", item_id, item.user_id, item.reason)
-        unit.outbox.add(
-            workspace_id=item.workspace_id,
-            kind=OutboxKind.PROBLEM,
-            now=now,
-            recipient=item.user_id,
-            payload={"problem": FAILED, "details": {}},
-        )
+            return None
+        if item.dead_at is not None:
+            log.error("%s %s of %s put aside: %s", what, item_id, item.user_id, item.reason)
+            unit.outbox.add(
+                workspace_id=item.workspace_id,
+                kind=OutboxKind.PROBLEM,
+                now=now,
+                recipient=item.user_id,
+                payload={"problem": problem, "details": {}},
+            )
         await unit.commit()
-    return Stored.DEAD
+    return item
 
 
 async def _store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: datetime) -> Stored:
