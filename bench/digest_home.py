@@ -282,7 +282,7 @@ async def measure(
         statements = Statements()
         event.listen(bot.engine.sync_engine, "before_cursor_execute", statements)
         weekly, messenger = bot.weekly, bot.messenger
-        week = iso_week(now.astimezone(bot.settings.zone).date())
+        week = iso_week(now.astimezone(bot.settings.timezone).date())
         digest = Timing()
 
         async def digest_job() -> None:
@@ -404,7 +404,7 @@ class App:
     now: datetime
 
     def today(self) -> date:
-        return self.now.astimezone(self.settings.zone).date()
+        return self.now.astimezone(self.settings.timezone).date()
 
 
 @contextlib.asynccontextmanager

@@ -324,7 +324,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
             client=client,
         )
     else:
-        org = Organisation(settings.ceo or "", settings.channel or "", settings.admin_ids)
+        org = Organisation(settings.ceo or "", settings.channel or "", settings.admins)
         tenancy = SingleWorkspace(SlackGateway(client, connections), org, settings.language)
     # Slack's limits are per workspace, so each one is paced on its own.
     pacers: dict[str, Pacer] = {}
@@ -348,7 +348,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         uow,
         tenancy,
         clock,
-        zone=settings.zone,
+        zone=settings.timezone,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         pace=Pace(),
         sleep=sleep,
@@ -357,7 +357,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         uow=uow,
         tenancy=tenancy,
         clock=clock,
-        zone=settings.zone,
+        zone=settings.timezone,
         background=background,
         dispatcher=dispatcher,
         inbox=inbox.Inbox(
@@ -375,7 +375,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     deps.storing = inbox.Storing(
         uow,
         deps.spawn_durable,
-        zone=settings.zone,
+        zone=settings.timezone,
         clock=clock,
         stored=deps.deliver_soon,
     )

@@ -549,7 +549,7 @@ async def export(
 
     now = now or datetime.now(UTC)
     if quarter is None:
-        wanted = Quarter.containing(now.astimezone(settings.zone).date())
+        wanted = Quarter.containing(now.astimezone(settings.timezone).date())
     else:
         try:
             wanted = Quarter.parse(quarter)

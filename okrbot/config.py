@@ -5,13 +5,16 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -30,74 +33,101 @@ DATABASES = ("sqlite", "postgresql")
 DATABASE_EXAMPLE = "sqlite:///okrbot.db or postgresql://user:password@host/okrbot"
 
 
-def _env(name: str) -> AliasChoices:
-    return AliasChoices(name, name.lower())
+@dataclass(frozen=True)
+class _Check:
+    """What the settings are checked for beyond each value: the command about to run
+    (its mode: "serve", "socket", ...; None needs nothing from Slack), and the settings
+    already found malformed, which are not named again as missing."""
+
+    mode: str | None = None
+    broken: frozenset[str] = frozenset()
+
+
+# pydantic-settings builds the model in its constructor, which takes no validation context:
+# `load_settings` hands the model validator its check through this variable.
+_CHECKING: ContextVar[_Check | None] = ContextVar("okrbot_settings_check", default=None)
+
+
+@contextmanager
+def _checking(check: _Check) -> Iterator[None]:
+    token = _CHECKING.set(check)
+    try:
+        yield
+    finally:
+        _CHECKING.reset(token)
 
 
 class Settings(BaseSettings):
-    """Every setting okrbot reads. Names are the environment variables."""
+    """Every setting okrbot reads. A setting's environment variable is its field's alias
+    (OKRBOT_CEO), or else its field's name (SLACK_BOT_TOKEN); either case is read."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
-    slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
-    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
-    slack_api_url: str = Field(DEFAULT_API_URL, validation_alias=_env("SLACK_API_URL"))
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_API_URL
     # Both set: installs through OAuth (/slack/install), one or many workspaces, each with
     # its own token and settings. Neither: one workspace, SLACK_BOT_TOKEN and the settings below.
-    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
-    slack_client_secret: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
-    database_url: str = Field("sqlite:///okrbot.db", validation_alias=_env("DATABASE_URL"))
-    ceo: str | None = Field(None, validation_alias=_env("OKRBOT_CEO"))
-    channel: str | None = Field(None, validation_alias=_env("OKRBOT_CHANNEL"))
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    database_url: str = "sqlite:///okrbot.db"
+    ceo: str | None = Field(None, validation_alias="OKRBOT_CEO")
+    channel: str | None = Field(None, validation_alias="OKRBOT_CHANNEL")
     # Besides the CEO, who may use `/okr admin` (single-workspace mode; comma-separated ids).
-    admins: str = Field("", validation_alias=_env("OKRBOT_ADMINS"))
-    timezone: str = Field("UTC", validation_alias=_env("OKRBOT_TIMEZONE"))
-    port: Annotated[int, Field(ge=1, le=65535)] = Field(3000, validation_alias=_env("PORT"))
-    auto_migrate: bool = Field(False, validation_alias=_env("OKRBOT_AUTO_MIGRATE"))
-    log_level: str = Field("INFO", validation_alias=_env("OKRBOT_LOG_LEVEL"))
-    # "json" for log collectors: one object a line, with workspace, user and request ids.
-    log_format: Literal["plain", "json"] = Field(
-        "plain", validation_alias=_env("OKRBOT_LOG_FORMAT")
+    admins: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(), validation_alias="OKRBOT_ADMINS"
     )
+    timezone: ZoneInfo = Field(ZoneInfo("UTC"), validation_alias="OKRBOT_TIMEZONE")
+    port: Annotated[int, Field(ge=1, le=65535)] = 3000
+    auto_migrate: bool = Field(False, validation_alias="OKRBOT_AUTO_MIGRATE")
+    log_level: str = Field("INFO", validation_alias="OKRBOT_LOG_LEVEL")
+    # "json" for log collectors: one object a line, with workspace, user and request ids.
+    log_format: Literal["plain", "json"] = Field("plain", validation_alias="OKRBOT_LOG_FORMAT")
     # For people whose Slack locale is neither English nor Norwegian, or not known yet.
-    language: str = Field("en", validation_alias=_env("OKRBOT_LANGUAGE"))
+    language: str = Field("en", validation_alias="OKRBOT_LANGUAGE")
     # The weekly rhythm: a weekday and a local time. Prompts and reminders go out in each
     # person's own time zone (from Slack), the digest in OKRBOT_TIMEZONE.
-    checkin_at: str = Field("fri 13:00", validation_alias=_env("OKRBOT_CHECKIN_AT"))
-    reminder_at: str = Field("mon 09:00", validation_alias=_env("OKRBOT_REMINDER_AT"))
-    digest_at: str = Field("mon 10:00", validation_alias=_env("OKRBOT_DIGEST_AT"))
+    checkin_at: Annotated[WeeklyTime, NoDecode] = Field(
+        WeeklyTime.parse("fri 13:00"), validation_alias="OKRBOT_CHECKIN_AT"
+    )
+    reminder_at: Annotated[WeeklyTime, NoDecode] = Field(
+        WeeklyTime.parse("mon 09:00"), validation_alias="OKRBOT_REMINDER_AT"
+    )
+    digest_at: Annotated[WeeklyTime, NoDecode] = Field(
+        WeeklyTime.parse("mon 10:00"), validation_alias="OKRBOT_DIGEST_AT"
+    )
     checkin_quiet_days: Annotated[int, Field(ge=0, le=7)] = Field(
-        3, validation_alias=_env("OKRBOT_CHECKIN_QUIET_DAYS")
+        3, validation_alias="OKRBOT_CHECKIN_QUIET_DAYS"
     )
     fanout_concurrency: Annotated[int, Field(ge=1, le=50)] = Field(
-        4, validation_alias=_env("OKRBOT_FANOUT_CONCURRENCY")
+        4, validation_alias="OKRBOT_FANOUT_CONCURRENCY"
     )
     fanout_per_minute: Annotated[int, Field(ge=1, le=10_000)] = Field(
-        300, validation_alias=_env("OKRBOT_FANOUT_PER_MINUTE")
+        300, validation_alias="OKRBOT_FANOUT_PER_MINUTE"
     )
     tick_seconds: Annotated[float, Field(ge=1, le=3600)] = Field(
-        60.0, validation_alias=_env("OKRBOT_TICK_SECONDS")
+        60.0, validation_alias="OKRBOT_TICK_SECONDS"
     )
     # A Web API call not answered in this time may still have been performed: a message is
     # looked for in Slack before it is sent again.
     slack_timeout: Annotated[float, Field(gt=0, le=120)] = Field(
-        10.0, validation_alias=_env("OKRBOT_SLACK_TIMEOUT")
+        10.0, validation_alias="OKRBOT_SLACK_TIMEOUT"
     )
     # How long a weekly message, and an outbox message, stays claimed by the process that
     # sends it; after that another process takes it over (looking for it in Slack first).
     fanout_lease_seconds: Annotated[float, Field(gt=0, le=3600)] = Field(
-        300.0, validation_alias=_env("OKRBOT_FANOUT_LEASE_SECONDS")
+        300.0, validation_alias="OKRBOT_FANOUT_LEASE_SECONDS"
     )
     outbox_lease_seconds: Annotated[float, Field(gt=0, le=3600)] = Field(
-        120.0, validation_alias=_env("OKRBOT_OUTBOX_LEASE_SECONDS")
+        120.0, validation_alias="OKRBOT_OUTBOX_LEASE_SECONDS"
     )
     # How often each process sends what the outbox owes, applies what the inboxes hold
     # and settles what a process that died left behind.
     sweep_seconds: Annotated[float, Field(ge=1, le=3600)] = Field(
-        30.0, validation_alias=_env("OKRBOT_SWEEP_SECONDS")
+        30.0, validation_alias="OKRBOT_SWEEP_SECONDS"
     )
 
     @field_validator("slack_bot_token")
@@ -121,14 +151,21 @@ class Settings(BaseSettings):
             raise ValueError("must be a Slack user ID like U012ABCDEF")
         return v.strip() if v else v
 
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admin_list(cls, v: object) -> object:
+        # Comma-separated in the environment, spaces and empty items allowed.
+        if isinstance(v, str):
+            return [part.strip() for part in v.split(",") if part.strip()]
+        return v
+
     @field_validator("admins")
     @classmethod
-    def _admins(cls, v: str) -> str:
-        ids = [part.strip() for part in v.split(",") if part.strip()]
-        for user_id in ids:
+    def _admins(cls, v: frozenset[str]) -> frozenset[str]:
+        for user_id in sorted(v):
             if not USER_ID.match(user_id):
                 raise ValueError(f"{user_id!r} is not a Slack user ID like U012ABCDEF")
-        return ",".join(ids)
+        return v
 
     @field_validator("channel")
     @classmethod
@@ -137,14 +174,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a channel ID like C012ABCDEF (not a #name)")
         return v.strip() if v else v
 
-    @field_validator("timezone")
+    @field_validator("timezone", mode="before")
     @classmethod
-    def _tz(cls, v: str) -> str:
+    def _tz(cls, v: object) -> object:
+        if not isinstance(v, str):
+            return v
         try:
-            ZoneInfo(v)
+            return ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone {v!r} (try Europe/Oslo)") from None
-        return v
 
     @field_validator("log_level")
     @classmethod
@@ -175,65 +213,71 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(sorted(LANGUAGES))}")
         return v
 
-    @field_validator("checkin_at", "reminder_at", "digest_at")
+    @field_validator("checkin_at", "reminder_at", "digest_at", mode="before")
     @classmethod
-    def _weekly(cls, v: str) -> str:
-        WeeklyTime.parse(v)
-        return v
+    def _weekly(cls, v: object) -> object:
+        return WeeklyTime.parse(v) if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _together(self) -> Settings:
+        """The settings that only make sense with others: OAuth's pair, and what the
+        command being run needs. Each problem is a line of the one error."""
+        check = _CHECKING.get() or _Check()
+        problems = self._mode_problems(check.mode, check.broken)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def _mode_problems(self, mode: str | None, broken: frozenset[str]) -> list[str]:
+        problems: list[str] = []
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            missing = "slack_client_secret" if self.slack_client_id else "slack_client_id"
+            problems.append(
+                f"{ENV_NAMES[missing]} is not set (OAuth installs need both it and its pair)"
+            )
+        elif self.oauth and mode == "socket":
+            problems.append(
+                f"{ENV_NAMES['slack_client_id']}: OAuth installs need `okrbot serve` (Slack "
+                "redirects to /slack/oauth_redirect); Socket Mode serves one workspace with "
+                f"{ENV_NAMES['slack_bot_token']}"
+            )
+        if self.oauth and f"{mode}-oauth" in REQUIRED_FOR:
+            mode = f"{mode}-oauth"
+        missing_names = [
+            ENV_NAMES[field]
+            for field in REQUIRED_FOR.get(mode or "", ())
+            if getattr(self, field) in (None, "") and field not in broken
+        ]
+        if len(missing_names) == 1:
+            problems.append(f"{missing_names[0]} is not set (put it in the environment or in .env)")
+        elif missing_names:
+            problems.append(
+                f"{', '.join(missing_names)} are not set (put them in the environment or in .env)"
+            )
+        return problems
 
     @property
     def oauth(self) -> bool:
         return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
-    def admin_ids(self) -> frozenset[str]:
-        return frozenset(part for part in self.admins.split(",") if part)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
     def schedule(self) -> Schedule:
         return Schedule(
-            checkin=WeeklyTime.parse(self.checkin_at),
-            reminder=WeeklyTime.parse(self.reminder_at),
-            digest=WeeklyTime.parse(self.digest_at),
+            checkin=self.checkin_at,
+            reminder=self.reminder_at,
+            digest=self.digest_at,
             quiet_days=self.checkin_quiet_days,
-            zone=self.zone,
+            zone=self.timezone,
         )
 
 
-ENV_NAMES = {
-    "slack_bot_token": "SLACK_BOT_TOKEN",
-    "slack_signing_secret": "SLACK_SIGNING_SECRET",
-    "slack_app_token": "SLACK_APP_TOKEN",
-    "slack_api_url": "SLACK_API_URL",
-    "slack_client_id": "SLACK_CLIENT_ID",
-    "slack_client_secret": "SLACK_CLIENT_SECRET",
-    "admins": "OKRBOT_ADMINS",
-    "database_url": "DATABASE_URL",
-    "ceo": "OKRBOT_CEO",
-    "channel": "OKRBOT_CHANNEL",
-    "timezone": "OKRBOT_TIMEZONE",
-    "port": "PORT",
-    "auto_migrate": "OKRBOT_AUTO_MIGRATE",
-    "log_level": "OKRBOT_LOG_LEVEL",
-    "log_format": "OKRBOT_LOG_FORMAT",
-    "language": "OKRBOT_LANGUAGE",
-    "checkin_at": "OKRBOT_CHECKIN_AT",
-    "reminder_at": "OKRBOT_REMINDER_AT",
-    "digest_at": "OKRBOT_DIGEST_AT",
-    "checkin_quiet_days": "OKRBOT_CHECKIN_QUIET_DAYS",
-    "fanout_concurrency": "OKRBOT_FANOUT_CONCURRENCY",
-    "fanout_per_minute": "OKRBOT_FANOUT_PER_MINUTE",
-    "tick_seconds": "OKRBOT_TICK_SECONDS",
-    "slack_timeout": "OKRBOT_SLACK_TIMEOUT",
-    "fanout_lease_seconds": "OKRBOT_FANOUT_LEASE_SECONDS",
-    "outbox_lease_seconds": "OKRBOT_OUTBOX_LEASE_SECONDS",
-    "sweep_seconds": "OKRBOT_SWEEP_SECONDS",
-}
+def _env_name(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    return (alias if isinstance(alias, str) else field).upper()
 
+
+# Each setting's environment variable, and the other way round.
+ENV_NAMES = {field: _env_name(field) for field in Settings.model_fields}
 FIELDS = {name: field for field, name in ENV_NAMES.items()}
 
 REQUIRED_FOR = {
@@ -278,47 +322,41 @@ def database_url_problem(raw: str) -> str | None:
 
 
 def load_settings(mode: str | None = None, **overrides: object) -> Settings:
-    problems: list[str] = []
-    broken: set[str] = set()
+    """The settings, from the environment, `.env` and `overrides` (by field name), checked
+    for `mode`; else a ConfigError naming every problem at once."""
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        with _checking(_Check(mode)):
+            return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        for error in exc.errors():
-            # Slack's and pydantic's names for a setting: the variable (either case) or,
-            # from `overrides`, the field.
-            given = str(error["loc"][0]) if error["loc"] else "?"
-            field = FIELDS.get(given.upper(), given)
-            broken.add(field)
-            message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"{ENV_NAMES.get(field, given.upper())}: {message}")
+        problems, broken = _problems(exc)
+    if broken:
         # The rest is checked on what was valid, so that the settings that are missing are
         # named along with the malformed ones (which stand in as their defaults meanwhile).
         defaults = {field: Settings.model_fields[field].default for field in broken}
-        settings = Settings(**{**overrides, **defaults})
-    if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
-        missing = "SLACK_CLIENT_SECRET" if settings.slack_client_id else "SLACK_CLIENT_ID"
-        problems.append(f"{missing} is not set (OAuth installs need both it and its pair)")
-    elif settings.oauth and mode == "socket":
-        problems.append(
-            "SLACK_CLIENT_ID: OAuth installs need `okrbot serve` (Slack redirects to "
-            "/slack/oauth_redirect); Socket Mode serves one workspace with SLACK_BOT_TOKEN"
-        )
-    if settings.oauth and f"{mode}-oauth" in REQUIRED_FOR:
-        mode = f"{mode}-oauth"
-    missing_names = [
-        ENV_NAMES[field]
-        for field in REQUIRED_FOR.get(mode or "", ())
-        if getattr(settings, field) in (None, "") and field not in broken
-    ]
-    if len(missing_names) == 1:
-        problems.append(f"{missing_names[0]} is not set (put it in the environment or in .env)")
-    elif missing_names:
-        problems.append(
-            f"{', '.join(missing_names)} are not set (put them in the environment or in .env)"
-        )
-    if problems:
-        raise ConfigError(problems)
-    return settings
+        try:
+            with _checking(_Check(mode, frozenset(broken))):
+                Settings(**{**overrides, **defaults})
+        except ValidationError as exc:
+            problems += _problems(exc)[0]
+    raise ConfigError(problems)
+
+
+def _problems(exc: ValidationError) -> tuple[list[str], set[str]]:
+    """One line per problem, each naming its variable; and the fields that were malformed."""
+    problems: list[str] = []
+    broken: set[str] = set()
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:
+            # The model validator's: settings that do not go together, a line each.
+            problems += message.splitlines()
+            continue
+        # The variable (either case) or, from `overrides`, the field.
+        given = str(error["loc"][0])
+        field = FIELDS.get(given.upper(), given)
+        broken.add(field)
+        problems.append(f"{ENV_NAMES.get(field, given.upper())}: {message}")
+    return problems, broken
 
 
 # The test suite's own variables (OKRBOT_TEST_POSTGRES_URL) are not okrbot's settings.

@@ -6,6 +6,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -107,16 +108,18 @@ class Sandbox:
             "ceo": None,
             "channel": None,
         }
-        return Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            slack_bot_token=self.fake.bot_token,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=self.fake.api_url,
-            database_url=self.database_url,
-            ceo=CEO.id,
-            channel=CHANNEL,
-            timezone=self.timezone,
-        ).model_copy(update={**(oauth if self.oauth else {}), **self.overrides})
+        single: dict[str, Any] = {
+            "slack_bot_token": self.fake.bot_token,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": self.fake.api_url,
+            "database_url": self.database_url,
+            "ceo": CEO.id,
+            "channel": CHANNEL,
+            "timezone": self.timezone,
+        }
+        # Validated like the environment's: "U1,U2" for admins, "fri 13:00" for a time.
+        values = {**single, **(oauth if self.oauth else {}), **self.overrides}
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     async def migrate(self) -> None:
         # Alembic's env.py runs its own event loop, so it gets a thread of its own.

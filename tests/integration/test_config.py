@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -94,7 +95,7 @@ def test_oauth_installs_need_both_halves_and_no_bot_token(
 
 def test_admins_are_slack_user_ids(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("OKRBOT_ADMINS", " U0AAA0001, W0BBB0002 ,")
-    assert load_settings().admin_ids == {"U0AAA0001", "W0BBB0002"}
+    assert load_settings().admins == {"U0AAA0001", "W0BBB0002"}
     clean_env.setenv("OKRBOT_ADMINS", "U0AAA0001,@mads")
     assert _error() == "OKRBOT_ADMINS: '@mads' is not a Slack user ID like U012ABCDEF"
 
@@ -156,7 +157,7 @@ def test_slack_api_url_gets_a_trailing_slash(clean_env: pytest.MonkeyPatch) -> N
 def test_dotenv_in_the_working_directory_is_read(clean_env: pytest.MonkeyPatch) -> None:
     Path(".env").write_text("OKRBOT_TIMEZONE=Europe/Oslo\nPORT=8080\n", encoding="utf-8")
     settings = load_settings()
-    assert (settings.timezone, settings.port) == ("Europe/Oslo", 8080)
+    assert (settings.timezone, settings.port) == (ZoneInfo("Europe/Oslo"), 8080)
 
 
 def test_run_job_needs_its_settings(capsys: pytest.CaptureFixture[str]) -> None:
