@@ -3,7 +3,7 @@
 Slack waits for answers (3 s at most), not for the work after them. So answers go first:
 while requests are being answered, and for a moment after the last one (`LULL`, for
 requests come in bursts), work after the answers waits, at its start and at each database
-unit of work and Slack call it makes (`yield_to_answers`), but never longer than `HOLD`
+unit of work and Slack call it makes (`pacing.yield_to_answers`), but never longer than `HOLD`
 after it was queued, so that a form still opens well within its trigger id's 3 s. In a
 burst the answers keep the pace of a bare app that only acks (bench/latency.py), and the
 work catches up after. When requests come one at a time, work waits `LULL` at most.
@@ -15,8 +15,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextvars import ContextVar
 from typing import Any
+
+from okrbot import pacing
 
 log = logging.getLogger(__name__)
 
@@ -144,41 +145,22 @@ class _Turn:
             self._holding = False
             self._slots.release()
 
-
-# Set inside each piece of work.
-_turn: ContextVar[_Turn | None] = ContextVar("okrbot_turn", default=None)
-# Units of work open in this task: work holding a connection or SQLite's write lock does
-# not wait, or an answer could end up waiting for it.
-_units: ContextVar[int] = ContextVar("okrbot_units", default=0)
-
-
-def enter_unit() -> None:
-    _units.set(_units.get() + 1)
-
-
-def leave_unit() -> None:
-    _units.set(max(0, _units.get() - 1))
-
-
-async def yield_to_answers() -> None:
-    """In work after the answers, let the answers being made go first (see above).
-    Anywhere else, including in the answers themselves, return at once."""
-    turn = _turn.get()
-    if turn is None:
-        return
-    turn.background.progressed()
-    if _units.get() or turn.answers.calm(turn.deadline):
-        return
-    if asyncio.current_task() is not turn.task:
-        # A task the piece of work started: its slot stays with the piece of work.
-        await turn.answers.quiet(turn.deadline)
-        return
-    turn.give()
-    turn.state = "giving way to the answers"
-    try:
-        await turn.answers.quiet(turn.deadline)
-    finally:
-        await turn.take()
+    async def give_way(self) -> None:
+        """Let the answers being made go first (see above): `pacing.yield_to_answers` in
+        this piece of work and the tasks it starts."""
+        self.background.progressed()
+        if pacing.in_unit() or self.answers.calm(self.deadline):
+            return
+        if asyncio.current_task() is not self.task:
+            # A task the piece of work started: its slot stays with the piece of work.
+            await self.answers.quiet(self.deadline)
+            return
+        self.give()
+        self.state = "giving way to the answers"
+        try:
+            await self.answers.quiet(self.deadline)
+        finally:
+            await self.take()
 
 
 class Background:
@@ -239,8 +221,7 @@ class Background:
         turn = _Turn(self, self._slots, deadline, task)
         if task is not None:
             self._turns[task] = (turn, name)
-        _turn.set(turn)
-        _units.set(0)
+        pacing.begin_work(turn.give_way)
         started = False
         try:
             # Waiting for the answers before taking a slot: a slot is for running.
@@ -333,10 +314,6 @@ class Background:
         """Cancel everything in flight, as a crash would."""
         for task in list(self._tasks):
             task.cancel()
-
-    @property
-    def busy(self) -> int:
-        return len(self._tasks)
 
     @property
     def concurrency(self) -> int:

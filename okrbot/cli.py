@@ -629,8 +629,7 @@ async def run_job(
     resend_in_doubt: bool = False,
 ) -> int:
     from okrbot.domain.weekly import Job
-    from okrbot.jobs.runner import NotServed
-    from okrbot.services.ports import DeliveryError
+    from okrbot.services.ports import DeliveryError, NotServed
 
     try:
         app = await _start(settings, need_slack=True)

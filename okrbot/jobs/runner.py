@@ -17,17 +17,13 @@ from okrbot.i18n import translator
 from okrbot.services import delivery, directory, events, nudges
 from okrbot.services.closing import Closing
 from okrbot.services.fanout import FanOut
-from okrbot.services.ports import Clock, DeliveryError
+from okrbot.services.ports import Clock, DeliveryError, NotServed
 from okrbot.services.weekly import RunReport, Weekly
 from okrbot.slack.tenancy import Tenancy
 from okrbot.slack.weekly import SlackWeekly
 from okrbot.store.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-
-class NotServed(LookupError):
-    """The workspace asked for is not one okrbot serves now."""
 
 
 @dataclass(frozen=True)

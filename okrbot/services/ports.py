@@ -11,7 +11,9 @@ from okrbot.services.notices import Notice
 
 if TYPE_CHECKING:
     from okrbot.domain.orgchart import DirectoryMember
+    from okrbot.domain.weekly import Job
     from okrbot.services.common import Organisation
+    from okrbot.services.weekly import RunReport
     from okrbot.store.uow import UnitOfWork
 
 Clock = Callable[[], datetime]
@@ -78,4 +80,24 @@ class UserDirectory(Protocol):
     async def members_page(self, cursor: str | None) -> tuple[list[DirectoryMember], str | None]:
         """One page of the workspace's people (users.list), and the cursor of the next
         one (None after the last). Raises DeliveryError."""
+        ...
+
+
+class NotServed(LookupError):
+    """The workspace asked for is not one okrbot serves now."""
+
+
+class WeeklyJobs(Protocol):
+    """The weekly jobs, as `/okr admin run` runs one now (okrbot.jobs.runner.Jobs)."""
+
+    async def run(
+        self,
+        job: Job,
+        *,
+        force: bool = False,
+        workspace_id: str | None = None,
+        resend_in_doubt: bool = False,
+    ) -> RunReport:
+        """One job now, in one workspace (the only one, unless named); raises NotServed
+        when that workspace is not served, DeliveryError when Slack refuses."""
         ...

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from okrbot.background import Background, ErrorHook
@@ -16,14 +16,11 @@ from okrbot.services import people
 from okrbot.services.common import Actor, Organisation
 from okrbot.services.delivery import Dispatcher
 from okrbot.services.inbox import Inbox, Storing
-from okrbot.services.ports import Clock, DeliveryError
+from okrbot.services.ports import Clock, DeliveryError, WeeklyJobs
 from okrbot.slack.gateway import SlackGateway
 from okrbot.slack.payloads import Who
 from okrbot.slack.tenancy import Tenancy
 from okrbot.store.uow import SessionFactory, UnitOfWork
-
-if TYPE_CHECKING:
-    from okrbot.jobs.runner import Jobs
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +46,7 @@ class Deps:
     # For people whose Slack locale okrbot has no catalogue for, or does not know yet.
     language: str = "en"
     # The weekly jobs, for `/okr admin run` (set once they are built).
-    jobs: Jobs | None = None
+    jobs: WeeklyJobs | None = None
     # A delivery pass queued as work after the answers, until it starts.
     _queued_delivery: asyncio.Task[None] | None = field(default=None, init=False)
 

@@ -9,8 +9,8 @@ from aiohttp import ClientConnectorError, ClientError, ClientSession, ClientTime
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from okrbot.background import yield_to_answers
 from okrbot.domain.orgchart import DirectoryMember
+from okrbot.pacing import yield_to_answers
 from okrbot.services.ports import DeliveryError, MessageRef
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from okrbot.background import enter_unit, leave_unit, yield_to_answers
+from okrbot.pacing import enter_unit, leave_unit, yield_to_answers
 from okrbot.store.engine import BEGIN_MODE, SQLITE_BUSY_TIMEOUT_MS, DirectWriter, is_sqlite
 from okrbot.store.repositories import (
     ApprovalRepository,

@@ -7,7 +7,8 @@ import logging
 
 import pytest
 
-from okrbot.background import Answers, Background, enter_unit, leave_unit, yield_to_answers
+from okrbot.background import Answers, Background
+from okrbot.pacing import enter_unit, leave_unit, yield_to_answers
 
 
 class Ran:

@@ -11,9 +11,8 @@ import re
 
 from okrbot.domain.weekly import Job
 from okrbot.i18n import Translator
-from okrbot.jobs.runner import NotServed
 from okrbot.services import workspaces
-from okrbot.services.ports import DeliveryError
+from okrbot.services.ports import DeliveryError, NotServed
 from okrbot.slack import payloads
 from okrbot.slack.blocks import common
 from okrbot.slack.deps import Deps
