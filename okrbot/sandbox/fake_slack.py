@@ -37,6 +37,10 @@ from typing import TYPE_CHECKING, Any, Self
 from aiohttp import web
 from aiohttp.typedefs import Handler as WebHandler
 
+from okrbot.slack.limits import MESSAGE_BLOCKS_MAX as MAX_MESSAGE_BLOCKS
+from okrbot.slack.limits import MESSAGE_BLOCKS_TEXT_MAX as MAX_BLOCKS_TEXT
+from okrbot.slack.limits import MESSAGE_TEXT_MAX as MAX_MESSAGE_TEXT
+from okrbot.slack.limits import VIEW_BLOCKS_MAX as MAX_VIEW_BLOCKS
 from okrbot.slack.oauth import SCOPES as MANIFEST_SCOPES
 
 if TYPE_CHECKING:
@@ -49,10 +53,6 @@ Json = dict[str, Any]
 TRIGGER_TTL = 3.0
 # Methods that take the app-level token (xapp-), and the only ones it is good for.
 APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
-MAX_MESSAGE_BLOCKS = 50
-MAX_VIEW_BLOCKS = 100
-MAX_BLOCKS_TEXT = 12_000
-MAX_MESSAGE_TEXT = 40_000
 
 # The bot scope each method needs, as Slack's method reference lists it; a method missing
 # here needs none (auth.test, chat.getPermalink, views.*). conversations.history and

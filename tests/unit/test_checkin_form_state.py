@@ -21,7 +21,8 @@ from okrbot.services.checkins import (
     validate,
 )
 from okrbot.slack.blocks.checkin import checkin_modal
-from okrbot.slack.blocks.common import PRIVATE_METADATA_MAX, PageState
+from okrbot.slack.blocks.common import PageState
+from okrbot.slack.limits import PRIVATE_METADATA_MAX
 
 # The largest id an Integer column holds on PostgreSQL; SQLite's start at 1 the same way.
 ID_MAX = 2**31 - 1

@@ -17,10 +17,9 @@ from okrbot.domain.okr import Level
 from okrbot.domain.quarters import Quarter
 from okrbot.i18n import ENGLISH
 from okrbot.sandbox.fake_slack import message_problems
-from okrbot.slack.blocks.common import Block, clip, escape
+from okrbot.slack.blocks.common import BLOCKS_TEXT_BUDGET, Block, clip, escape
 from okrbot.slack.blocks.digest import (
     ATTENTION_MAX,
-    MESSAGE_TEXT_MAX,
     STALE_NAMES_MAX,
     TITLE_CLIP,
     digest_messages,
@@ -128,7 +127,7 @@ def assert_deliverable(
         assert message_problems(text, blocks) == []
         assert blocks
         assert text.strip()
-        assert sum(map(len, texts(blocks))) <= MESSAGE_TEXT_MAX
+        assert sum(map(len, texts(blocks))) <= BLOCKS_TEXT_BUDGET
         # Titles are full of <&>: raw, they would be read as Slack markup.
         assert "<&>" not in all_text(blocks)
         assert "<revenue>" not in text
@@ -152,7 +151,7 @@ def assert_deliverable(
 
     # Packed, not one team per message: the replies are mostly full.
     reply_chars = sum(len(text) for _, blocks in messages[1:] for text in texts(blocks))
-    assert len(messages) - 1 <= reply_chars // (MESSAGE_TEXT_MAX // 2) + 1
+    assert len(messages) - 1 <= reply_chars // (BLOCKS_TEXT_BUDGET // 2) + 1
 
 
 # -- a small digest

@@ -24,7 +24,8 @@ from okrbot.services.home import (
     Tracked,
 )
 from okrbot.slack import ids
-from okrbot.slack.blocks.home import HOME_BLOCKS_MAX, home_view
+from okrbot.slack.blocks.home import home_view
+from okrbot.slack.limits import VIEW_BLOCKS_MAX
 
 AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LONG = "x" * 300
@@ -107,7 +108,7 @@ def test_the_fullest_home_stays_within_slacks_limits(language: str) -> None:
     blocks = view["blocks"]
     assert view["type"] == "home"
     # Every section is full and every "more" line is there, and still well under 100.
-    assert len(blocks) <= HOME_BLOCKS_MAX - 20
+    assert len(blocks) <= VIEW_BLOCKS_MAX - 20
     block_ids = [b["block_id"] for b in blocks if "block_id" in b]
     assert len(block_ids) == len(set(block_ids))
     for kind, text in walk_texts(blocks):

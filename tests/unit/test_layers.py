@@ -167,3 +167,12 @@ def test_domain_does_no_io_and_knows_no_other_package() -> None:
             ):
                 wrong.append(f"{_where(imported)} imports {imported.module}")
     assert wrong == []
+
+
+def test_the_modules_everything_may_use_import_nothing_of_okrbot() -> None:
+    # okrbot.pacing: the hooks the store and the Slack gateway call; okrbot.slack.limits:
+    # Slack's limits, for the builders and the stand-in Slack.
+    for path in (PACKAGE_ROOT / "pacing.py", PACKAGE_ROOT / "slack" / "limits.py"):
+        okrbot_imports = [i.module for i in _imports(path) if i.module.startswith("okrbot")]
+        assert okrbot_imports == [], path
+    assert list(_imports(PACKAGE_ROOT / "slack" / "limits.py")) == []

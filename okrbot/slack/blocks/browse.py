@@ -34,8 +34,8 @@ from okrbot.services.browse import (
     Unknown,
 )
 from okrbot.slack.blocks.common import (
+    BLOCKS_TEXT_BUDGET,
     FALLBACK_MAX,
-    SECTION_TEXT_MAX,
     Block,
     clip,
     context,
@@ -44,15 +44,12 @@ from okrbot.slack.blocks.common import (
     section,
     user,
 )
+from okrbot.slack.limits import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
 
 Message = tuple[str, list[Block]]
 # A line of a packed list and how many objectives it stands for (a heading: none).
 Entry = tuple[str, int]
 
-MESSAGE_BLOCKS_MAX = 50
-# Slack refuses about 12,000 characters of block text; what it counts exactly is not
-# documented, so stay clear of it.
-MESSAGE_TEXT_MAX = 11_000
 TITLE_CLIP = 80
 NAME_CLIP = 40
 BAR_WIDTH = 10
@@ -466,14 +463,14 @@ def _packed(
         length = len(entry[0])
         if sections and size + len(sep) + length <= SECTION_TEXT_MAX:
             extra = len(sep) + length
-            if fixed_chars + used + extra > MESSAGE_TEXT_MAX:
+            if fixed_chars + used + extra > BLOCKS_TEXT_BUDGET:
                 break
             sections[-1].append(entry)
             size += extra
         else:
             if fixed_blocks + len(sections) + 1 > MESSAGE_BLOCKS_MAX:
                 break
-            if length > SECTION_TEXT_MAX or fixed_chars + used + length > MESSAGE_TEXT_MAX:
+            if length > SECTION_TEXT_MAX or fixed_chars + used + length > BLOCKS_TEXT_BUDGET:
                 break
             sections.append([entry])
             size = extra = length

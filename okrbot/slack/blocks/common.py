@@ -12,19 +12,26 @@ from datetime import datetime
 from typing import Any
 
 from okrbot.domain.checkin import Bounds
+from okrbot.slack.limits import (
+    BUTTON_TEXT_MAX,
+    CONTEXT_ELEMENTS_MAX,
+    HEADER_MAX,
+    OPTION_TEXT_MAX,
+    OPTION_VALUE_MAX,
+    PRIVATE_METADATA_MAX,
+    SECTION_TEXT_MAX,
+    VIEW_TITLE_MAX,
+)
 from okrbot.slack.payloads import CHANNEL_ID, USER_ID
 
 Block = dict[str, Any]
 
-SECTION_TEXT_MAX = 3000
-HEADER_MAX = 150
-BUTTON_TEXT_MAX = 75
-OPTION_TEXT_MAX = 75
-OPTION_VALUE_MAX = 150
-VIEW_TITLE_MAX = 24
-PLACEHOLDER_MAX = 150
+# A message's notification text: Slack takes far more (MESSAGE_TEXT_MAX), a person reads
+# far less.
 FALLBACK_MAX = 3000
-PRIVATE_METADATA_MAX = 3000
+# Slack refuses about MESSAGE_BLOCKS_TEXT_MAX characters of block text; what it counts
+# exactly is not documented, so messages packed full stay clear of it.
+BLOCKS_TEXT_BUDGET = 11_000
 
 
 def clip(text: str, limit: int) -> str:
@@ -57,7 +64,7 @@ def header(text: str) -> Block:
 
 
 def context(*texts: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(t, 2000) for t in texts[:10]]}
+    return {"type": "context", "elements": [mrkdwn(t, 2000) for t in texts[:CONTEXT_ELEMENTS_MAX]]}
 
 
 def divider() -> Block:

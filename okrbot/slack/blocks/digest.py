@@ -17,8 +17,8 @@ from okrbot.domain.digest import NO_TEAM, Digest, DigestRow, Person, TeamSection
 from okrbot.domain.progress import progress_bar
 from okrbot.i18n import Translator
 from okrbot.slack.blocks.common import (
+    BLOCKS_TEXT_BUDGET,
     FALLBACK_MAX,
-    SECTION_TEXT_MAX,
     Block,
     clip,
     context,
@@ -27,6 +27,7 @@ from okrbot.slack.blocks.common import (
     section,
     user,
 )
+from okrbot.slack.limits import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
 
 Message = tuple[str, list[Block]]
 
@@ -36,10 +37,6 @@ TITLE_CLIP = 80
 # Slack display names can be 80 characters; a line needs far less to say who.
 NAME_CLIP = 40
 BAR_WIDTH = 10
-MESSAGE_BLOCKS_MAX = 50
-# Slack refuses roughly 12,000 characters of block text; what it counts exactly is not
-# documented, so stay clear of it.
-MESSAGE_TEXT_MAX = 11_000
 
 _NO_CHECK_IN_EMOJI = ":white_circle:"
 
@@ -213,14 +210,15 @@ class _Packer:
         """Whether the open section can grow by `extra` characters."""
         return (
             self.size + extra <= SECTION_TEXT_MAX
-            and self.chars + self.size + extra <= MESSAGE_TEXT_MAX
+            and self.chars + self.size + extra <= BLOCKS_TEXT_BUDGET
         )
 
     def fits_new_section(self, length: int) -> bool:
         """Whether, once the open section is closed, one of `length` characters still fits."""
         used_blocks = len(self.blocks) + (1 if self.lines else 0)
         return (
-            used_blocks < MESSAGE_BLOCKS_MAX and self.chars + self.size + length <= MESSAGE_TEXT_MAX
+            used_blocks < MESSAGE_BLOCKS_MAX
+            and self.chars + self.size + length <= BLOCKS_TEXT_BUDGET
         )
 
     def start_team(self, name: str, lines: Sequence[str]) -> None:

@@ -23,9 +23,7 @@ from okrbot.slack.blocks.common import (
     user,
 )
 from okrbot.slack.blocks.objective import kr_line
-
-# Slack's limit for a Home tab.
-HOME_BLOCKS_MAX = 100
+from okrbot.slack.limits import VIEW_BLOCKS_MAX
 
 
 def _date(moment: datetime) -> str:
@@ -187,4 +185,4 @@ def home_view(home: HomeView, words: Translator) -> dict[str, Any]:
 
     blocks += [divider(), context(words("home.footer"))]
     # The service pages every section, so this never cuts; it only guards the limit.
-    return {"type": "home", "blocks": blocks[:HOME_BLOCKS_MAX]}
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}
