@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, select, update
@@ -459,10 +460,10 @@ async def test_without_a_quarter_the_current_one_is_exported(box: Sandbox, tmp_p
     path = tmp_path / "out.json"
     # 2027-03-31 23:30 in UTC is already April 1st, 2027-Q2, in Oslo (OKRBOT_TIMEZONE).
     late = datetime(2027, 3, 31, 23, 30, tzinfo=UTC)
-    settings = box.settings().model_copy(update={"timezone": "Europe/Oslo"})
+    settings = box.settings().model_copy(update={"timezone": ZoneInfo("Europe/Oslo")})
     assert await export(settings, None, "json", output=path, now=late) == 0
     assert json.loads(path.read_text(encoding="utf-8"))["quarter"] == "2027-Q2"
-    in_utc = box.settings().model_copy(update={"timezone": "UTC"})
+    in_utc = box.settings().model_copy(update={"timezone": ZoneInfo("UTC")})
     assert await export(in_utc, None, "json", output=path, now=late) == 0
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["quarter"] == "2027-Q1"
