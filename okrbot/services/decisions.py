@@ -43,6 +43,7 @@ KEEP_DONE = timedelta(days=1)
 # What the decider is told when their decision was put aside.
 FAILED = "decision_failed"
 
+
 @dataclass(frozen=True)
 class Click:
     """A click on a decision's button, as the inbox keeps it."""
