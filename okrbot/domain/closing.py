@@ -13,7 +13,6 @@ from okrbot.domain.quarters import CLOSING_WINDOW_DAYS, Quarter
 CLOSE_AT = time(10, 0)
 # How long after a quarter's end its report may still be posted (an app that was down).
 REPORT_WITHIN_DAYS = 14
-HEALTHY_STRETCH = (0.6, 0.8)
 
 
 def scoring_due(now: datetime, zone: ZoneInfo) -> Quarter | None:
@@ -60,8 +59,3 @@ def suggested_score(progress: float) -> float:
 
 def objective_score(kr_scores: Sequence[float]) -> float:
     return round(objective_progress(kr_scores), 2)
-
-
-def is_healthy(score: float) -> bool:
-    low, high = HEALTHY_STRETCH
-    return low <= score <= high

@@ -81,10 +81,6 @@ class KeyResultDraft:
     target: float
     unit: str = ""
 
-    @property
-    def is_decreasing(self) -> bool:
-        return self.target < self.start
-
 
 @dataclass(frozen=True)
 class ObjectiveDraft:
@@ -135,6 +131,12 @@ class RawObjective:
     quarter: str | None = None
     aligned_to: str | None = None
     key_results: list[RawKeyResult] = field(default_factory=list)
+
+
+def one_more_key_result(slots: int) -> int:
+    """The form's key result slots after "Add a key result": one more, up to the most an
+    objective may have."""
+    return min(slots + 1, MAX_KEY_RESULTS)
 
 
 def kr_field(index: int, part: str) -> str:

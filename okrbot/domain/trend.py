@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from okrbot.domain.progress import kr_progress_each, objective_progress
@@ -17,23 +15,6 @@ class TrendKR:
     objective_id: int
     start: float
     target: float
-
-
-def weekly_progress(
-    krs: Mapping[int, TrendKR],
-    history: Iterable[tuple[int, datetime, float]],
-    moments: Sequence[datetime],
-) -> list[float]:
-    """Overall progress (the mean of objectives' progress) at each of `moments`, which
-    are in order.
-
-    `history` is (key result id, when, value) of every check-in value; a key result with
-    no value yet at a moment counts at its start.
-    """
-    ordered = sorted((at, kr_id, value) for kr_id, at, value in history if kr_id in krs)
-    counted = [(kr_id, bisect_left(moments, at), value) for at, kr_id, value in ordered]
-    values = values_at(counted, len(moments))
-    return progress_at(krs, values, range(len(moments)))
 
 
 def values_at(

@@ -60,6 +60,17 @@ def status_after_submit(chain: tuple[Step, ...]) -> Status:
     return chain[0].stage.awaiting_status if chain else Status.APPROVED
 
 
+def request_chain(stage: Stage, approver: str, ceo: str) -> tuple[Step, ...]:
+    """The chain a request at `stage`, asked of `approver`, belongs to, as it stands now.
+
+    A manager's approval leads to the CEO's, unless the manager is the CEO: the CEO's
+    approval as manager needs no second look by the same person.
+    """
+    if stage is Stage.MANAGER and approver != ceo:
+        return (Step(Stage.MANAGER, approver), Step(Stage.CEO, ceo))
+    return (Step(stage, approver),)
+
+
 def next_step(chain: tuple[Step, ...], current: Stage) -> Step | None:
     """The step after `current`, or None when `current` was the last one."""
     stages = [s.stage for s in chain]

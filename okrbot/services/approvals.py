@@ -8,14 +8,21 @@ from enum import StrEnum
 
 from okrbot.domain.okr import Status
 from okrbot.domain.views import ObjectiveView
-from okrbot.domain.workflow import Outcome, Stage, clean_reason
+from okrbot.domain.workflow import (
+    Outcome,
+    Stage,
+    clean_reason,
+    next_step,
+    request_chain,
+    status_after_approval,
+)
 from okrbot.services import revisions
-from okrbot.services.common import Actor, Organisation, to_view
+from okrbot.services.common import Actor, Organisation, OrganisationOf, organisation_in, to_view
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import AuthorEvent, OutboxKind
 from okrbot.services.objectives import open_stage, queue_publication, tell_author
 from okrbot.store.models import Approval, Objective, Revision
-from okrbot.store.uow import UnitOfWork
+from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -113,14 +120,30 @@ async def _check(uow: UnitOfWork, actor: Actor, ref: RequestRef) -> DecisionResu
     return _Open(approval, objective, revision)
 
 
-async def may_decide(uow: UnitOfWork, actor: Actor, ref: RequestRef) -> DecisionResult:
+async def may_decide(uows: UnitOfWorkFactory, actor: Actor, ref: RequestRef) -> DecisionResult:
     """Checked before the reject form opens, so nobody types a reason for nothing."""
-    checked = await _check(uow, actor, ref)
+    async with uows(readonly=True) as uow:
+        checked = await _check(uow, actor, ref)
     if isinstance(checked, DecisionResult):
         return checked
     return DecisionResult(
         Verdict.APPLIED, to_view(checked.objective), approver=checked.approval.approver_id
     )
+
+
+async def reject(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    organisation: OrganisationOf,
+    ref: RequestRef,
+    *,
+    now: datetime,
+    reason: str | None,
+) -> DecisionResult:
+    """The reject form's answer: the request rejected with its reason, or why not."""
+    async with uows() as uow:
+        org = await organisation_in(uow, organisation, actor.workspace_id)
+        return await decide(uow, actor, org, ref, approve=False, now=now, reason=reason)
 
 
 async def decide(
@@ -133,6 +156,7 @@ async def decide(
     now: datetime,
     reason: str | None = None,
 ) -> DecisionResult:
+    """Apply a decision in `uow` and commit it (or roll back, when another click won)."""
     cleaned: str | None = None
     if not approve:
         cleaned, problem = clean_reason(reason)
@@ -146,11 +170,11 @@ async def decide(
 
     next_stage: Stage | None = None
     if approve:
-        next_stage = Stage.CEO if ref.stage is Stage.MANAGER else None
-        # The CEO's manager-stage approval needs no second look by the same person.
-        if next_stage is Stage.CEO and actor.user_id == org.ceo:
-            next_stage = None
-        to_status = next_stage.awaiting_status if next_stage else Status.APPROVED
+        # The approver is the actor (checked above).
+        chain = request_chain(ref.stage, actor.user_id, org.ceo)
+        following = next_step(chain, ref.stage)
+        next_stage = following.stage if following else None
+        to_status = status_after_approval(chain, ref.stage)
     else:
         to_status = Status.REJECTED
 

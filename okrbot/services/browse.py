@@ -20,7 +20,7 @@ from okrbot.domain.workflow import Outcome, Stage, stage_of
 from okrbot.services.checkins import KRState, to_state
 from okrbot.services.common import Actor
 from okrbot.store.models import Approval, Objective
-from okrbot.store.uow import UnitOfWork
+from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 # Published for everyone to see; "closed" ones were published before their quarter ended.
 VISIBLE = frozenset({Status.APPROVED, Status.CLOSED})
@@ -196,10 +196,32 @@ class Tree:
         return sum(1 for row in self.unaligned if row.unaligned)
 
 
-# -- use cases
+# -- use cases (each reads in a read-only unit of work of its own)
 
 
 async def list_objectives(
+    uows: UnitOfWorkFactory, actor: Actor, query: ListQuery, today: date
+) -> Listing | NotFound:
+    """`/okr list`: the person's objectives, or the published ones of a person or team."""
+    async with uows(readonly=True) as uow:
+        return await _list_objectives(uow, actor, query, today)
+
+
+async def show(
+    uows: UnitOfWorkFactory, actor: Actor, query: ShowQuery, today: date
+) -> Detail | Candidates | NoMatch:
+    """`/okr show`: one objective in full, or the ones the words could mean."""
+    async with uows(readonly=True) as uow:
+        return await _show(uow, actor, query, today)
+
+
+async def tree(uows: UnitOfWorkFactory, actor: Actor, today: date) -> Tree:
+    """`/okr tree`: the quarter's published objectives by what they support."""
+    async with uows(readonly=True) as uow:
+        return await _tree(uow, actor, today)
+
+
+async def _list_objectives(
     uow: UnitOfWork, actor: Actor, query: ListQuery, today: date
 ) -> Listing | NotFound:
     ws = actor.workspace_id
@@ -255,7 +277,7 @@ async def _mine(uow: UnitOfWork, actor: Actor, quarter: str, names: Mapping[str,
     return Listing(Scope.MINE, quarter, tuple(items), person=Owner(actor.user_id, None))
 
 
-async def show(
+async def _show(
     uow: UnitOfWork, actor: Actor, query: ShowQuery, today: date
 ) -> Detail | Candidates | NoMatch:
     ws = actor.workspace_id
@@ -314,7 +336,7 @@ async def _detail(uow: UnitOfWork, actor: Actor, objective: Objective) -> Detail
     )
 
 
-async def tree(uow: UnitOfWork, actor: Actor, today: date) -> Tree:
+async def _tree(uow: UnitOfWork, actor: Actor, today: date) -> Tree:
     quarter = str(Quarter.containing(today))
     rows = await uow.objectives.approved_in(actor.workspace_id, quarter)
     names = await uow.people.display_names(actor.workspace_id)

@@ -18,12 +18,12 @@ from okrbot.domain.checkin import (
 from okrbot.domain.okr import FieldError
 from okrbot.domain.progress import kr_progress, objective_progress
 from okrbot.domain.quarters import Quarter
-from okrbot.services.common import Actor
+from okrbot.services.common import Actor, InvalidForm, PageStored, store_then_page
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import OutboxKind
 from okrbot.store.models import CheckIn, Objective
 from okrbot.store.repositories import CheckableRow
-from okrbot.store.uow import UnitOfWork
+from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 # A modal holds 100 blocks; each objective takes its key results plus a title, a
 # confidence and a comment, and the form keeps a few blocks for itself.
@@ -88,10 +88,8 @@ class RawCheckIn:
     values: Mapping[str, str | None]
 
 
-class InvalidCheckIn(Exception):
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.key}" for e in errors))
-        self.errors = errors
+class InvalidCheckIn(InvalidForm):
+    pass
 
 
 def to_state(objective: Objective) -> ObjectiveState:
@@ -155,7 +153,36 @@ async def checkable(uow: UnitOfWork, actor: Actor, today: date) -> list[Objectiv
     return states
 
 
-async def form_page(
+async def form_page(uows: UnitOfWorkFactory, actor: Actor, today: date) -> CheckInPage:
+    """The first page of the person's check-in form."""
+    async with uows(readonly=True) as uow:
+        return await _form_page(uow, actor, today)
+
+
+async def submit_page(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    objective_ids: Sequence[int],
+    raw: RawCheckIn,
+    rest: Sequence[int],
+    *,
+    today: date,
+    now: datetime,
+) -> PageStored[CheckInPage]:
+    """A page of the check-in form stored as it is answered (not through the inbox), and
+    the page of `rest` after it (if that has anything to check in), or what is wrong."""
+
+    async def store(uow: UnitOfWork) -> None:
+        await record(uow, actor, objective_ids, raw, today=today, now=now)
+
+    async def next_page(uow: UnitOfWork) -> CheckInPage | None:
+        page = await _form_page(uow, actor, today, only=rest)
+        return page if page.objectives else None
+
+    return await store_then_page(uows, store, next_page if rest else None)
+
+
+async def _form_page(
     uow: UnitOfWork, actor: Actor, today: date, *, only: Sequence[int] | None = None
 ) -> CheckInPage:
     """The first page of the check-in form (of `only`, when the form is already paging)."""
@@ -255,6 +282,7 @@ async def record(
     Objectives no longer the person's to check in on (or never were) are ignored, unless
     `as_shown` gives the key results each objective had when the form was opened: then an
     objective gone, or whose key results changed since, makes the whole check-in invalid.
+    The caller commits.
     """
     wanted = set(objective_ids)
     states = {s.id: s for s in await checkable(uow, actor, today) if s.id in wanted}
@@ -316,5 +344,4 @@ async def record(
                 },
             )
         queue_home_refresh(uow, actor.workspace_id, [actor.user_id], now)
-    await uow.commit()
     return Recorded(len(accepted), count)

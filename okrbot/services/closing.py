@@ -22,7 +22,7 @@ from okrbot.domain.okr import FieldError
 from okrbot.domain.progress import kr_progress, objective_progress
 from okrbot.domain.quarters import Quarter
 from okrbot.services import runs
-from okrbot.services.common import Actor, Organisation
+from okrbot.services.common import Actor, InvalidForm, Organisation, PageStored, store_then_page
 from okrbot.services.fanout import FanOut, FanOutReport
 from okrbot.services.nudges import zone_of
 from okrbot.services.ports import Clock, MessageRef
@@ -72,11 +72,8 @@ class ScoringPage:
     total: int
 
 
-class InvalidScores(Exception):
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.key}" for e in errors))
-        # Messages are catalogue keys: the listener words them in the person's language.
-        self.errors = errors
+class InvalidScores(InvalidForm):
+    pass
 
 
 def quarter_to_score(today: date) -> Quarter:
@@ -109,7 +106,36 @@ async def _scorable(uow: UnitOfWork, actor: Actor, quarter: Quarter) -> list[Sco
     return [_scoring_objective(o) for o in rows]
 
 
-async def scoring_page(
+async def scoring_page(uows: UnitOfWorkFactory, actor: Actor, today: date) -> ScoringPage:
+    """The first page of the person's scoring form."""
+    async with uows(readonly=True) as uow:
+        return await _scoring_page(uow, actor, today)
+
+
+async def submit_scores(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    objective_ids: Sequence[int],
+    values: Mapping[str, str | None],
+    rest: Sequence[int],
+    *,
+    today: date,
+    now: datetime,
+) -> PageStored[ScoringPage]:
+    """A page of the scoring form: its scores stored, and the page of `rest` after it (if
+    that has anything to score), or what is wrong with it."""
+
+    async def store(uow: UnitOfWork) -> None:
+        await record_scores(uow, actor, objective_ids, values, today=today, now=now)
+
+    async def next_page(uow: UnitOfWork) -> ScoringPage | None:
+        page = await _scoring_page(uow, actor, today, only=rest)
+        return page if page.objectives else None
+
+    return await store_then_page(uows, store, next_page if rest else None)
+
+
+async def _scoring_page(
     uow: UnitOfWork, actor: Actor, today: date, *, only: Sequence[int] | None = None
 ) -> ScoringPage:
     quarter = quarter_to_score(today)
@@ -132,7 +158,8 @@ async def record_scores(
     today: date,
     now: datetime,
 ) -> int:
-    """Every key result's score (0.0-1.0); an objective's is their mean. All or nothing."""
+    """Every key result's score (0.0-1.0); an objective's is their mean. All or nothing:
+    InvalidScores when any is wrong. The caller commits."""
     wanted = set(objective_ids)
     objectives = [o for o in await _scorable(uow, actor, quarter_to_score(today)) if o.id in wanted]
     errors: list[FieldError] = []
@@ -152,7 +179,6 @@ async def record_scores(
         await uow.objectives.record_scores(
             objective_id, by_kr, objective_score(list(by_kr.values())), now
         )
-    await uow.commit()
     return len(scores)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from okrbot.domain.okr import Level, Status
+from okrbot.domain.okr import FieldError, Level, Status
+from okrbot.domain.permissions import may_administer
 from okrbot.domain.views import KeyResultView, ObjectiveView
 from okrbot.store.models import Objective
+from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -27,11 +31,67 @@ class Organisation:
     admins: frozenset[str] = frozenset()
 
     def is_admin(self, user_id: str) -> bool:
-        return user_id == self.ceo or user_id in self.admins
+        return may_administer(user_id, self.ceo, self.admins)
+
+
+P = TypeVar("P")
 
 
 class NotFound(LookupError):
     pass
+
+
+class NotSetUp(LookupError):
+    """okrbot is not installed in the workspace, or its CEO and channel are not chosen yet."""
+
+
+# A workspace's organisation as the tenancy knows it (single-workspace settings, or the
+# workspace's row), None when it has none.
+OrganisationOf = Callable[[UnitOfWork, str], Awaitable[Organisation | None]]
+
+
+async def organisation_in(
+    uow: UnitOfWork, organisation: OrganisationOf, workspace_id: str
+) -> Organisation:
+    """The workspace's organisation; NotSetUp when it has none."""
+    org = await organisation(uow, workspace_id)
+    if org is None:
+        raise NotSetUp(workspace_id)
+    return org
+
+
+class InvalidForm(Exception):
+    """A form refused as a whole; `errors` are catalogue keys by field, which the listener
+    words in the person's language."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.key}" for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class PageStored(Generic[P]):
+    """One page of a paged form: stored, with the next page to show (None after the last),
+    or refused with each problem under its field (and nothing stored)."""
+
+    next_page: P | None = None
+    errors: tuple[FieldError, ...] = ()
+
+
+async def store_then_page(
+    uows: UnitOfWorkFactory,
+    store: Callable[[UnitOfWork], Awaitable[object]],
+    next_page: Callable[[UnitOfWork], Awaitable[P | None]] | None,
+) -> PageStored[P]:
+    """Store a page, then load the page after it (if any) in the same transaction."""
+    async with uows() as uow:
+        try:
+            await store(uow)
+        except InvalidForm as exc:
+            return PageStored(errors=tuple(exc.errors))
+        page = await next_page(uow) if next_page is not None else None
+        await uow.commit()
+    return PageStored(page)
 
 
 def key_result_views(objective: Objective) -> tuple[KeyResultView, ...]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,14 +26,14 @@ from typing import Any
 
 from okrbot.services import approvals
 from okrbot.services.approvals import DecisionResult, RequestRef
-from okrbot.services.common import Actor, Organisation
+from okrbot.services.common import Actor, OrganisationOf
 from okrbot.services.inbox import (
     GRACE,
     RECOVER_BATCH,
     count_failure,
 )
 from okrbot.store.models import InboxDecision
-from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
+from okrbot.store.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +42,6 @@ APPROVE = "approve"
 KEEP_DONE = timedelta(days=1)
 # What the decider is told when their decision was put aside.
 FAILED = "decision_failed"
-
-OrganisationOf = Callable[[UnitOfWork, str], Awaitable[Organisation | None]]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from okrbot.services.common import key_result_views
 from okrbot.services.notices import OutboxKind
 from okrbot.store.home import HomeQueries
 from okrbot.store.models import Approval, Objective, Revision
-from okrbot.store.uow import UnitOfWork
+from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 # Items per section: with a few blocks each, the whole tab stays well under Slack's 100.
 SECTION_MAX = 10
@@ -188,6 +188,14 @@ def _request(approval: Approval, objective: Objective, proposed: Revision | None
 
 def _page(items: list[T], total: int | None = None) -> Page[T]:
     return Page(tuple(items[:SECTION_MAX]), len(items) if total is None else total)
+
+
+async def home_of(
+    uows: UnitOfWorkFactory, workspace_id: str, user_id: str, today: date
+) -> HomeView:
+    """The person's Home tab, read in a read-only unit of work of its own."""
+    async with uows(readonly=True) as uow:
+        return await load_home(uow, workspace_id, user_id, today)
 
 
 async def load_home(uow: UnitOfWork, workspace_id: str, user_id: str, today: date) -> HomeView:

@@ -317,6 +317,7 @@ async def _store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: d
         except checkins.InvalidCheckIn as exc:
             refused = exc
         else:
+            await unit.commit()
             return Stored.STORED
     # The first unit of work is rolled back: the row is still there, to drop on its own.
     log.info("check-in %s of %s not stored: %s", item_id, item.user_id, refused)

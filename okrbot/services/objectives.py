@@ -14,6 +14,7 @@ from okrbot.domain.okr import (
     ObjectiveDraft,
     RawObjective,
     Status,
+    one_more_key_result,
     validate_objective,
 )
 from okrbot.domain.quarters import default_quarter_for_new, quarter_choices
@@ -27,11 +28,18 @@ from okrbot.domain.workflow import (
     status_after_submit,
 )
 from okrbot.services import revisions
-from okrbot.services.common import Actor, NotFound, Organisation, to_view
+from okrbot.services.common import (
+    Actor,
+    NotFound,
+    Organisation,
+    OrganisationOf,
+    organisation_in,
+    to_view,
+)
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import AuthorEvent, OutboxKind
 from okrbot.store.models import Approval, Objective, Person
-from okrbot.store.uow import UnitOfWork
+from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 EDITABLE = (Status.REJECTED, Status.AWAITING_MANAGER, Status.AWAITING_CEO)
 # A published objective can be changed too: the change goes through approval on its own.
@@ -92,6 +100,41 @@ async def _alignable(
 
 
 async def form_context(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    organisation: OrganisationOf,
+    today: date,
+    *,
+    objective_id: int | None = None,
+) -> FormContext:
+    """What the objective form offers: a new objective, or `objective_id` to edit (NotFound
+    unless it is the person's, NotEditable unless it can still change)."""
+    async with uows(readonly=True) as uow:
+        org = await organisation_in(uow, organisation, actor.workspace_id)
+        return await _form_context(uow, actor, org, today, objective_id=objective_id)
+
+
+@dataclass(frozen=True)
+class GrownForm:
+    context: FormContext
+    slots: int
+
+
+async def add_key_result_slot(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    organisation: OrganisationOf,
+    today: date,
+    *,
+    objective_id: int | None,
+    slots: int,
+) -> GrownForm:
+    """The open form again, with room for one more key result (up to the most allowed)."""
+    context = await form_context(uows, actor, organisation, today, objective_id=objective_id)
+    return GrownForm(context, one_more_key_result(slots))
+
+
+async def _form_context(
     uow: UnitOfWork,
     actor: Actor,
     org: Organisation,
@@ -122,6 +165,35 @@ async def form_context(
 
 
 async def submit(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    organisation: OrganisationOf,
+    raw: RawObjective,
+    *,
+    today: date,
+    now: datetime,
+    manager_choice: str | None = None,
+    submission_key: str | None = None,
+    edit_of: tuple[int, int] | None = None,
+) -> Submitted:
+    """Validate and store a new (or edited) objective and start its approval chain
+    (InvalidSubmission, with the problems by field, when it cannot be stored)."""
+    async with uows() as uow:
+        org = await organisation_in(uow, organisation, actor.workspace_id)
+        return await _submit(
+            uow,
+            actor,
+            org,
+            raw,
+            today=today,
+            now=now,
+            manager_choice=manager_choice,
+            submission_key=submission_key,
+            edit_of=edit_of,
+        )
+
+
+async def _submit(
     uow: UnitOfWork,
     actor: Actor,
     org: Organisation,
@@ -133,7 +205,7 @@ async def submit(
     submission_key: str | None = None,
     edit_of: tuple[int, int] | None = None,
 ) -> Submitted:
-    """Validate and store a new (or edited) objective and start its approval chain."""
+    """Validated, stored and committed in `uow` (rolled back when the same form won a race)."""
     ws = actor.workspace_id
     editing: Objective | None = None
     if edit_of is not None:
@@ -405,10 +477,17 @@ class NotWithdrawable(Exception):
 
 
 async def withdraw(
-    uow: UnitOfWork, actor: Actor, objective_id: int, *, now: datetime
+    uows: UnitOfWorkFactory, actor: Actor, objective_id: int, *, now: datetime
 ) -> ObjectiveView:
     """The owner takes an objective back. Nothing is deleted: it stays, marked withdrawn,
     with its history; requests still waiting say they are no longer needed."""
+    async with uows() as uow:
+        return await _withdraw(uow, actor, objective_id, now=now)
+
+
+async def _withdraw(
+    uow: UnitOfWork, actor: Actor, objective_id: int, *, now: datetime
+) -> ObjectiveView:
     objective = await uow.objectives.get(actor.workspace_id, objective_id)
     if objective is None or objective.owner_id != actor.user_id:
         raise NotFound(objective_id)

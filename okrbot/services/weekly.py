@@ -19,7 +19,7 @@ from okrbot.domain.checkin import parse_confidence
 from okrbot.domain.digest import Digest, DigestKR, DigestObjective, build_digest
 from okrbot.domain.okr import Level
 from okrbot.domain.quarters import Quarter
-from okrbot.domain.schedule import due_week, iso_week, occurrence
+from okrbot.domain.schedule import due_week, iso_week, occurrence, previous_iso_week
 from okrbot.domain.trend import progress_at, values_at
 from okrbot.domain.weekly import Job, Schedule
 from okrbot.services import runs
@@ -150,7 +150,8 @@ class Weekly:
 
     def _recent_weeks(self) -> tuple[str, str]:
         today = self._clock().astimezone(self._schedule.zone).date()
-        return iso_week(today), iso_week(today - timedelta(days=7))
+        this_week = iso_week(today)
+        return this_week, previous_iso_week(this_week)
 
     async def settle(self, workspace_id: str) -> FanOutReport:
         """What every running okrbot does on its periodic pass, due or not: the stale

@@ -7,12 +7,14 @@ workspace from Slack, with `/okr admin`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from okrbot.services.common import Organisation
+from okrbot.domain.permissions import may_administer
+from okrbot.services.common import Actor, Organisation
 from okrbot.store.models import Workspace
-from okrbot.store.uow import UnitOfWork
+from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,11 @@ class Setup:
         return Organisation(self.ceo, self.channel, frozenset(self.admins))
 
     def is_admin(self, user_id: str) -> bool:
-        return user_id == self.ceo or user_id in self.admins
+        return may_administer(user_id, self.ceo, self.admins)
+
+
+# A workspace's setup as the tenancy knows it (single-workspace settings, or the row).
+SetupOf = Callable[[UnitOfWork, str], Awaitable[Setup | None]]
 
 
 def _setup(row: Workspace) -> Setup:
@@ -135,3 +141,61 @@ async def change(
         admins.remove(remove_admin)
     row.admins = admins
     return _setup(row)
+
+
+# -- use cases
+
+
+async def read_setup(uows: UnitOfWorkFactory, setup: SetupOf, team_id: str) -> Setup | None:
+    """The workspace's setup, read in a read-only unit of work of its own."""
+    async with uows(readonly=True) as uow:
+        return await setup(uow, team_id)
+
+
+@dataclass(frozen=True)
+class AdminAccess:
+    """What `/okr admin` may show the person: nothing when okrbot is not installed."""
+
+    setup: Setup | None
+    allowed: bool
+
+
+async def admin_access(uows: UnitOfWorkFactory, setup: SetupOf, actor: Actor) -> AdminAccess:
+    found = await read_setup(uows, setup, actor.workspace_id)
+    return AdminAccess(found, found is not None and found.is_admin(actor.user_id))
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A change of settings: the setup before and after it (None: not installed), or
+    refused (`allowed` false), the person being no admin (any more)."""
+
+    before: Setup | None
+    after: Setup | None
+    allowed: bool = True
+
+
+async def change_settings(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    *,
+    ceo: str | None = None,
+    channel: str | None = None,
+    add_admin: str | None = None,
+    remove_admin: str | None = None,
+) -> Changed:
+    """`/okr admin ceo|channel|add|remove` with OAuth installs: one setting changed."""
+    async with uows() as uow:
+        before = await setup_of(uow, actor.workspace_id)
+        if before is not None and not before.is_admin(actor.user_id):
+            return Changed(before, before, allowed=False)
+        after = await change(
+            uow,
+            actor.workspace_id,
+            ceo=ceo,
+            channel=channel,
+            add_admin=add_admin,
+            remove_admin=remove_admin,
+        )
+        await uow.commit()
+    return Changed(before, after)

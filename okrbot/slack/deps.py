@@ -13,20 +13,16 @@ from zoneinfo import ZoneInfo
 from okrbot.background import Background, ErrorHook
 from okrbot.i18n import Translator, language_of, translator
 from okrbot.services import people
-from okrbot.services.common import Actor, Organisation
+from okrbot.services.common import Actor
 from okrbot.services.delivery import Dispatcher
 from okrbot.services.inbox import Inbox, Storing
 from okrbot.services.ports import Clock, DeliveryError, WeeklyJobs
 from okrbot.slack.gateway import SlackGateway
 from okrbot.slack.payloads import Who
 from okrbot.slack.tenancy import Tenancy
-from okrbot.store.uow import SessionFactory, UnitOfWork
+from okrbot.store.uow import SessionFactory
 
 log = logging.getLogger(__name__)
-
-
-class NotSetUp(LookupError):
-    """okrbot is installed in the workspace, but its CEO and channel are not chosen yet."""
 
 
 @dataclass
@@ -55,8 +51,7 @@ class Deps:
 
     async def words_for(self, who: Who) -> Translator:
         """The catalogue in the person's own language (their Slack locale)."""
-        async with self.uow(readonly=True) as uow:
-            locale = await people.locale_of(uow, who.workspace_id, who.user_id)
+        locale = await people.locale(self.uow, who.workspace_id, who.user_id)
         return translator(language_of(locale, self.language))
 
     def actor(self, who: Who) -> Actor:
@@ -65,12 +60,6 @@ class Deps:
     async def slack(self, who: Who) -> SlackGateway:
         """The Web API with the token of the person's workspace (raises DeliveryError)."""
         return await self.tenancy.gateway(who.workspace_id)
-
-    async def organisation(self, uow: UnitOfWork, who: Who) -> Organisation:
-        org = await self.tenancy.organisation(uow, who.workspace_id)
-        if org is None:
-            raise NotSetUp(who.workspace_id)
-        return org
 
     def spawn_durable(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Work after the answers that works only from the database."""

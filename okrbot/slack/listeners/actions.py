@@ -164,8 +164,7 @@ async def _open_reject(deps: Deps, click: Click) -> None:
     except ValueError:
         await _not_mine(deps, click)
         return
-    async with deps.uow(readonly=True) as uow:
-        result = await approvals.may_decide(uow, deps.actor(who), ref)
+    result = await approvals.may_decide(deps.uow, deps.actor(who), ref)
     words = await deps.words_for(who)
     if not result.applied or result.objective is None:
         await deps.tell(who, refusal(result, ref, words), channel)
@@ -195,23 +194,26 @@ async def _add_kr(deps: Deps, click: Click) -> None:
     if not view_id:
         return
     state = forms.FormState.decode(payloads.view_field(body, "private_metadata"))
-    async with deps.uow(readonly=True) as uow:
-        try:
-            ctx = await objectives.form_context(
-                uow,
-                deps.actor(who),
-                await deps.organisation(uow, who),
-                deps.today(),
-                objective_id=state.edit_of[0] if state.edit_of else None,
-            )
-        except (LookupError, objectives.NotEditable):
-            return
-    grown = forms.FormState(min(state.slots + 1, 5), state.edit_of)
+    try:
+        grown = await objectives.add_key_result_slot(
+            deps.uow,
+            deps.actor(who),
+            deps.tenancy.organisation,
+            deps.today(),
+            objective_id=state.edit_of[0] if state.edit_of else None,
+            slots=state.slots,
+        )
+    except (LookupError, objectives.NotEditable):
+        return
     words = await deps.words_for(who)
     try:
         slack = await deps.slack(who)
         await slack.update_view(
-            view_id, forms.objective_modal(ctx, grown, words), payloads.view_field(body, "hash")
+            view_id,
+            forms.objective_modal(
+                grown.context, forms.FormState(grown.slots, state.edit_of), words
+            ),
+            payloads.view_field(body, "hash"),
         )
     except DeliveryError as exc:
         # hash_conflict: another update won; the person can click again.

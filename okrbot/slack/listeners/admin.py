@@ -40,13 +40,12 @@ async def answer(deps: Deps, who: Who, rest: str, channel: str | None) -> str:
     words = await deps.words_for(who)
     parts = rest.split()
     verb = parts[0].lower() if parts else ""
-    async with deps.uow(readonly=True) as uow:
-        setup = await deps.tenancy.setup(uow, who.workspace_id)
+    access = await workspaces.admin_access(deps.uow, deps.tenancy.setup, deps.actor(who))
+    setup = access.setup
     if setup is None:
         return words("admin.uninstalled")
-    if not setup.is_admin(who.user_id):
-        everyone = ([setup.ceo] if setup.ceo else []) + list(setup.admins)
-        return words("admin.only_admins", admins=_people(everyone, words))
+    if not access.allowed:
+        return _only_admins(setup, words)
     if verb in ("", "help"):
         return _settings(setup, words, oauth=deps.tenancy.oauth)
     if verb == "run":
@@ -66,6 +65,11 @@ async def answer(deps: Deps, who: Who, rest: str, channel: str | None) -> str:
         f"{words('help.unknown', word=common.escape(common.clip(verb, 50)))}\n"
         f"{_settings(setup, words, oauth=deps.tenancy.oauth)}"
     )
+
+
+def _only_admins(setup: workspaces.Setup, words: Translator) -> str:
+    everyone = ([setup.ceo] if setup.ceo else []) + list(setup.admins)
+    return words("admin.only_admins", admins=_people(everyone, words))
 
 
 def _settings(setup: workspaces.Setup, words: Translator, *, oauth: bool) -> str:
@@ -89,18 +93,18 @@ async def _change(deps: Deps, who: Who, verb: str, arg: str, words: Translator) 
         if person is None:
             return words("admin.need_person", verb=verb)
         target = person.group(1)
-    async with deps.uow() as uow:
-        before = await workspaces.setup_of(uow, who.workspace_id)
-        changed = await workspaces.change(
-            uow,
-            who.workspace_id,
-            ceo=target if verb == "ceo" else None,
-            channel=target if verb == "channel" else None,
-            add_admin=target if verb == "add" else None,
-            remove_admin=target if verb == "remove" else None,
-        )
-        await uow.commit()
-    if changed is None:
+    changed = await workspaces.change_settings(
+        deps.uow,
+        deps.actor(who),
+        ceo=target if verb == "ceo" else None,
+        channel=target if verb == "channel" else None,
+        add_admin=target if verb == "add" else None,
+        remove_admin=target if verb == "remove" else None,
+    )
+    before = changed.before
+    if not changed.allowed and before is not None:
+        return _only_admins(before, words)
+    if changed.after is None:
         return words("admin.uninstalled")
     log.info("%s changed the workspace's %s to %s", who.user_id, verb, target)
     if verb == "ceo":

@@ -18,7 +18,6 @@ from okrbot.slack.payloads import Who
 
 log = logging.getLogger(__name__)
 
-WORDS = frozenset({"list", "show", "tree"})
 COMPANY_WORDS = frozenset({"company", "selskap", "selskapet"})
 ME_WORDS = frozenset({"me", "mine", "meg"})
 
@@ -80,19 +79,16 @@ async def _answer(deps: Deps, who: Who, word: str, rest: str, words: Translator)
         query = show_query(rest)
         if query is None:
             return blocks.usage_message(words)
-        async with deps.uow(readonly=True) as uow:
-            found = await browse.show(uow, actor, query, deps.today())
+        found = await browse.show(deps.uow, actor, query, deps.today())
         if isinstance(found, browse.Detail):
             return blocks.detail_message(found, words)
         if isinstance(found, browse.Candidates):
             return blocks.candidates_message(found, words)
         return blocks.no_match_message(found, words)
     if word == "tree":
-        async with deps.uow(readonly=True) as uow:
-            tree = await browse.tree(uow, actor, deps.today())
+        tree = await browse.tree(deps.uow, actor, deps.today())
         return blocks.tree_message(tree, words)
-    async with deps.uow(readonly=True) as uow:
-        listing = await browse.list_objectives(uow, actor, list_query(rest), deps.today())
+    listing = await browse.list_objectives(deps.uow, actor, list_query(rest), deps.today())
     if isinstance(listing, browse.NotFound):
         return blocks.not_found_message(listing, words)
     return blocks.listing_message(listing, words)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
 
 from okrbot.domain.checkin import Bounds
-from okrbot.domain.okr import FieldError
 from okrbot.services import checkins, inbox
+from okrbot.services.checkins import CheckInPage
+from okrbot.services.common import PageStored
 from okrbot.slack import ids, payloads
 from okrbot.slack.blocks import checkin as blocks
 from okrbot.slack.blocks.common import PageState
 from okrbot.slack.deps import Deps
+from okrbot.slack.form_errors import field_errors, refuse, sorry
 from okrbot.slack.listeners.actions import Click, on_click
 from okrbot.slack.listeners.opening import open_checkin
-from okrbot.slack.listeners.views import field_errors
+from okrbot.slack.listeners.paging import store_page
 from okrbot.slack.payloads import Who
 from okrbot.slack.routes import Routes
 
@@ -25,26 +28,6 @@ log = logging.getLogger(__name__)
 
 async def _from_button(deps: Deps, click: Click) -> None:
     await open_checkin(deps, click.who, click.trigger, click.channel)
-
-
-async def _sorry(deps: Deps, ack: AsyncAck, who: Who, body: dict[str, Any]) -> None:
-    """Nothing was kept: the form stays open with an apology on its first field."""
-    words = await deps.words_for(who)
-    present = payloads.form_field_blocks(body)
-    await ack(
-        response_action="errors",
-        errors={present[0]: words("common.sorry")} if present else {},
-    )
-
-
-async def _refuse(
-    deps: Deps, ack: AsyncAck, who: Who, body: dict[str, Any], errors: list[FieldError]
-) -> None:
-    """The form stays open with each problem under its field (the fields it has)."""
-    words = await deps.words_for(who)
-    present = payloads.form_field_blocks(body)
-    shown = field_errors(errors, present, words, fallback=present[0] if present else "")
-    await ack(response_action="errors", errors=shown)
 
 
 async def _answer_then_store(
@@ -59,7 +42,8 @@ async def _answer_then_store(
     fields = payloads.values_of(body, checkins.form_fields(page))
     errors = checkins.validate(page, checkins.RawCheckIn(fields))
     if errors:
-        await _refuse(deps, ack, who, body, errors)
+        words = await deps.words_for(who)
+        await refuse(ack, field_errors(errors, payloads.form_field_blocks(body), words))
         return
     submission = inbox.Submission(
         who.workspace_id,
@@ -73,7 +57,9 @@ async def _answer_then_store(
         item_id = await deps.inbox.put(submission)
     except Exception:
         log.exception("queuing a check-in failed for %s", who.user_id)
-        await _sorry(deps, ack, who, body)
+        # Nothing was kept: the form stays open with an apology on its first field.
+        words = await deps.words_for(who)
+        await refuse(ack, sorry(payloads.form_field_blocks(body), words))
         return
     await ack()
     # Stored after the answer, and what that changed delivered.
@@ -103,35 +89,20 @@ def register(app: Routes, deps: Deps) -> None:
             return
         # A page with more after it, or a form without the bounds (opened before they
         # were carried): stored before the answer, which may be the next page.
-        try:
-            async with deps.uow() as uow:
-                await checkins.record(
-                    uow,
-                    deps.actor(who),
-                    state.ids,
-                    checkins.RawCheckIn(payloads.all_values(body)),
-                    today=deps.today(),
-                    now=deps.clock(),
-                )
-            next_page = None
-            if state.rest:
-                async with deps.uow(readonly=True) as uow:
-                    next_page = await checkins.form_page(
-                        uow, deps.actor(who), deps.today(), only=state.rest
-                    )
-        except checkins.InvalidCheckIn as exc:
-            await _refuse(deps, ack, who, body, exc.errors)
-            return
-        except Exception:
-            log.exception("recording a check-in failed for %s", who.user_id)
-            await _sorry(deps, ack, who, body)
-            return
-        if next_page is not None and next_page.objectives:
-            words = await deps.words_for(who)
-            await ack(response_action="update", view=blocks.checkin_modal(next_page, words))
-        else:
-            await ack()
-        deps.deliver_soon()
+
+        def store() -> Awaitable[PageStored[CheckInPage]]:
+            return checkins.submit_page(
+                deps.uow,
+                deps.actor(who),
+                state.ids,
+                checkins.RawCheckIn(payloads.all_values(body)),
+                state.rest,
+                today=deps.today(),
+                now=deps.clock(),
+            )
+
+        if await store_page(deps, ack, who, body, store, blocks.checkin_modal, "a check-in"):
+            deps.deliver_soon()
 
     app.action(ids.CHECKIN)(on_click(deps, _from_button))
     app.view(ids.CHECKIN_VIEW)(submit)

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from okrbot.i18n import language_of, translator
-from okrbot.services.home import load_home
+from okrbot.services.home import home_of
 from okrbot.services.ports import DeliveryError
 from okrbot.slack import payloads
 from okrbot.slack.blocks.home import home_view
@@ -19,8 +19,7 @@ log = logging.getLogger(__name__)
 
 
 async def show_home(deps: Deps, who: Who) -> None:
-    async with deps.uow(readonly=True) as uow:
-        home = await load_home(uow, who.workspace_id, who.user_id, deps.today())
+    home = await home_of(deps.uow, who.workspace_id, who.user_id, deps.today())
     words = translator(language_of(home.locale, deps.language))
     try:
         slack = await deps.slack(who)

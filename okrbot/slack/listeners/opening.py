@@ -17,7 +17,6 @@ from okrbot.slack.blocks import checkin as checkin_blocks
 from okrbot.slack.blocks import closing as closing_blocks
 from okrbot.slack.blocks import forms
 from okrbot.slack.deps import Deps
-from okrbot.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -31,23 +30,22 @@ async def open_form(
     objective_id: int | None = None,
 ) -> None:
     words = await deps.words_for(who)
-    async with deps.uow(readonly=True) as uow:
-        try:
-            ctx = await objectives.form_context(
-                uow,
-                deps.actor(who),
-                await deps.organisation(uow, who),
-                deps.today(),
-                objective_id=objective_id,
-            )
-        except objectives.NotEditable as exc:
-            status = words(f"status.{exc.objective.status.value}").lower()
-            title = f"\u201c{exc.objective.title}\u201d"
-            await deps.tell(who, words("form.not_editable", title=title, status=status), channel)
-            return
-        except LookupError:
-            await deps.tell(who, words("form.gone_or_not_yours"), channel)
-            return
+    try:
+        ctx = await objectives.form_context(
+            deps.uow,
+            deps.actor(who),
+            deps.tenancy.organisation,
+            deps.today(),
+            objective_id=objective_id,
+        )
+    except objectives.NotEditable as exc:
+        status = words(f"status.{exc.objective.status.value}").lower()
+        title = f"\u201c{exc.objective.title}\u201d"
+        await deps.tell(who, words("form.not_editable", title=title, status=status), channel)
+        return
+    except LookupError:
+        await deps.tell(who, words("form.gone_or_not_yours"), channel)
+        return
     try:
         slack = await deps.slack(who)
         await slack.open_view(trigger_id, forms.objective_modal(ctx, forms.FormState(), words))
@@ -61,12 +59,11 @@ async def _open_paged(
     who: payloads.Who,
     trigger: str,
     channel: str | None,
-    view: Callable[[UnitOfWork, Translator], Awaitable[dict[str, Any]]],
+    view: Callable[[Translator], Awaitable[dict[str, Any]]],
 ) -> None:
     """Build a form from the database, then open it: the same for check-ins and scores."""
     words = await deps.words_for(who)
-    async with deps.uow(readonly=True) as uow:
-        built = await view(uow, words)
+    built = await view(words)
     try:
         slack = await deps.slack(who)
         await slack.open_view(trigger, built)
@@ -76,8 +73,8 @@ async def _open_paged(
 
 
 async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
-    async def view(uow: UnitOfWork, words: Translator) -> dict[str, Any]:
-        page = await checkins.form_page(uow, deps.actor(who), deps.today())
+    async def view(words: Translator) -> dict[str, Any]:
+        page = await checkins.form_page(deps.uow, deps.actor(who), deps.today())
         if page.objectives:
             return checkin_blocks.checkin_modal(page, words)
         return checkin_blocks.nothing_to_check_in(words)
@@ -86,8 +83,8 @@ async def open_checkin(deps: Deps, who: payloads.Who, trigger: str, channel: str
 
 
 async def open_scoring(deps: Deps, who: payloads.Who, trigger: str, channel: str | None) -> None:
-    async def view(uow: UnitOfWork, words: Translator) -> dict[str, Any]:
-        page = await closing.scoring_page(uow, deps.actor(who), deps.today())
+    async def view(words: Translator) -> dict[str, Any]:
+        page = await closing.scoring_page(deps.uow, deps.actor(who), deps.today())
         if page.objectives:
             return closing_blocks.scoring_modal(page, words)
         return closing_blocks.nothing_to_score(words)

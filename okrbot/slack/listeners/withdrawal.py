@@ -15,8 +15,7 @@ async def answer(deps: Deps, who: Who, rest: str) -> tuple[str, list[Block]]:
         text = words("withdraw.usage")
         return text, [section(text)]
     try:
-        async with deps.uow() as uow:
-            view = await objectives.withdraw(uow, deps.actor(who), objective_id, now=deps.clock())
+        view = await objectives.withdraw(deps.uow, deps.actor(who), objective_id, now=deps.clock())
     except objectives.NotWithdrawable as exc:
         status = words(f"status.{exc.objective.status.value}").lower()
         text = words(
