@@ -51,8 +51,9 @@ Values:
   multiplier is read (`5m` is not five million: `m` may be metres or minutes).
 * `$`, `€` or `£` right before the digits is skipped. After a number (with or without a
   space) `%` and a unit word are skipped: the unit of any of the person's key results
-  (ignoring case, with or without a plural `s`, `e` or `er`: `user`/`users`,
-  `kunde`/`kunder`), or one of `pct`, `percent`, `prosent`, `kr`, `nok`, `usd`, `eur`.
+  (ignoring case, with or without a plural `s`, `e`, `r` or `er`: `user`/`users`,
+  `kunde`/`kunder`, `bruker`/`brukere`), or one of `pct`, `percent`, `prosent`, `kr`,
+  `nok`, `usd`, `eur`.
   Any other word after a number is not a unit: it starts the comment, or, if numbers are
   still missing, is a word where a number belongs (unclear). Letters glued to digits that
   are not one of these (`3x`, `2nd`) are not a number.
@@ -233,7 +234,9 @@ _COMMENT_LEAD = re.compile(r"[\s,;:.!?|\-\u2013\u2014]+")
 _GENERIC_UNITS = ("%", "pct", "percent", "prosent", "kr", "nok", "usd", "eur", "$", "€", "£")
 _SEPARATORS = frozenset(";\u2022*_~`()")
 _SENTENCE_END = frozenset(".!?\u2026")
+_PLURALS = ("", "s", "e", "r", "er")
 _DASHES = frozenset("-\u2013\u2014")
+_AMBIGUOUS = re.compile(r"-?[1-9]\d{0,2},\d{3}")
 _MARKS = "*_~`.,;:!?()-\u2013\u2014 \t\n"
 
 
@@ -290,6 +293,10 @@ def read_reply(
     scan = _scan(text, _units(objectives))
     tokens = scan.tokens
     if not any(t.kind in ("num", "addr") for t in tokens):
+        if scan.bad is not None and not any(c.isalpha() for c in scan.bad):
+            # Digits run together with commas (`52,1.5,20`): a check-in, but unreadable.
+            params = _frozen({"word": scan.bad})
+            return Unclear("reply.unclear.word", params, (), _comment(text, scan.stop))
         return NotACheckIn()
     if tokens[0].kind == "conf":
         word = tokens[0].text
@@ -333,7 +340,8 @@ def _in_order(
     pairs = [i for i in range(1, len(head)) if _joinable(head[i - 1], head[i])]
     found = sum(1 for t in head if t.kind in ("num", "keep"))
     surplus = found - expected
-    values = _join(head, set(pairs)) if surplus == len(pairs) and pairs else _plain_values(head)
+    joined = bool(pairs) and surplus == len(pairs)
+    values = _join(head, set(pairs)) if joined else _plain_values(head)
     read = _in_order_read(values, objectives)
 
     unclear = next((v for v in values if v.ambiguous), None)
@@ -355,7 +363,7 @@ def _in_order(
             read,
             comment,
         )
-    if surplus:
+    if surplus and not joined:
         first = head[pairs[0] - 1]
         return Unclear(
             "reply.unclear.grouping",
@@ -435,12 +443,20 @@ def _addressed(
 
     read: list[ReadValue] = []
     for address_token, values in pairs:
-        joined = _join(values, set(range(1, len(values))))[0]
-        read.append(ReadValue(address_token.address, joined.value, joined.text))
+        if values:
+            joined = _join(values, set(range(1, len(values))))[0]
+            read.append(ReadValue(address_token.address, joined.value, joined.text))
     result = tuple(read)
 
     if stray is not None:
         return Unclear("reply.unclear.mixed", _frozen({}), result, comment)
+    for address_token, values in pairs:
+        if not values:
+            # `1.1: 2.1: 5`: an address right after another one.
+            label = address_token.text.strip(" \t:=")
+            return Unclear(
+                "reply.unclear.address_value", _frozen({"address": label}), result, comment
+            )
     for _address_token, values in pairs:
         if any(v.ambiguous for v in values):
             number = next(v.text for v in values if v.ambiguous)
@@ -600,9 +616,9 @@ def _units(objectives: Sequence[Sequence[ReplyKR]]) -> tuple[str, ...]:
             unit = kr.unit.strip().casefold()
             if not unit or any(c.isdigit() for c in unit):
                 continue
-            units.update((unit, unit + "s", unit + "e", unit + "er"))
-            for ending in ("s", "e", "er"):
-                if unit.endswith(ending) and len(unit) - len(ending) >= 2:
+            units.update(unit + ending for ending in _PLURALS)
+            for ending in _PLURALS:
+                if ending and unit.endswith(ending) and len(unit) - len(ending) >= 2:
                     units.add(unit[: -len(ending)])
     return tuple(sorted(units, key=lambda u: (-len(u), u)))
 
@@ -818,9 +834,14 @@ def position_label(objective: int, key_result: int) -> str:
 
 def plain_number(value: float, language: str) -> str:
     """`value` as a reply would write it and `read_reply` reads it back exactly: no
-    thousands separators, no exponent, a decimal comma in Norwegian (`1,5`)."""
+    thousands separators, no exponent, a decimal comma in Norwegian (`1,5`; `1,1250`
+    rather than `1,125`, which would be unclear)."""
     text = str(int(value)) if value == int(value) else format(Decimal(repr(value)), "f")
-    return text.replace(".", ",") if language == "nb" else text
+    if language != "nb":
+        return text
+    text = text.replace(".", ",")
+    # `1,125` would be unclear (thousands or decimals?); `1,1250` is not.
+    return text + "0" if _AMBIGUOUS.fullmatch(text) else text
 
 
 def display_number(value: float, language: str) -> str:

@@ -70,6 +70,7 @@ EN: dict[str, str] = {
         "{objectives}), the second its key result, as the prompt numbers them."
     ),
     "reply.unclear.address_twice": "Key result {address} is given twice.",
+    "reply.unclear.address_value": "There is no value after {address}.",
     "reply.unclear.confidence": (
         "\u201c{word}\u201d must come right after an objective's last value, or once at the end."
     ),
@@ -182,6 +183,7 @@ NB: dict[str, str] = {
         "{objectives}), det andre nøkkelresultatet, slik påminnelsen nummererer dem."
     ),
     "reply.unclear.address_twice": "Nøkkelresultat {address} er oppgitt to ganger.",
+    "reply.unclear.address_value": "Det står ingen verdi etter {address}.",
     "reply.unclear.confidence": (
         "\u00ab{word}\u00bb må stå rett etter den siste verdien i et mål, eller én gang til slutt."
     ),
