@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -51,10 +52,21 @@ def check_value(text: str | None, start: float, target: float) -> tuple[float | 
     value = parse_number(text)
     if value is None:
         return None, "checkin.error.number"
+    problem = value_problem(value, start, target)
+    if problem is not None:
+        return None, problem
+    return value, None
+
+
+def value_problem(value: float, start: float, target: float) -> str | None:
+    """The error key for a key result's new value, already a number, or None when it may be
+    recorded: the form's check (`check_value`) and a check-in by reply both come here."""
+    if not math.isfinite(value):
+        return "checkin.error.number"
     span = abs(target - start)
     if abs(value) > ABS_VALUE_MAX or abs(value - start) > ABSURD_FACTOR * span:
-        return None, "checkin.error.absurd"
-    return value, None
+        return "checkin.error.absurd"
+    return None
 
 
 def parse_confidence(text: str | None) -> Confidence | None:
