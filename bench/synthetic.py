@@ -841,7 +841,7 @@ class Generator:
 
     async def close_quarter(self, calendar: Calendar, *, scored: float = 0.85) -> int:
         """Owners score most objectives (closing.record_scores), then the quarter closes
-        (ObjectiveRepository.close_quarter): status closed, history kept."""
+        (ScoringRepository.close_quarter): status closed, history kept."""
         rng = self.rng
         quarter = str(calendar.quarter)
         end = datetime.combine(calendar.quarter.last_day + timedelta(days=1), time(9, 0), ZONE)

@@ -18,7 +18,6 @@ from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAutho
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -39,6 +38,7 @@ from okrbot.slack.listeners import actions, refuse_malformed, register_all
 from okrbot.slack.tenancy import Installations, SingleWorkspace, Tenancy
 from okrbot.store import schema
 from okrbot.store.engine import create_engine
+from okrbot.store.installations import installation_store, state_store
 from okrbot.store.models import InboxCheckIn, InboxDecision
 from okrbot.store.uow import SessionFactory
 
@@ -102,14 +102,13 @@ class Okrbot:
 
     async def check_schema(self) -> None:
         """Refuse an old schema, or bring it up to date when configured to."""
-        head = schema.head_revision()
-        current = await schema.current_revision(self.engine)
-        if current == head:
-            return
-        if not self.settings.auto_migrate:
-            raise schema.SchemaOutOfDate(current, head)
-        log.info("upgrading the database schema from %s to %s", current, head)
-        await asyncio.to_thread(schema.upgrade, self.settings.database_url)
+        try:
+            await schema.check_at_head(self.engine)
+        except schema.SchemaOutOfDate as outdated:
+            if not self.settings.auto_migrate:
+                raise
+            log.info("upgrading the database schema from %s to %s", outdated.current, outdated.head)
+            await asyncio.to_thread(schema.upgrade, self.settings.database_url)
 
     async def settle(self) -> None:
         """Wait for every piece of work started so far, store and apply what is left in
@@ -305,15 +304,14 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
     if settings.oauth:
         installations = Installations(
             uow,
-            AsyncSQLAlchemyInstallationStore(
-                client_id=settings.slack_client_id or "", engine=engine, logger=_BOLT_LOG
-            ),
+            installation_store(engine, settings.slack_client_id or "", _BOLT_LOG),
             settings.slack_api_url,
             settings.language,
             connections,
         )
         tenancy = installations
-        oauth_settings = oauth.settings(settings, installations, uow, background, clock, engine)
+        states = state_store(engine, oauth.STATE_SECONDS, oauth.log)
+        oauth_settings = oauth.settings(settings, installations, uow, background, clock, states)
         # Each request's token from the store, its auth.test remembered per token: a
         # request does not wait for a Slack round trip. A reinstall brings a new token.
         authorize = AsyncInstallationStoreAuthorize(

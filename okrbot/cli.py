@@ -476,12 +476,10 @@ async def org_import(
     engine = create_engine(settings.database_url)
     progress = _progress(name)
     try:
-        current = await schema.current_revision(engine)
-        if current != schema.head_revision():
-            print(
-                f"okrbot: {schema.SchemaOutOfDate(current, schema.head_revision())}",
-                file=sys.stderr,
-            )
+        try:
+            await schema.check_at_head(engine)
+        except schema.SchemaOutOfDate as outdated:
+            print(f"okrbot: {outdated}", file=sys.stderr)
             return EXIT_CONFIG
         token, problem = await _token_for(settings, engine, workspace)
         if problem:
@@ -522,9 +520,9 @@ async def _token_for(
         return settings.slack_bot_token, None
     if workspace is None:
         return None, "with OAuth installs, name the workspace: --workspace T…"
-    from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+    from okrbot.store.installations import installation_store
 
-    store = AsyncSQLAlchemyInstallationStore(settings.slack_client_id or "", engine)
+    store = installation_store(engine, settings.slack_client_id or "")
     bot = await store.async_find_bot(enterprise_id=None, team_id=workspace)
     if bot is None or not bot.bot_token:
         return None, f"okrbot is not installed in workspace {workspace}"
@@ -567,9 +565,9 @@ async def export(
         return EXIT_CONFIG
     engine = create_engine(settings.database_url)
     try:
-        current = await schema.current_revision(engine)
-        if current != schema.head_revision():
-            outdated = schema.SchemaOutOfDate(current, schema.head_revision(), auto=False)
+        try:
+            await schema.check_at_head(engine, auto=False)
+        except schema.SchemaOutOfDate as outdated:
             print(f"okrbot: {outdated}", file=sys.stderr)
             return EXIT_CONFIG
         # One read-only transaction: the export is one consistent moment, and it never

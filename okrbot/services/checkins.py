@@ -134,7 +134,7 @@ def _kr_state(number: int, row: CheckableRow) -> KRState:
 async def checkable(uow: UnitOfWork, actor: Actor, today: date) -> list[ObjectiveState]:
     """The person's approved objectives of the current quarter."""
     quarter = str(Quarter.containing(today))
-    rows = await uow.objectives.checkable(actor.workspace_id, actor.user_id, quarter)
+    rows = await uow.check_ins.checkable(actor.workspace_id, actor.user_id, quarter)
     states: list[ObjectiveState] = []
     for _, group in groupby(rows, key=lambda row: row.objective_id):
         objective = list(group)
@@ -322,8 +322,8 @@ async def record(
         for check_in, objective in zip(check_ins, accepted, strict=True)
         for kr_id, value in objective.values
     ]
-    await uow.objectives.add_check_in_values(rows, now)
-    await uow.objectives.note_check_ins(
+    await uow.check_ins.add_values(rows, now)
+    await uow.check_ins.note_latest(
         [(o.objective_id, o.confidence.value, dict(o.values)) for o in accepted], now
     )
     count = len(rows)

@@ -176,9 +176,7 @@ async def record_scores(
     if errors:
         raise InvalidScores(errors)
     for objective_id, by_kr in scores.items():
-        await uow.objectives.record_scores(
-            objective_id, by_kr, objective_score(list(by_kr.values())), now
-        )
+        await uow.scores.record(objective_id, by_kr, objective_score(list(by_kr.values())), now)
     return len(scores)
 
 
@@ -260,7 +258,7 @@ class Closing:
         now = self._clock()
         company = Quarter.containing(now.astimezone(self._zone).date())
         async with self._uow(readonly=True) as uow:
-            owners = await uow.objectives.unscored_owners(workspace_id, str(company))
+            owners = await uow.scores.unscored_owners(workspace_id, str(company))
             zones = await uow.people.zones(workspace_id)
             locales = await uow.people.locales(workspace_id)
         due = [
@@ -319,7 +317,7 @@ class Closing:
             latest, self._org.channel, list(latest.payload.get("parts", []))
         )
         async with self._uow() as uow:
-            closed = await uow.objectives.close_quarter(workspace_id, str(quarter), now)
+            closed = await uow.scores.close_quarter(workspace_id, str(quarter), now)
             await uow.commit()
         log.info("quarter %s closed in %s: %s objectives", quarter, workspace_id, closed)
         return posted

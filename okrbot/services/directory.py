@@ -25,10 +25,7 @@ class Directory(Protocol):
 
 
 async def stale(uow: UnitOfWork, workspace_id: str, now: datetime) -> bool:
-    people = await uow.people.all(workspace_id)
-    return any(
-        p.directory_synced_at is None or p.directory_synced_at < now - REFRESH_EVERY for p in people
-    )
+    return await uow.people.directory_stale(workspace_id, now - REFRESH_EVERY)
 
 
 async def read(directory: Directory) -> list[DirectoryEntry]:

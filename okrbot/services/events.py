@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
-from okrbot.store.models import SeenEvent
-from okrbot.store.uow import UnitOfWork
+from okrbot.store.uow import Conflict, UnitOfWork
 
 KEEP_FOR = timedelta(days=1)
 
 
 async def first_time(uow: UnitOfWork, workspace_id: str, event_id: str, now: datetime) -> bool:
     """True for an event not seen before; the unique key decides, also across processes."""
-    uow.session.add(SeenEvent(workspace_id=workspace_id, event_id=event_id[:64], seen_at=now))
+    uow.events.add(workspace_id, event_id, now)
     try:
         await uow.commit()
-    except IntegrityError:
+    except Conflict:
         return False
     return True
 

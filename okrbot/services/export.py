@@ -9,23 +9,18 @@ a list of ids, so a big quarter cannot hit a backend's limit on bound parameters
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import ScalarSelect, select, union
+from typing import TypeVar
 
 from okrbot.domain.progress import kr_progress, objective_progress
 from okrbot.domain.quarters import Quarter
-from okrbot.store.models import (
-    Approval,
-    CheckIn,
-    CheckInValue,
-    KeyResult,
-    Objective,
-    Person,
-)
+from okrbot.store.models import Approval, CheckIn, KeyResult
 from okrbot.store.uow import UnitOfWork
+
+Row = TypeVar("Row")
+Record = TypeVar("Record")
 
 
 @dataclass(frozen=True)
@@ -113,20 +108,14 @@ class QuarterExport:
 
 
 async def snapshot(uow: UnitOfWork) -> None:
-    """Make the unit of work's queries see one moment; call it before the first query.
-
-    SQLite's read transaction already does (WAL: a snapshot from its first read), but
-    PostgreSQL's default READ COMMITTED gives each query its own, so a check-in committed
-    between two of them could show up without its values.
-    """
-    if uow.session.get_bind().dialect.name == "postgresql":
-        await uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    """Make the unit of work's queries see one moment; call it before the first query (a
+    check-in committed between two of them could otherwise show up without its values)."""
+    await uow.snapshot()
 
 
 async def workspaces(uow: UnitOfWork) -> list[str]:
     """Every workspace the database knows, from its people and its objectives."""
-    stmt = union(select(Person.workspace_id), select(Objective.workspace_id))
-    return sorted((await uow.session.scalars(stmt)).all())
+    return await uow.workspaces.known()
 
 
 async def export_quarter(
@@ -135,21 +124,15 @@ async def export_quarter(
     """All of the quarter's objectives in any status, sorted by id: six queries."""
     if workspace_id is None:
         return QuarterExport(None, quarter, now, (), {})
-    in_quarter = (
-        select(Objective.id)
-        .where(Objective.workspace_id == workspace_id, Objective.quarter == str(quarter))
-        .scalar_subquery()
+    ws, q = workspace_id, str(quarter)
+    objectives = await uow.objectives.in_quarter(ws, q)
+    # Retired key results too: their check-in values would otherwise point at nothing.
+    key_results = _grouped(await uow.objectives.key_results_in_quarter(ws, q), _key_result_record)
+    approvals = _grouped(await uow.approvals.in_quarter(ws, q), _approval_record)
+    values = _grouped(await uow.check_ins.values_in_quarter(ws, q), _value_record)
+    check_ins = _grouped(
+        await uow.check_ins.in_quarter(ws, q), lambda c: _check_in_record(c, values)
     )
-    objectives = (
-        await uow.session.scalars(
-            select(Objective)
-            .where(Objective.workspace_id == workspace_id, Objective.quarter == str(quarter))
-            .order_by(Objective.id)
-        )
-    ).all()
-    key_results = await _key_results(uow, in_quarter)
-    approvals = await _approvals(uow, in_quarter)
-    check_ins = await _check_ins(uow, in_quarter)
     names = await uow.people.display_names(workspace_id)
 
     records = tuple(
@@ -196,87 +179,57 @@ async def export_quarter(
     )
 
 
-async def _key_results(
-    uow: UnitOfWork, in_quarter: ScalarSelect[int]
-) -> dict[int, list[KeyResultRecord]]:
-    # Retired key results too: their check-in values would otherwise point at nothing.
-    stmt = (
-        select(KeyResult)
-        .where(KeyResult.objective_id.in_(in_quarter))
-        .order_by(KeyResult.objective_id, KeyResult.position)
-    )
-    grouped: dict[int, list[KeyResultRecord]] = defaultdict(list)
-    for kr in (await uow.session.scalars(stmt)).all():
-        grouped[kr.objective_id].append(
-            KeyResultRecord(
-                position=kr.position,
-                description=kr.description,
-                start=kr.start_value,
-                target=kr.target_value,
-                unit=kr.unit,
-                current=kr.current_value,
-                current_at=kr.current_at,
-                score=kr.score,
-                retired_at=kr.retired_at,
-            )
-        )
+def _grouped(
+    rows: Iterable[Row], make: Callable[[Row], tuple[int, Record]]
+) -> dict[int, list[Record]]:
+    """Records made from rows, grouped by the id `make` gives with each (the objective's,
+    or the check-in's), in the rows' order."""
+    grouped: dict[int, list[Record]] = defaultdict(list)
+    for row in rows:
+        key, record = make(row)
+        grouped[key].append(record)
     return grouped
 
 
-async def _approvals(
-    uow: UnitOfWork, in_quarter: ScalarSelect[int]
-) -> dict[int, list[ApprovalRecord]]:
-    # Rows are inserted as the chain advances, so the id orders them as they happened.
-    stmt = (
-        select(Approval)
-        .where(Approval.objective_id.in_(in_quarter))
-        .order_by(Approval.objective_id, Approval.id)
+def _key_result_record(kr: KeyResult) -> tuple[int, KeyResultRecord]:
+    return kr.objective_id, KeyResultRecord(
+        position=kr.position,
+        description=kr.description,
+        start=kr.start_value,
+        target=kr.target_value,
+        unit=kr.unit,
+        current=kr.current_value,
+        current_at=kr.current_at,
+        score=kr.score,
+        retired_at=kr.retired_at,
     )
-    grouped: dict[int, list[ApprovalRecord]] = defaultdict(list)
-    for a in (await uow.session.scalars(stmt)).all():
-        grouped[a.objective_id].append(
-            ApprovalRecord(
-                version=a.version,
-                stage=a.stage,
-                approver_id=a.approver_id,
-                outcome=a.outcome,
-                reason=a.reason,
-                decided_by=a.decided_by,
-                decided_at=a.decided_at,
-                requested_at=a.created_at,
-            )
-        )
-    return grouped
 
 
-async def _check_ins(
-    uow: UnitOfWork, in_quarter: ScalarSelect[int]
-) -> dict[int, list[CheckInRecord]]:
-    """Two queries: the check-ins, then every value of them with its key result's position."""
-    values_stmt = (
-        select(CheckInValue.check_in_id, KeyResult.position, CheckInValue.value)
-        .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
-        .where(KeyResult.objective_id.in_(in_quarter))
-        .order_by(CheckInValue.check_in_id, KeyResult.position)
+def _approval_record(a: Approval) -> tuple[int, ApprovalRecord]:
+    return a.objective_id, ApprovalRecord(
+        version=a.version,
+        stage=a.stage,
+        approver_id=a.approver_id,
+        outcome=a.outcome,
+        reason=a.reason,
+        decided_by=a.decided_by,
+        decided_at=a.decided_at,
+        requested_at=a.created_at,
     )
-    values: dict[int, list[CheckInValueRecord]] = defaultdict(list)
-    for check_in_id, position, value in (await uow.session.execute(values_stmt)).all():
-        values[check_in_id].append(CheckInValueRecord(position, value))
 
-    stmt = (
-        select(CheckIn)
-        .where(CheckIn.objective_id.in_(in_quarter))
-        .order_by(CheckIn.objective_id, CheckIn.created_at, CheckIn.id)
+
+def _value_record(row: tuple[int, int, float]) -> tuple[int, CheckInValueRecord]:
+    check_in_id, position, value = row
+    return check_in_id, CheckInValueRecord(position, value)
+
+
+def _check_in_record(
+    c: CheckIn, values: Mapping[int, list[CheckInValueRecord]]
+) -> tuple[int, CheckInRecord]:
+    return c.objective_id, CheckInRecord(
+        author_id=c.author_id,
+        created_at=c.created_at,
+        confidence=c.confidence,
+        comment=c.comment,
+        values=tuple(values.get(c.id, ())),
     )
-    grouped: dict[int, list[CheckInRecord]] = defaultdict(list)
-    for c in (await uow.session.scalars(stmt)).all():
-        grouped[c.objective_id].append(
-            CheckInRecord(
-                author_id=c.author_id,
-                created_at=c.created_at,
-                confidence=c.confidence,
-                comment=c.comment,
-                values=tuple(values.get(c.id, ())),
-            )
-        )
-    return grouped

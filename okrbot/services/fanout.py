@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy.exc import IntegrityError
-
 from okrbot.services import shutdown
 from okrbot.services.ports import Clock, DeliveryError, MessageRef
 from okrbot.store.models import Delivery
 from okrbot.store.repositories import IN_DOUBT_PREFIX
-from okrbot.store.uow import UnitOfWorkFactory
+from okrbot.store.uow import Conflict, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +163,7 @@ class FanOut:
             uow.deliveries.add(delivery)
             try:
                 await uow.commit()
-            except IntegrityError:
+            except Conflict:
                 return None
             return delivery
 

@@ -295,7 +295,7 @@ async def _store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: d
         if item is None:
             return Stored.GONE
         key = item.submission_key
-        if key is not None and await unit.inbox.stored_already(key):
+        if key is not None and await unit.check_ins.stored_already(key):
             # The same submission delivered again after the first was stored.
             log.info("check-in %s of %s stored already (%s)", item_id, item.user_id, key)
             await unit.commit()

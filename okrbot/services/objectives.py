@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from okrbot.domain.okr import (
     FieldError,
     Level,
@@ -39,7 +37,7 @@ from okrbot.services.common import (
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import AuthorEvent, OutboxKind
 from okrbot.store.models import Approval, Objective, Person
-from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
+from okrbot.store.uow import Conflict, UnitOfWork, UnitOfWorkFactory
 
 EDITABLE = (Status.REJECTED, Status.AWAITING_MANAGER, Status.AWAITING_CEO)
 # A published objective can be changed too: the change goes through approval on its own.
@@ -317,8 +315,8 @@ async def _submit(
         superseded = await _supersede(uow, objective, now)
 
     try:
-        await uow.session.flush()
-    except IntegrityError:
+        await uow.flush()
+    except Conflict:
         # A concurrent twin of this submission won the unique key.
         await uow.rollback()
         raise InvalidSubmission([FieldError("title", "form.already_submitted")]) from None

@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from okrbot.services.ports import Clock
 from okrbot.store.models import JobRun
-from okrbot.store.uow import UnitOfWorkFactory
+from okrbot.store.uow import Conflict, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +40,7 @@ async def claim(
         uow.job_runs.add(run)
         try:
             await uow.commit()
-        except IntegrityError:
+        except Conflict:
             return None
     log.info("claimed %s for %s (attempt %s) in %s", job, period, attempt, workspace_id)
     return run

@@ -498,7 +498,7 @@ class Weekly:
         async with self._uow(readonly=True) as uow:
             objectives, krs = await uow.objectives.published_progress(workspace_id, str(quarter))
             names = await uow.people.names(workspace_id)
-            checked = await uow.objectives.values_by_moment(workspace_id, str(quarter), moments)
+            checked = await uow.check_ins.values_by_moment(workspace_id, str(quarter), moments)
             values = values_at(checked, len(moments))
         week_ago = moments.index(now - STALE_AFTER)
         by_objective: dict[int, list[DigestKR]] = defaultdict(list)

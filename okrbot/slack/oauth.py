@@ -22,8 +22,7 @@ from slack_bolt.oauth.async_callback_options import (
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from sqlalchemy.ext.asyncio import AsyncEngine
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from okrbot.background import Background
 from okrbot.config import Settings
@@ -59,8 +58,11 @@ def settings(
     uow: UnitOfWorkFactory,
     background: Background,
     clock: Clock,
-    engine: AsyncEngine,
+    state_store: AsyncOAuthStateStore,
 ) -> AsyncOAuthSettings:
+    """`state_store` keeps the install links handed out (see `store.installations`): each is
+    good for STATE_SECONDS."""
+
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
         installation = args.installation
         team_id = installation.team_id
@@ -98,9 +100,7 @@ def settings(
         redirect_uri_path=REDIRECT_PATH,
         installation_store=installations.store,
         installation_store_bot_only=True,
-        state_store=AsyncSQLAlchemyOAuthStateStore(
-            expiration_seconds=STATE_SECONDS, engine=engine, logger=log
-        ),
+        state_store=state_store,
         state_expiration_seconds=STATE_SECONDS,
         callback_options=AsyncCallbackOptions(success=success, failure=failure),
         logger=log,

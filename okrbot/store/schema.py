@@ -131,7 +131,17 @@ class SchemaOutOfDate(Exception):
         # OKRBOT_AUTO_MIGRATE is read by the commands that start the app, not by the
         # ones that only read (export): there it would be advice that does nothing.
         alternative = " (or set OKRBOT_AUTO_MIGRATE=true)" if auto else ""
+        self.current, self.head = current, head
         super().__init__(
             f"the database schema is at {current or 'nothing (empty database)'} but this "
             f"okrbot needs {head}: run `okrbot migrate`{alternative}"
         )
+
+
+async def check_at_head(engine: AsyncEngine, *, auto: bool = True) -> None:
+    """Raise `SchemaOutOfDate` unless the database's schema is the one this okrbot needs
+    (`auto`: whether its message mentions OKRBOT_AUTO_MIGRATE)."""
+    current = await current_revision(engine)
+    head = head_revision()
+    if current != head:
+        raise SchemaOutOfDate(current, head, auto=auto)

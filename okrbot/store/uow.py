@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from okrbot.pacing import enter_unit, leave_unit, yield_to_answers
 from okrbot.store.engine import BEGIN_MODE, SQLITE_BUSY_TIMEOUT_MS, DirectWriter, is_sqlite
 from okrbot.store.repositories import (
     ApprovalRepository,
+    CheckInRepository,
     DecisionInboxRepository,
     DeliveryRepository,
     EventRepository,
@@ -26,8 +28,14 @@ from okrbot.store.repositories import (
     OutboxRepository,
     PersonRepository,
     RevisionRepository,
+    ScoringRepository,
     WorkspaceRepository,
 )
+
+
+class Conflict(Exception):
+    """The database refused a write for one of its constraints: mostly a unique key that
+    another transaction (another process, a request delivered twice) took first."""
 
 
 class UnitOfWork:
@@ -37,6 +45,8 @@ class UnitOfWork:
         self._holding = False
         self.people = PersonRepository(session)
         self.objectives = ObjectiveRepository(session)
+        self.check_ins = CheckInRepository(session)
+        self.scores = ScoringRepository(session)
         self.approvals = ApprovalRepository(session)
         self.outbox = OutboxRepository(session)
         self.inbox = InboxRepository(session)
@@ -81,10 +91,31 @@ class UnitOfWork:
             leave_unit()
 
     async def commit(self) -> None:
+        """Raises `Conflict` when a constraint refuses what was written."""
         try:
             await self.session.commit()
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from exc
         finally:
             self._release()
+
+    async def flush(self) -> None:
+        """Send what was added or changed so far, inside the transaction; raises `Conflict`
+        as `commit` does."""
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from exc
+
+    async def snapshot(self) -> None:
+        """Make this unit of work's queries see one moment; call it before the first query.
+
+        SQLite's read transaction already does (WAL: a snapshot from its first read), but
+        PostgreSQL's default READ COMMITTED gives each query its own, so a row committed
+        between two of them could show up without the rows that came with it.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
     async def rollback(self) -> None:
         try:

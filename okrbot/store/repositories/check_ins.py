@@ -1,0 +1,187 @@
+"""Check-ins: the values people report for their key results, and what they check in on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from okrbot.store.models import CheckIn, CheckInValue, KeyResult, Objective
+from okrbot.store.repositories.base import Repository, in_quarter, published_in
+
+
+class CheckableRow(NamedTuple):
+    """An objective and one of its live key results (None for one without any)."""
+
+    objective_id: int
+    title: str
+    quarter: str
+    confidence: str | None
+    last_check_in_at: datetime | None
+    kr_id: int | None
+    description: str | None
+    unit: str | None
+    start: float | None
+    target: float | None
+    current: float | None
+    current_at: datetime | None
+
+
+class CheckInRepository(Repository):
+    async def checkable(self, workspace_id: str, owner_id: str, quarter: str) -> list[CheckableRow]:
+        """A person's published objectives of a quarter, each with its live key results in
+        order: a row per key result, objectives by id. One query for plain rows, not
+        entities: this runs before the answer to every check-in."""
+        stmt = (
+            select(
+                Objective.id,
+                Objective.title,
+                Objective.quarter,
+                Objective.confidence,
+                Objective.last_check_in_at,
+                KeyResult.id,
+                KeyResult.description,
+                KeyResult.unit,
+                KeyResult.start_value,
+                KeyResult.target_value,
+                KeyResult.current_value,
+                KeyResult.current_at,
+            )
+            .outerjoin(
+                KeyResult,
+                and_(KeyResult.objective_id == Objective.id, KeyResult.retired_at.is_(None)),
+            )
+            .where(
+                Objective.workspace_id == workspace_id,
+                Objective.owner_id == owner_id,
+                Objective.quarter == quarter,
+                Objective.status == "approved",
+            )
+            .order_by(Objective.id, KeyResult.position)
+        )
+        return [CheckableRow._make(row) for row in (await self.session.execute(stmt)).all()]
+
+    async def add_values(self, values: Sequence[tuple[int, int, float]], at: datetime) -> None:
+        """(check-in, key result, value) rows, in one statement (executemany)."""
+        if values:
+            await self.session.execute(
+                insert(CheckInValue),
+                [
+                    {"check_in_id": c, "key_result_id": k, "value": v, "created_at": at}
+                    for c, k, v in values
+                ],
+            )
+
+    async def note_latest(
+        self, check_ins: Sequence[tuple[int, str, dict[int, float]]], at: datetime
+    ) -> None:
+        """Keep the latest check-in of each (objective, confidence, values by key result) on
+        the rows themselves (history stays in check_in): two statements (executemany) for
+        any number of objectives. A key result of another objective (a forged id) matches
+        nothing."""
+        if not check_ins:
+            return
+        connection = await self.session.connection()
+        await connection.execute(
+            update(Objective)
+            .where(Objective.id == bindparam("objective"))
+            .values(confidence=bindparam("new_confidence"), last_check_in_at=at),
+            [{"objective": o, "new_confidence": confidence} for o, confidence, _ in check_ins],
+        )
+        values = [
+            {"objective": o, "kr": kr_id, "new_value": value}
+            for o, _, krs in check_ins
+            for kr_id, value in krs.items()
+        ]
+        if values:
+            await connection.execute(
+                update(KeyResult)
+                .where(
+                    KeyResult.id == bindparam("kr"),
+                    KeyResult.objective_id == bindparam("objective"),
+                )
+                .values(current_value=bindparam("new_value"), current_at=at),
+                values,
+            )
+
+    async def values_by_moment(
+        self, workspace_id: str, quarter: str, moments: Sequence[datetime]
+    ) -> Iterator[tuple[int, int, float]]:
+        """Every value checked in for the live key results of the quarter's published
+        objectives, each key result's in the order they were checked in, as (key result
+        id, index of the first of `moments` (in order) at or after it, value): one query.
+
+        A quarter has hundreds of thousands of them, so the database compares the times
+        (no timestamp is read here), the rows come through Core (the ORM's row handling
+        would add a third), and the values are made as they are iterated, in the unit of
+        work. PostgreSQL sends one row of arrays per key result: asyncpg's records for
+        every value cost more (in the cycle collector, mostly) than the query saves. SQLite
+        reads the values in the order asked for as it walks the objective, key result and
+        value indexes, so it need not sort."""
+        index = case(
+            *((CheckInValue.created_at <= moment, number) for number, moment in enumerate(moments)),
+            else_=len(moments),
+        )
+        connection = await self.session.connection()
+        live = (*published_in(workspace_id, quarter), KeyResult.retired_at.is_(None))
+        if connection.dialect.name == "postgresql":
+            in_order = (CheckInValue.created_at, CheckInValue.id)
+            grouped = (
+                select(
+                    CheckInValue.key_result_id,
+                    func.array_agg(aggregate_order_by(index, *in_order)),
+                    func.array_agg(aggregate_order_by(CheckInValue.value, *in_order)),
+                )
+                .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
+                .join(Objective, Objective.id == KeyResult.objective_id)
+                .where(*live)
+                .group_by(CheckInValue.key_result_id)
+            )
+            rows = await connection.execute(grouped)
+            return (
+                (kr_id, at, value)
+                for kr_id, indexes, values in rows
+                for at, value in zip(indexes, values, strict=True)
+            )
+        stmt = (
+            select(CheckInValue.key_result_id, index, CheckInValue.value)
+            .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(*live)
+            .order_by(Objective.id, KeyResult.position, CheckInValue.created_at, CheckInValue.id)
+        )
+        result = await connection.execute(stmt)
+        return ((kr_id, at, value) for kr_id, at, value in result)
+
+    async def stored_already(self, submission_key: str) -> bool:
+        """Whether a check-in from this very submission is stored."""
+        found = await self.session.scalar(
+            select(CheckIn.id).where(CheckIn.submission_key == submission_key).limit(1)
+        )
+        return found is not None
+
+    async def in_quarter(self, workspace_id: str, quarter: str) -> Sequence[CheckIn]:
+        """Every check-in of a quarter's objectives, by objective and in the order made."""
+        stmt = (
+            select(CheckIn)
+            .where(CheckIn.objective_id.in_(in_quarter(workspace_id, quarter)))
+            .order_by(CheckIn.objective_id, CheckIn.created_at, CheckIn.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def values_in_quarter(
+        self, workspace_id: str, quarter: str
+    ) -> list[tuple[int, int, float]]:
+        """(check-in id, key result position, value) of every value checked in for a
+        quarter's objectives, by check-in and position."""
+        stmt = (
+            select(CheckInValue.check_in_id, KeyResult.position, CheckInValue.value)
+            .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
+            .where(KeyResult.objective_id.in_(in_quarter(workspace_id, quarter)))
+            .order_by(CheckInValue.check_in_id, KeyResult.position)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [(check_in, position, value) for check_in, position, value in rows]
