@@ -19,10 +19,12 @@ from sqlalchemy import select, update
 
 from okrbot.domain.okr import Status
 from okrbot.sandbox.fake_slack import Message
-from okrbot.sandbox.harness import CEO, CHANNEL, MANAGER, Sandbox
+from okrbot.sandbox.harness import CEO, CHANNEL, MANAGER
 from okrbot.slack import ids
 from okrbot.store.models import Objective, Person
-from tests.integration.processes import (
+from tests.slack.helpers import GOOD_FORM, button_values, unsent
+from tests.slack.weekly_helpers import digests, prompts_to, seed_company
+from tests.support.processes import (
     QUICK_RECOVERY,
     ZONE,
     Okrbot,
@@ -36,8 +38,7 @@ from tests.integration.processes import (
     serve_env,
     stop_within_grace,
 )
-from tests.slack.helpers import GOOD_FORM, button_values, unsent
-from tests.slack.weekly_helpers import digests, prompts_to, seed_company
+from tests.support.sandbox import Sandbox
 
 # Each approver's requests, and the publications, keep Slack's pace of one message a
 # second in a conversation: every person costs the test about two seconds.

@@ -25,10 +25,12 @@ from okrbot.domain.okr import Status
 from okrbot.domain.weekly import Job
 from okrbot.sandbox.driver import Response
 from okrbot.sandbox.fake_slack import Message
-from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER
 from okrbot.slack import ids
 from okrbot.store.models import Approval, CheckIn, Delivery, JobRun, Objective
-from tests.integration.processes import (
+from tests.slack.helpers import GOOD_FORM, button_values, unsent
+from tests.slack.weekly_helpers import check_in_count, digests, prompts_to, seed_company
+from tests.support.processes import (
     QUICK_RECOVERY,
     RECOVERY_TIMEOUT,
     ZONE,
@@ -43,8 +45,7 @@ from tests.integration.processes import (
     stop_within_grace,
     weekly_state,
 )
-from tests.slack.helpers import GOOD_FORM, button_values, unsent
-from tests.slack.weekly_helpers import check_in_count, digests, prompts_to, seed_company
+from tests.support.sandbox import Sandbox
 
 # Long enough to stand for "never answered": the process is killed before it ends.
 HELD_SECONDS = 60.0

@@ -13,12 +13,13 @@ from sqlalchemy import event, select, update
 
 from okrbot.domain.okr import Level, Status
 from okrbot.domain.workflow import Outcome, Stage
-from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, NEWCOMER
 from okrbot.services.home import load_home
 from okrbot.slack import ids
 from okrbot.store.models import Approval, KeyResult, Objective, Person
 from tests.slack.helpers import GOOD_FORM, objectives, requests_to, submit_objective
 from tests.slack.weekly_helpers import seed_company
+from tests.support.sandbox import Sandbox
 
 Json = dict[str, Any]
 

@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text, update
 
-from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER
 from okrbot.slack import ids
 from okrbot.store.models import Approval
 from tests.slack.helpers import GOOD_FORM, objectives, open_form, submit_objective
+from tests.support.sandbox import Sandbox
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from okrbot.bootstrap import build
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.weekly import Job
-from okrbot.sandbox.harness import AUTHOR, CHANNEL, FrozenClock, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CHANNEL, FrozenClock
 from okrbot.slack import ids
 from okrbot.store.models import CheckIn, CheckInValue, Delivery, JobRun, KeyResult, Objective
 from tests.conftest import START
@@ -26,6 +26,7 @@ from tests.slack.weekly_helpers import (
     reminders_to,
     seed_company,
 )
+from tests.support.sandbox import Sandbox
 
 # Friday 27 November 2026: Oslo is UTC+1, New York UTC-5.
 FRIDAY_NOON_UTC = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

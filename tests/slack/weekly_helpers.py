@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from okrbot.domain.okr import Level, Status
 from okrbot.sandbox.fake_slack import FakeUser, Message
-from okrbot.sandbox.harness import CHANNEL, Sandbox
+from okrbot.sandbox.harness import CHANNEL
 from okrbot.store.models import CheckIn, KeyResult, Objective, Person
+from tests.support.sandbox import Sandbox
 
 
 def _weekly_dms(box: Sandbox, user: str, reminder: bool) -> list[Message]:

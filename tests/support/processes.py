@@ -24,9 +24,10 @@ from okrbot.bootstrap import EVENTS_PATH, HEALTH_PATH, SHUTDOWN_GRACE
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.weekly import Job
 from okrbot.sandbox.driver import SlackDriver
-from okrbot.sandbox.fake_slack import FakeSlack
-from okrbot.sandbox.harness import CEO, CHANNEL, SIGNING_SECRET, FrozenClock, Sandbox
+from okrbot.sandbox.harness import CEO, CHANNEL, SIGNING_SECRET, FrozenClock
 from okrbot.store.models import Delivery, JobRun
+from tests.support.faulty_slack import FaultySlack
+from tests.support.sandbox import Sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Starting Python and importing okrbot on a busy machine with two cores.
@@ -120,7 +121,7 @@ def base_env(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 
 def serve_env(
-    tmp_path: Path, fake: FakeSlack, database_url: str, **settings: str
+    tmp_path: Path, fake: FaultySlack, database_url: str, **settings: str
 ) -> dict[str, str]:
     return base_env(
         tmp_path,
@@ -258,7 +259,7 @@ class Processes:
         self.started.append(okrbot)
         return okrbot
 
-    async def serve(self, name: str, env: dict[str, str], fake: FakeSlack) -> Okrbot:
+    async def serve(self, name: str, env: dict[str, str], fake: FaultySlack) -> Okrbot:
         """`okrbot serve` on a port of its own, with a driver that plays Slack to it; call
         `ready()` before sending it anything."""
         port = free_port()
@@ -286,7 +287,7 @@ class Processes:
                 await eventually(healthy, f"{okrbot.name} answers", START_TIMEOUT, watch=[okrbot])
 
 
-def kill_when(fake: FakeSlack, okrbot: Okrbot, condition: Callable[[str], bool]) -> None:
+def kill_when(fake: FaultySlack, okrbot: Okrbot, condition: Callable[[str], bool]) -> None:
     """SIGKILL `okrbot` right after the fake has performed a call for which `condition`
     (given the method) holds, before its answer leaves: the process dies not knowing
     whether the call took effect. Once only."""
