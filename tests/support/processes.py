@@ -24,7 +24,9 @@ from okrbot.bootstrap import EVENTS_PATH, HEALTH_PATH, SHUTDOWN_GRACE
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.weekly import Job
 from okrbot.sandbox.driver import SlackDriver
+from okrbot.sandbox.fake_slack import Message
 from okrbot.sandbox.harness import CEO, CHANNEL, SIGNING_SECRET, FrozenClock
+from okrbot.slack import ids
 from okrbot.store.models import Delivery, JobRun
 from tests.support.faulty_slack import FaultySlack
 from tests.support.sandbox import Sandbox
@@ -134,6 +136,40 @@ def serve_env(
         DATABASE_URL=database_url,
         **settings,
     )
+
+
+def recovering_env(
+    tmp_path: Path, fake: FaultySlack, database_url: str, **settings: str
+) -> dict[str, str]:
+    """`serve_env` for a process that may be killed: a timer that ticks every second, and
+    QUICK_RECOVERY's leases and sweeps."""
+    return serve_env(
+        tmp_path,
+        fake,
+        database_url,
+        **{"OKRBOT_TICK_SECONDS": "1", **QUICK_RECOVERY, **settings},
+    )
+
+
+def open_requests(box: Sandbox, approver: str, about: str = "") -> list[Message]:
+    """The approver's DMs (about `about`, when given) that still carry an Approve button."""
+    return [m for m in box.fake.dms_to(approver) if about in m.text and _asks_to_approve(m)]
+
+
+def _asks_to_approve(message: Message) -> bool:
+    return any(
+        element.get("action_id") == ids.APPROVE
+        for block in message.blocks
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+    )
+
+
+def published(box: Sandbox, about: str) -> list[Message]:
+    """Top-level messages in the OKR channel that mention `about`: its publications."""
+    return [
+        m for m in box.fake.channel_messages(CHANNEL) if m.thread_ts is None and about in m.text
+    ]
 
 
 async def eventually(
