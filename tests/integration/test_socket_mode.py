@@ -193,6 +193,7 @@ async def test_a_disconnect_moves_the_app_to_a_new_connection(
 # --------------------------------------------------------------------------- the fake
 
 
+@pytest.mark.violates_slack_limits
 async def test_only_the_app_level_token_opens_a_socket() -> None:
     async with FaultySlack() as fake, FakeSocketMode() as server, aiohttp.ClientSession() as http:
         fake.socket_mode = server
@@ -223,6 +224,7 @@ async def test_only_the_app_level_token_opens_a_socket() -> None:
         assert server.violations == ["connect: the URL's ticket was used before"]
 
 
+@pytest.mark.violates_slack_limits
 async def test_acks_slack_would_not_accept_are_violations() -> None:
     now = [100.0]
     async with (
