@@ -55,13 +55,12 @@ from support import (
 
 from okrbot.bootstrap import build
 from okrbot.config import Settings
-from okrbot.domain.okr import Level, Status
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.weekly import Job
 from okrbot.services.fanout import LEASE
 from okrbot.store.engine import create_engine
-from okrbot.store.models import KeyResult, Objective
 from okrbot.store.uow import SessionFactory
+from tests.support import seed
 
 CEO = "UCEO00001"
 CHANNEL = "COKRS0001"
@@ -104,29 +103,13 @@ async def seed_objectives(database_url: str, team_id: str, everyone: list[str]) 
         async with SessionFactory(engine)() as uow:
             for number, user in enumerate(everyone):
                 uow.objectives.add(
-                    Objective(
+                    seed.objective(
                         workspace_id=team_id,
                         owner_id=user,
-                        level=Level.PERSONAL.value,
-                        team=teams[user],
-                        quarter=quarter,
                         title=f"Objective of person {number:04d}",
-                        description="",
-                        status=Status.APPROVED.value,
-                        version=1,
-                        created_at=now,
-                        updated_at=now,
-                        published_at=now,
-                        key_results=[
-                            KeyResult(
-                                position=k,
-                                description=f"Key result {k}",
-                                start_value=0.0,
-                                target_value=100.0,
-                                unit="%",
-                            )
-                            for k in (1, 2, 3)
-                        ],
+                        quarter=quarter,
+                        now=now,
+                        team=teams[user],
                     )
                 )
             await uow.commit()

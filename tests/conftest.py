@@ -14,8 +14,10 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from okrbot.sandbox.harness import FrozenClock, Sandbox
+from okrbot.sandbox.harness import FrozenClock
 from okrbot.store import schema
+from tests.support import stand_ins
+from tests.support.sandbox import Sandbox
 
 # Wednesday in the middle of 2026-Q4; Oslo is UTC+1.
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -30,6 +32,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: the test inspects SQLite itself (files, PRAGMAs, locks)"
     )
+    config.addinivalue_line(
+        "markers",
+        "violates_slack_limits: the test makes a Slack stand-in refuse something on purpose"
+        " and asserts on its violations itself",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -38,6 +45,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.get_closest_marker("sqlite_only"):
         return
     metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def slack_limits(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails the test when a Slack stand-in it started refused something as Slack would:
+    every stand-in in tests/support registers itself as it starts."""
+    stand_ins.take()
+    yield
+    started = stand_ins.take()
+    if request.node.get_closest_marker("violates_slack_limits"):
+        return
+    violations = [f"{name}: {line}" for name, fake in started for line in fake.violations]
+    assert violations == [], "the app sent something Slack refuses"
 
 
 @pytest.fixture
@@ -131,7 +151,6 @@ async def box(database_url: str, clock: FrozenClock) -> AsyncIterator[Sandbox]:
     sandbox = Sandbox(database_url, clock=clock)
     async with sandbox:
         yield sandbox
-        assert sandbox.fake.violations == [], "the app sent something Slack refuses"
 
 
 @pytest.fixture

@@ -67,6 +67,9 @@ class FrozenClock:
 
 
 class Sandbox:
+    # The Slack stand-in the sandbox runs (the tests run one that injects faults).
+    slack_class: type[FakeSlack] = FakeSlack
+
     def __init__(
         self,
         database_url: str,
@@ -83,7 +86,7 @@ class Sandbox:
         self.timezone = timezone
         self.overrides = settings
         # Slack's clock is the app's clock: trigger ids and rate limits follow the test's time.
-        self.fake = FakeSlack(clock=lambda: self.clock().timestamp())
+        self.fake = self.slack_class(clock=lambda: self.clock().timestamp())
         self.app: Okrbot | None = None
         self.driver: SlackDriver | None = None
         self._runner: web.AppRunner | None = None
@@ -168,17 +171,6 @@ class Sandbox:
         if self.app is not None:
             await self.app.close()
         self.app = self.driver = self._runner = None
-
-    async def restart(self) -> None:
-        """A new process on the same database and the same Slack."""
-        await self._stop_app()
-        await self._start_app()
-
-    async def crash(self) -> None:
-        """Stop without finishing anything: work in flight is cancelled, not drained."""
-        if self.app is not None:
-            self.app.background.abandon()
-        await self._stop_app()
 
     async def stop(self) -> None:
         await self._stop_app()

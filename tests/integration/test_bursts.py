@@ -18,12 +18,12 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from okrbot.domain.okr import Status
-from okrbot.sandbox.fake_slack import Message
-from okrbot.sandbox.harness import CEO, CHANNEL, MANAGER, Sandbox
+from okrbot.sandbox.harness import CEO, MANAGER
 from okrbot.slack import ids
 from okrbot.store.models import Objective, Person
-from tests.integration.processes import (
-    QUICK_RECOVERY,
+from tests.slack.helpers import GOOD_FORM, unsent
+from tests.slack.weekly_helpers import digests, prompts_to, seed_company
+from tests.support.processes import (
     ZONE,
     Okrbot,
     Processes,
@@ -33,11 +33,12 @@ from tests.integration.processes import (
     in_bursts,
     just_passed,
     kill_when,
-    serve_env,
+    open_requests,
+    published,
+    recovering_env,
     stop_within_grace,
 )
-from tests.slack.helpers import GOOD_FORM, button_values, unsent
-from tests.slack.weekly_helpers import digests, prompts_to, seed_company
+from tests.support.sandbox import Sandbox
 
 # Each approver's requests, and the publications, keep Slack's pace of one message a
 # second in a conversation: every person costs the test about two seconds.
@@ -62,25 +63,14 @@ async def _company(box: Sandbox) -> list[str]:
     return people
 
 
-def _catching_up(box: Sandbox) -> dict[str, str]:
+def _catching_up() -> dict[str, str]:
     """A check-in, a reminder and a digest due this minute: the start-up catch-up runs."""
     moment = just_passed(ZONE)
-    return {
-        "OKRBOT_TICK_SECONDS": "1",
-        "OKRBOT_CHECKIN_AT": moment,
-        "OKRBOT_REMINDER_AT": moment,
-        "OKRBOT_DIGEST_AT": moment,
-        **QUICK_RECOVERY,
-    }
+    return {"OKRBOT_CHECKIN_AT": moment, "OKRBOT_REMINDER_AT": moment, "OKRBOT_DIGEST_AT": moment}
 
 
 def _title(person: str) -> str:
     return f"Burst objective of {person}"
-
-
-def _open_requests(box: Sandbox, approver: str) -> list[Message]:
-    """The approver's DMs that still carry an Approve button."""
-    return [m for m in box.fake.dms_to(approver) if ids.APPROVE in button_values(m)]
 
 
 async def _statuses(box: Sandbox, people: list[str]) -> dict[str, str]:
@@ -130,13 +120,13 @@ async def _burst_through(box: Sandbox, okrbot: Okrbot, people: list[str]) -> flo
     )
     assert [(a.status, a.json()) for a in answers] == [(200, {})] * len(people)
     await eventually(
-        lambda: len(_open_requests(box, MANAGER.id)) >= len(people),
+        lambda: len(open_requests(box, MANAGER.id)) >= len(people),
         "the manager is asked about every objective",
         watch=watch,
     )
 
     for approver, next_status in ((MANAGER.id, Status.AWAITING_CEO), (CEO.id, Status.APPROVED)):
-        requests = _open_requests(box, approver)
+        requests = open_requests(box, approver)
         assert len(requests) == len(people)
         answers = await in_bursts(
             (okrbot.slack.click(approver, request, ids.APPROVE) for request in requests),
@@ -147,19 +137,14 @@ async def _burst_through(box: Sandbox, okrbot: Okrbot, people: list[str]) -> flo
         async def decided(approver: str = approver, status: Status = next_status) -> bool:
             return (
                 await _statuses(box, people) == dict.fromkeys(people, status.value)
-                and not _open_requests(box, approver)
+                and not open_requests(box, approver)
                 and await unsent(box) == 0
             )
 
         await eventually(decided, f"every decision of {approver} is applied", watch=watch)
 
-    published = [
-        m
-        for m in box.fake.channel_messages(CHANNEL)
-        if m.thread_ts is None and "Burst objective" in m.text
-    ]
-    assert len(published) == len(people)
-    assert len(_open_requests(box, CEO.id)) == 0
+    assert len(published(box, "Burst objective")) == len(people)
+    assert len(open_requests(box, CEO.id)) == 0
     return answered_in
 
 
@@ -176,7 +161,7 @@ async def test_a_burst_in_the_first_second_after_start_is_served_in_full(
     box = Sandbox(database_url, clock=WallClock(), timezone=ZONE)
     async with box:
         people = await _company(box)
-        env = serve_env(tmp_path, box.fake, database_url, **_catching_up(box))
+        env = recovering_env(tmp_path, box.fake, database_url, **_catching_up())
         async with Processes(tmp_path) as processes:
             okrbot = await processes.serve("a", env, box.fake)
             await processes.ready(okrbot)
@@ -207,7 +192,7 @@ async def test_a_burst_right_after_a_restart_from_a_kill_is_served_in_full(
     box = Sandbox(database_url, clock=WallClock(), timezone=ZONE)
     async with box:
         people = await _company(box)
-        env = serve_env(tmp_path, box.fake, database_url, **_catching_up(box))
+        env = recovering_env(tmp_path, box.fake, database_url, **_catching_up())
         async with Processes(tmp_path) as processes:
             first = await processes.serve("first", env, box.fake)
             kill_when(box.fake, first, lambda method: bool(digests(box)))

@@ -25,11 +25,12 @@ from okrbot.domain.okr import Status
 from okrbot.domain.weekly import Job
 from okrbot.sandbox.driver import Response
 from okrbot.sandbox.fake_slack import Message
-from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER
 from okrbot.slack import ids
 from okrbot.store.models import Approval, CheckIn, Delivery, JobRun, Objective
-from tests.integration.processes import (
-    QUICK_RECOVERY,
+from tests.slack.helpers import GOOD_FORM, button_values, unsent
+from tests.slack.weekly_helpers import check_in_count, digests, prompts_to, seed_company
+from tests.support.processes import (
     RECOVERY_TIMEOUT,
     ZONE,
     Okrbot,
@@ -39,12 +40,13 @@ from tests.integration.processes import (
     eventually,
     just_passed,
     kill_when,
-    serve_env,
+    open_requests,
+    published,
+    recovering_env,
     stop_within_grace,
     weekly_state,
 )
-from tests.slack.helpers import GOOD_FORM, button_values, unsent
-from tests.slack.weekly_helpers import check_in_count, digests, prompts_to, seed_company
+from tests.support.sandbox import Sandbox
 
 # Long enough to stand for "never answered": the process is killed before it ends.
 HELD_SECONDS = 60.0
@@ -64,16 +66,8 @@ def _dms_about(box: Sandbox, user: str, title: str, words: str = "") -> list[Mes
     return [m for m in box.fake.dms_to(user) if _quoted(title) in m.text and words in m.text]
 
 
-def _published(box: Sandbox, title: str) -> list[Message]:
-    return [
-        m
-        for m in box.fake.channel_messages(CHANNEL)
-        if m.thread_ts is None and _quoted(title) in m.text
-    ]
-
-
 def _open_request(box: Sandbox, approver: str, title: str) -> Message:
-    [request] = [m for m in _dms_about(box, approver, title) if ids.APPROVE in button_values(m)]
+    [request] = open_requests(box, approver, _quoted(title))
     return request
 
 
@@ -130,15 +124,6 @@ async def _checkins_of(box: Sandbox, person: str) -> int:
             select(func.count()).select_from(CheckIn).where(CheckIn.author_id == person)
         )
     return int(count or 0)
-
-
-def _env(box: Sandbox, tmp_path: Path, database_url: str, **settings: str) -> dict[str, str]:
-    return serve_env(
-        tmp_path,
-        box.fake,
-        database_url,
-        **{"OKRBOT_TICK_SECONDS": "1", **QUICK_RECOVERY, **settings},
-    )
 
 
 async def _settled(box: Sandbox) -> bool:
@@ -229,7 +214,7 @@ async def test_each_kind_of_click_and_submission_killed_after_its_answer_applies
         manager_request = _open_request(box, MANAGER.id, "Manager approves")
 
         async with Processes(tmp_path) as processes:
-            env = _env(box, tmp_path, database_url)
+            env = recovering_env(tmp_path, box.fake, database_url)
             first = await processes.serve("first", env, box.fake)
             await processes.ready(first)
             slack = first.slack
@@ -302,7 +287,7 @@ async def test_each_kind_of_click_and_submission_killed_after_its_answer_applies
         # The CEO's: published once, the author told once.
         [ceo_dm] = _dms_about(box, CEO.id, "CEO approves")
         assert _decided(ceo_dm)
-        assert len(_published(box, "CEO approves")) == 1
+        assert len(published(box, "CEO approves")) == 1
         assert len(_dms_about(box, AUTHOR.id, "CEO approves", "approved and published")) == 1
         # The rejection with its reason: the author told once, with the reason.
         [rejected_dm] = _dms_about(box, MANAGER.id, "Manager rejects")
@@ -365,7 +350,7 @@ async def test_each_kind_of_outbox_message_in_flight_at_a_kill_is_sent_once(
         form = {**GOOD_FORM, "quarter": current_quarter()}
 
         async with Processes(tmp_path) as processes:
-            env = _env(box, tmp_path, database_url)
+            env = recovering_env(tmp_path, box.fake, database_url)
             first = await processes.serve("first", env, box.fake)
             await processes.ready(first)
             # The request and "submitted" for the new objective, the rejection's notice,
@@ -416,7 +401,7 @@ async def test_each_kind_of_outbox_message_in_flight_at_a_kill_is_sent_once(
         assert len(_dms_about(box, MANAGER.id, "Requested at the kill")) == 1
         assert len(_dms_about(box, AUTHOR.id, "Requested at the kill", "Submitted")) == 1
         assert len(_dms_about(box, COLLEAGUE.id, "Rejected at the kill", "rejected")) == 1
-        assert len(_published(box, "Published at the kill")) == 1
+        assert len(published(box, "Published at the kill")) == 1
         assert (
             len(_dms_about(box, AUTHOR.id, "Published at the kill", "approved and published")) == 1
         )
@@ -437,9 +422,9 @@ async def test_a_fanout_and_a_digest_killed_half_way_are_finished_once_by_the_ne
             box, 30, quarter=current_quarter(), tz=ZONE, published=box.clock()
         )
         moment = just_passed(ZONE)
-        env = _env(
-            box,
+        env = recovering_env(
             tmp_path,
+            box.fake,
             database_url,
             OKRBOT_CHECKIN_AT=moment,
             OKRBOT_REMINDER_AT=moment,
@@ -543,7 +528,9 @@ async def test_each_kind_of_send_answered_late_or_ambiguously_is_sent_once(
         form = {**GOOD_FORM, "quarter": current_quarter()}
 
         async with Processes(tmp_path) as processes:
-            okrbot = await processes.serve("a", _env(box, tmp_path, database_url), box.fake)
+            okrbot = await processes.serve(
+                "a", recovering_env(tmp_path, box.fake, database_url), box.fake
+            )
             await processes.ready(okrbot)
             slack = okrbot.slack
             # One at a time, so that each fault lands on the send it is meant for.
@@ -579,7 +566,7 @@ async def test_each_kind_of_send_answered_late_or_ambiguously_is_sent_once(
         assert len(_dms_about(box, MANAGER.id, "Requested late")) == 1
         assert len(_dms_about(box, AUTHOR.id, "Requested late", "Submitted")) == 1
         assert len(_dms_about(box, COLLEAGUE.id, "Rejected after a 503", "rejected")) == 1
-        assert len(_published(box, "Published after a fatal error")) == 1
+        assert len(published(box, "Published after a fatal error")) == 1
         assert (
             len(
                 _dms_about(

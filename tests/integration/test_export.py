@@ -20,7 +20,7 @@ from okrbot.cli import EXIT_CONFIG, export
 from okrbot.config import ENV_NAMES
 from okrbot.domain.quarters import Quarter
 from okrbot.export_formats import CSV_COLUMNS
-from okrbot.sandbox.harness import AUTHOR, CEO, MANAGER, ORG_CSV, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, MANAGER, ORG_CSV
 from okrbot.services import export as exporting
 from okrbot.slack import ids
 from okrbot.store.engine import create_engine
@@ -28,6 +28,7 @@ from okrbot.store.models import KeyResult, Objective, Person
 from okrbot.store.uow import SessionFactory
 from tests.slack.helpers import GOOD_FORM, objectives, requests_to, submit_objective
 from tests.slack.weekly_helpers import seed_company
+from tests.support.sandbox import Sandbox
 
 QUARTER = "2027-Q1"
 OTHER_WORKSPACE = "T0OTHER01"

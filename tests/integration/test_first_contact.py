@@ -19,8 +19,8 @@ import pytest
 
 from okrbot import logs
 from okrbot.cli import EXIT_CONFIG
-from okrbot.sandbox.fake_slack import FakeSlack
 from okrbot.store import schema
+from tests.support.faulty_slack import FaultySlack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Nothing listens here: whatever would call Slack fails at once.
@@ -71,8 +71,8 @@ async def okrbot(cwd: Path, *args: str, **env: str) -> Ran:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as slack:
+async def fake() -> AsyncIterator[FaultySlack]:
+    async with FaultySlack() as slack:
         yield slack
 
 
@@ -139,7 +139,7 @@ async def test_a_database_url_that_cannot_work_is_one_line(
 
 
 async def test_serve_with_a_refused_bot_token_stops_at_once(
-    tmp_path: Path, fake: FakeSlack, migrated: str
+    tmp_path: Path, fake: FaultySlack, migrated: str
 ) -> None:
     ran = await okrbot(
         tmp_path,
@@ -159,7 +159,7 @@ async def test_serve_with_a_refused_bot_token_stops_at_once(
 
 
 async def test_socket_with_a_refused_app_token_stops_at_once(
-    tmp_path: Path, fake: FakeSlack, migrated: str
+    tmp_path: Path, fake: FaultySlack, migrated: str
 ) -> None:
     ran = await okrbot(
         tmp_path,
@@ -178,7 +178,7 @@ async def test_socket_with_a_refused_app_token_stops_at_once(
 
 
 async def test_run_job_with_a_refused_token_is_one_line(
-    tmp_path: Path, fake: FakeSlack, migrated: str
+    tmp_path: Path, fake: FaultySlack, migrated: str
 ) -> None:
     ran = await okrbot(
         tmp_path,
@@ -228,7 +228,7 @@ async def test_a_port_out_of_range_is_one_line(tmp_path: Path) -> None:
     ]
 
 
-async def test_a_port_in_use_is_one_line(tmp_path: Path, fake: FakeSlack, migrated: str) -> None:
+async def test_a_port_in_use_is_one_line(tmp_path: Path, fake: FaultySlack, migrated: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

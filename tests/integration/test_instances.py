@@ -33,14 +33,15 @@ from okrbot.sandbox.harness import (
     COLLEAGUE,
     MANAGER,
     SIGNING_SECRET,
-    Sandbox,
 )
 from okrbot.slack import ids
 from okrbot.store import schema
 from okrbot.store.engine import create_engine
 from okrbot.store.models import Approval, Delivery, JobRun, Objective
 from tests.conftest import admin_sql, postgres_database_url
-from tests.integration.processes import (
+from tests.slack.helpers import GOOD_FORM, submit_objective, unsent
+from tests.slack.weekly_helpers import digests, prompts_to, reminders_to, seed_company
+from tests.support.processes import (
     START_TIMEOUT,
     ZONE,
     Okrbot,
@@ -53,8 +54,7 @@ from tests.integration.processes import (
     serve_env,
     weekly_state,
 )
-from tests.slack.helpers import GOOD_FORM, submit_objective, unsent
-from tests.slack.weekly_helpers import digests, prompts_to, reminders_to, seed_company
+from tests.support.sandbox import Sandbox
 
 # --------------------------------------------------------------------------- migrations
 

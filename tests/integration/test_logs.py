@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from okrbot import logs
-from okrbot.sandbox.harness import AUTHOR, SIGNING_SECRET, Sandbox
+from okrbot.sandbox.harness import AUTHOR, SIGNING_SECRET
 from tests.slack.helpers import submit_objective
+from tests.support.sandbox import Sandbox
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import pytest
 
 from okrbot.cli import EXIT_CONFIG, EXIT_INPUT, org_import, read_org_file
 from okrbot.sandbox.fake_slack import FakeUser
-from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER
 from okrbot.store.models import Person
+from tests.support.sandbox import Sandbox
 
 GOOD = (
     "user,manager,team,role\n"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from okrbot.sandbox.harness import AUTHOR, Sandbox
+from okrbot.sandbox.harness import AUTHOR
 from okrbot.slack import ids
 from okrbot.store.models import Delivery
-from tests.integration.processes import (
+from tests.slack.weekly_helpers import digests, prompts_to, seed_company
+from tests.support.processes import (
     ZONE,
     Processes,
     WallClock,
@@ -20,7 +21,7 @@ from tests.integration.processes import (
     serve_env,
     weekly_state,
 )
-from tests.slack.weekly_helpers import digests, prompts_to, seed_company
+from tests.support.sandbox import Sandbox
 
 # Long enough that the SIGTERM surely lands while the answer is held.
 SLOW_ANSWER_SECONDS = 3.0

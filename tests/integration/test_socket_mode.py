@@ -28,8 +28,7 @@ from sqlalchemy import select
 from okrbot import cli
 from okrbot.config import Settings
 from okrbot.domain.okr import Status
-from okrbot.sandbox.fake_slack import FakeSlack, FakeUser, Message
-from okrbot.sandbox.fake_socket import FakeSocketMode, SocketDriver
+from okrbot.sandbox.fake_slack import FakeUser, Message
 from okrbot.sandbox.harness import (
     AUTHOR,
     CEO,
@@ -37,13 +36,15 @@ from okrbot.sandbox.harness import (
     MANAGER,
     ORG_CSV,
     PEOPLE,
-    Sandbox,
 )
 from okrbot.slack import ids
 from okrbot.store.engine import create_engine
 from okrbot.store.models import Approval, Objective
 from okrbot.store.uow import SessionFactory
 from tests.slack.helpers import GOOD_FORM, approvals, button_values, objectives, requests_to
+from tests.support.fake_socket import FakeSocketMode, SocketDriver
+from tests.support.faulty_slack import FaultySlack
+from tests.support.sandbox import Sandbox
 
 T = TypeVar("T")
 
@@ -192,8 +193,9 @@ async def test_a_disconnect_moves_the_app_to_a_new_connection(
 # --------------------------------------------------------------------------- the fake
 
 
+@pytest.mark.violates_slack_limits
 async def test_only_the_app_level_token_opens_a_socket() -> None:
-    async with FakeSlack() as fake, FakeSocketMode() as server, aiohttp.ClientSession() as http:
+    async with FaultySlack() as fake, FakeSocketMode() as server, aiohttp.ClientSession() as http:
         fake.socket_mode = server
 
         async def call(method: str, token: str) -> dict[str, Any]:
@@ -222,6 +224,7 @@ async def test_only_the_app_level_token_opens_a_socket() -> None:
         assert server.violations == ["connect: the URL's ticket was used before"]
 
 
+@pytest.mark.violates_slack_limits
 async def test_acks_slack_would_not_accept_are_violations() -> None:
     now = [100.0]
     async with (
@@ -324,9 +327,9 @@ async def eventually(check: Callable[[], Awaitable[T | None]], what: str, app: O
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
+async def slack() -> AsyncIterator[FaultySlack]:
     """Slack's Web API and Socket Mode server, with the sandbox's people and channel."""
-    async with FakeSlack() as fake, FakeSocketMode() as server:
+    async with FaultySlack() as fake, FakeSocketMode() as server:
         fake.socket_mode = server
         for person in PEOPLE:
             fake.add_user(
@@ -343,14 +346,14 @@ async def slack() -> AsyncIterator[FakeSlack]:
         assert server.violations == [], "the app answered as Slack would not accept"
 
 
-def server_of(fake: FakeSlack) -> FakeSocketMode:
+def server_of(fake: FaultySlack) -> FakeSocketMode:
     assert fake.socket_mode is not None
     return fake.socket_mode
 
 
 @pytest.fixture
 async def okrbot(
-    slack: FakeSlack, database_url: str, tmp_path: Path
+    slack: FaultySlack, database_url: str, tmp_path: Path
 ) -> AsyncIterator[OkrbotSocket]:
     """`okrbot socket` running against the fakes, on a database with the org chart, and
     connected. The test stops it."""
@@ -396,7 +399,7 @@ async def stopped_cleanly(app: OkrbotSocket, server: FakeSocketMode) -> None:
 
 
 async def test_okrbot_socket_takes_a_request_through_approval(
-    slack: FakeSlack, okrbot: OkrbotSocket, database_url: str
+    slack: FaultySlack, okrbot: OkrbotSocket, database_url: str
 ) -> None:
     server = server_of(slack)
     person = SocketDriver(server, slack)
@@ -468,7 +471,7 @@ async def test_okrbot_socket_takes_a_request_through_approval(
 
 
 async def test_okrbot_socket_reconnects_when_slack_asks(
-    slack: FakeSlack, okrbot: OkrbotSocket
+    slack: FaultySlack, okrbot: OkrbotSocket
 ) -> None:
     server = server_of(slack)
     first = server.connections[0]

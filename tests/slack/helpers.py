@@ -5,9 +5,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from okrbot.sandbox.fake_slack import Message
-from okrbot.sandbox.harness import Sandbox
 from okrbot.slack import ids
 from okrbot.store.models import Approval, Objective, OutboxMessage
+from tests.support.sandbox import Sandbox
 
 GOOD_FORM: dict[str, Any] = {
     "title": "Make onboarding delightful",

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from okrbot.sandbox.driver import Response
-from okrbot.sandbox.harness import CEO, CHANNEL, COLLEAGUE, MANAGER, FrozenClock, Sandbox
+from okrbot.sandbox.harness import CEO, CHANNEL, COLLEAGUE, MANAGER, FrozenClock
 from tests.slack.weekly_helpers import digests, seed_company
+from tests.support.sandbox import Sandbox
 
 
 def text_of(response: Response) -> str:

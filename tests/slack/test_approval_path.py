@@ -8,7 +8,7 @@ import itertools
 from sqlalchemy import select
 
 from okrbot.domain.okr import Status
-from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, NEWCOMER
 from okrbot.slack import ids
 from okrbot.store.models import KeyResult
 from tests.slack.helpers import (
@@ -21,6 +21,7 @@ from tests.slack.helpers import (
     submit_objective,
     unsent,
 )
+from tests.support.sandbox import Sandbox
 
 
 async def test_new_opens_the_form_within_the_trigger_window(org_box: Sandbox) -> None:

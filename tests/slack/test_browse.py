@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import event, select, update
 
 from okrbot.domain.okr import Level, Status
-from okrbot.sandbox.fake_slack import message_problems
-from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
+from okrbot.sandbox.blockkit import message_problems
+from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER
 from okrbot.slack import ids
 from okrbot.store.models import KeyResult, Objective, Person
 from tests.slack.helpers import GOOD_FORM, requests_to, submit_objective
 from tests.slack.weekly_helpers import seed_company
+from tests.support.sandbox import Sandbox
 
 
 @dataclass(frozen=True)

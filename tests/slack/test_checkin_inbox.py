@@ -15,12 +15,12 @@ from sqlalchemy import delete, func, select, text, update
 from okrbot.background import Answers, Background
 from okrbot.domain.checkin import Bounds
 from okrbot.domain.okr import Status
-from okrbot.sandbox.harness import Sandbox
 from okrbot.services.inbox import GRACE, MAX_TRIES, RETRY_AFTER
 from okrbot.slack import ids
 from okrbot.slack.blocks.common import PageState
 from okrbot.store.models import CheckIn, CheckInValue, InboxCheckIn, KeyResult, Objective
 from tests.slack.weekly_helpers import check_in_count, seed_company
+from tests.support.sandbox import Sandbox, crash_and_restart
 
 NOT_SAVED = "could not save your check-in"
 
@@ -492,10 +492,3 @@ async def test_broken_rows_never_hold_back_a_good_one(box: Sandbox) -> None:
     assert await inbox_count(box) == 0
     assert len(failed_dms(box, poisoned)) == 60
     assert failed_dms(box, genuine) == []
-
-
-async def crash_and_restart(box: Sandbox, stalled: Background) -> None:
-    stalled.abandon()
-    await stalled.drain()
-    await box.crash()
-    await box.restart()

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from okrbot.sandbox.harness import CHANNEL, FrozenClock, Sandbox
+from okrbot.sandbox.harness import CHANNEL, FrozenClock
 from okrbot.slack import ids
 from okrbot.store.models import KeyResult, Objective
 from tests.slack.weekly_helpers import seed_company
+from tests.support.sandbox import Sandbox
 
 LAST_TWO_WEEKS = datetime(2026, 12, 18, 9, 0, tzinfo=UTC)  # 10:00 in Oslo, 14 days left
 NEW_QUARTER = datetime(2027, 1, 1, 9, 0, tzinfo=UTC)

@@ -9,11 +9,12 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from okrbot.sandbox.harness import AUTHOR, CEO, MANAGER, Person, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, MANAGER, Person
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import OutboxKind
 from okrbot.store.models import OutboxMessage
 from tests.slack.helpers import unsent
+from tests.support.sandbox import Sandbox
 
 
 async def queue_refreshes(box: Sandbox, people: list[Person], times: int) -> None:

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from okrbot.background import Background
 from okrbot.domain.okr import Status
 from okrbot.sandbox.fake_slack import Message
-from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER
 from okrbot.services.inbox import GRACE
 from okrbot.slack import ids
 from okrbot.store.models import InboxDecision
 from tests.slack.helpers import approvals, objectives, requests_to, submit_objective
+from tests.support.sandbox import Sandbox, crash_and_restart
 
 ALREADY = "was already approved"
 
@@ -41,13 +42,6 @@ def stall(box: Sandbox) -> Background:
     stalled = Background(concurrency=0)
     box.bot.deps.background = stalled
     return stalled
-
-
-async def crash_and_restart(box: Sandbox, stalled: Background) -> None:
-    stalled.abandon()
-    await stalled.drain()
-    await box.crash()
-    await box.restart()
 
 
 async def test_clicks_answered_before_a_crash_are_applied_once_after_it(

@@ -4,9 +4,10 @@ a select can hold: which hundred, in which order, and that the form accepts only
 from __future__ import annotations
 
 from okrbot.domain.okr import Level, Status
-from okrbot.sandbox.harness import AUTHOR, CEO, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO
 from okrbot.store.models import KeyResult, Objective
 from tests.slack.helpers import GOOD_FORM, objectives, open_form
+from tests.support.sandbox import Sandbox
 
 LEVELS = (Level.PERSONAL, Level.TEAM, Level.COMPANY)
 RANK = {Level.COMPANY: 0, Level.TEAM: 1, Level.PERSONAL: 2}

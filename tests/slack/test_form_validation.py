@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from okrbot.sandbox.driver import Response, form_state
-from okrbot.sandbox.harness import AUTHOR, MANAGER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, MANAGER
 from okrbot.slack import ids
 from okrbot.store.models import KeyResult, Objective
 from tests.slack.helpers import GOOD_FORM, objectives, open_form, requests_to
+from tests.support.sandbox import Sandbox
 
 NO_KR2 = {"kr2_desc": None, "kr2_start": None, "kr2_target": None, "kr2_unit": None}
 

@@ -13,12 +13,14 @@ from sqlalchemy import event, select, update
 
 from okrbot.domain.okr import Level, Status
 from okrbot.domain.workflow import Outcome, Stage
-from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, COLLEAGUE, MANAGER, NEWCOMER
 from okrbot.services.home import load_home
 from okrbot.slack import ids
-from okrbot.store.models import Approval, KeyResult, Objective, Person
+from okrbot.store.models import Approval, Person
 from tests.slack.helpers import GOOD_FORM, objectives, requests_to, submit_objective
 from tests.slack.weekly_helpers import seed_company
+from tests.support import seed
+from tests.support.sandbox import Sandbox
 
 Json = dict[str, Any]
 
@@ -293,53 +295,31 @@ async def _seed_big_company(box: Sandbox, ids_: list[str]) -> tuple[str, str]:
     async with box.uow(readonly=False) as uow:
         for n in range(25):
             uow.objectives.add(
-                Objective(
+                seed.objective(
                     workspace_id=box.fake.team_id,
                     owner_id=CEO.id,
-                    level=Level.COMPANY.value,
-                    team="Leadership",
-                    quarter="2026-Q4",
                     title=f"Company objective {n:02d}",
-                    description="",
-                    status=Status.APPROVED.value,
-                    version=1,
-                    created_at=now,
-                    updated_at=now,
-                    published_at=now,
+                    quarter="2026-Q4",
+                    now=now,
+                    team="Leadership",
+                    level=Level.COMPANY,
                     key_results=[
-                        KeyResult(
-                            position=1,
-                            description="Revenue",
-                            start_value=0,
-                            target_value=10,
-                            unit="MNOK",
-                        ),
-                        KeyResult(
-                            position=2, description="NPS", start_value=0, target_value=50, unit=""
-                        ),
+                        seed.Measure("Revenue", 0, 10, "MNOK"),
+                        seed.Measure("NPS", 0, 50, ""),
                     ],
                 )
             )
         pending = []
         for n in range(30):
-            objective = Objective(
+            objective = seed.objective(
                 workspace_id=box.fake.team_id,
                 owner_id=owner,
-                level=Level.PERSONAL.value,
-                team="Team 01",
-                quarter="2026-Q4",
                 title=f"Waiting objective {n:02d}",
-                description="",
-                status=Status.AWAITING_MANAGER.value,
-                version=1,
-                created_at=now,
-                updated_at=now,
-                key_results=[
-                    KeyResult(
-                        position=i, description="KR " * 90, start_value=0, target_value=1, unit=""
-                    )
-                    for i in range(1, 6)
-                ],
+                quarter="2026-Q4",
+                now=now,
+                team="Team 01",
+                status=Status.AWAITING_MANAGER,
+                key_results=[seed.Measure("KR " * 90, 0, 1, "")] * 5,
             )
             uow.objectives.add(objective)
             pending.append(objective)

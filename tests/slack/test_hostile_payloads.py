@@ -1,8 +1,8 @@
 """Malformed and hostile payloads at every listener, through signed HTTP requests.
 
-Hypothesis draws the payloads up front: the sandbox fixtures are function-scoped and async,
-which `@given` cannot share, so each test replays a bounded, derandomized list of examples
-against one sandbox. Whatever arrives, the app must answer below 500, change no OKR data,
+Hypothesis draws the payloads as each test starts: the sandbox fixtures are function-scoped
+and async, which `@given` cannot share, so each test replays a bounded, derandomized list of
+examples against one sandbox. Whatever arrives, the app must answer below 500, change no OKR data,
 send nothing Slack would refuse and post nothing to a channel.
 """
 
@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text, update
 
-from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, MANAGER, NEWCOMER
 from okrbot.slack import ids
 from okrbot.store.models import Approval
 from tests.slack.helpers import GOOD_FORM, objectives, open_form, submit_objective
+from tests.support.sandbox import Sandbox
 
 T = TypeVar("T")
 
@@ -475,52 +476,61 @@ async def attack(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
-COMMANDS = examples(command_examples, 150)
-CLICKS = examples(click_examples, 150)
-VIEWS = examples(view_examples, 150)
-EVENTS = examples(event_examples, 60)
-RAW = examples(raw_forms, 80)
+# How many examples of each kind a test replays; drawn as the test runs, not on import.
+COMMANDS = 150
+CLICKS = 150
+VIEWS = 150
+EVENTS = 60
+RAW = 80
 
 
-async def test_examples_are_varied() -> None:
+def test_examples_are_varied() -> None:
     # A strategy that collapsed to a handful of cases would make the tests below toothless.
-    for drawn in (COMMANDS, CLICKS, VIEWS, EVENTS, RAW):
-        assert len({repr(d) for d in drawn}) >= len(drawn) // 2
+    for strategy, count in (
+        (command_examples, COMMANDS),
+        (click_examples, CLICKS),
+        (view_examples, VIEWS),
+        (event_examples, EVENTS),
+        (raw_forms, RAW),
+    ):
+        drawn = examples(strategy, count)
+        assert len(drawn) == count
+        assert len({repr(d) for d in drawn}) >= count // 2
 
 
 async def test_hostile_slash_commands(armed: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
     async def send(box: Sandbox, body: str, headers: dict[str, str] | None) -> Any:
         return await box.slack.post_raw(body, headers=headers)
 
-    await attack(armed, caplog, COMMANDS, send)
+    await attack(armed, caplog, examples(command_examples, COMMANDS), send)
 
 
 async def test_hostile_button_clicks(armed: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
     async def send(box: Sandbox, payload: dict[str, Any], headers: dict[str, str] | None) -> Any:
         return await box.slack.post_payload(payload, headers=headers)
 
-    await attack(armed, caplog, CLICKS, send)
+    await attack(armed, caplog, examples(click_examples, CLICKS), send)
 
 
 async def test_hostile_view_submissions(armed: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
     async def send(box: Sandbox, payload: dict[str, Any], headers: dict[str, str] | None) -> Any:
         return await box.slack.post_payload(payload, headers=headers)
 
-    await attack(armed, caplog, VIEWS, send)
+    await attack(armed, caplog, examples(view_examples, VIEWS), send)
 
 
 async def test_hostile_events(armed: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
     async def send(box: Sandbox, body: str, headers: dict[str, str] | None) -> Any:
         return await box.slack.post_raw(body, content_type="application/json", headers=headers)
 
-    await attack(armed, caplog, EVENTS, send)
+    await attack(armed, caplog, examples(event_examples, EVENTS), send)
 
 
 async def test_hostile_raw_bodies(armed: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
     async def send(box: Sandbox, body: str, headers: dict[str, str] | None) -> Any:
         return await box.slack.post_raw(body, headers=headers)
 
-    await attack(armed, caplog, RAW, send)
+    await attack(armed, caplog, examples(raw_forms, RAW), send)
 
     async def send_json(box: Sandbox, body: str, headers: dict[str, str] | None) -> Any:
         return await box.slack.post_raw(body, content_type="application/json", headers=headers)

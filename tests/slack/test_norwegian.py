@@ -5,10 +5,11 @@ from __future__ import annotations
 from okrbot.domain.okr import Status
 from okrbot.domain.weekly import Job
 from okrbot.sandbox.fake_slack import Message
-from okrbot.sandbox.harness import AUTHOR, CHANNEL, MANAGER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CHANNEL, MANAGER
 from okrbot.slack import ids
 from tests.slack.helpers import button_values, objectives, requests_to, submit_objective
 from tests.slack.weekly_helpers import prompts_to, seed_company
+from tests.support.sandbox import Sandbox
 
 
 async def make_norwegian(box: Sandbox, user: str) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from okrbot.sandbox.harness import AUTHOR, CEO, MANAGER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, MANAGER
 from okrbot.slack import ids
 from tests.slack.helpers import requests_to, submit_objective
 from tests.slack.weekly_helpers import checkin_dms
+from tests.support.sandbox import Sandbox
 
 
 def nudges_to(box: Sandbox, user: str) -> list[str]:

@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from okrbot.domain.weekly import Job
 from okrbot.sandbox.fake_slack import Message
-from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, MANAGER, FrozenClock, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, MANAGER, FrozenClock
 from okrbot.store.models import Delivery, JobRun, OutboxMessage
 from tests.conftest import START
 from tests.slack.helpers import requests_to, submit_objective
 from tests.slack.weekly_helpers import digests, prompts_to, seed_company
+from tests.support.sandbox import Sandbox
 
 # Friday 27 November 2026, 13:00 in Oslo: check-in prompts are due.
 FRIDAY_NOON_UTC = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

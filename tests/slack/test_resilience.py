@@ -11,12 +11,13 @@ from sqlalchemy import select
 import okrbot.services.approvals as approvals_service
 from okrbot.domain.okr import Status
 from okrbot.sandbox.driver import sign
-from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, MANAGER, SIGNING_SECRET, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, MANAGER, SIGNING_SECRET
 from okrbot.services.delivery import LEASE
 from okrbot.services.inbox import MAX_TRIES, RETRY_AFTER
 from okrbot.slack import ids
 from okrbot.store.models import OutboxMessage
 from tests.slack.helpers import objectives, requests_to, submit_objective, unsent
+from tests.support.sandbox import Sandbox
 
 
 async def outbox_rows(box: Sandbox) -> list[OutboxMessage]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from okrbot.domain.okr import Status
-from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, MANAGER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, MANAGER
 from okrbot.slack import ids
 from okrbot.store.models import KeyResult, Objective, Revision
 from tests.slack.helpers import GOOD_FORM, objectives, requests_to, submit_objective
+from tests.support.sandbox import Sandbox
 
 
 async def publish(box: Sandbox) -> Objective:

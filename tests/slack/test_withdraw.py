@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from okrbot.domain.okr import Status
-from okrbot.sandbox.harness import AUTHOR, COLLEAGUE, MANAGER, Sandbox
+from okrbot.sandbox.harness import AUTHOR, COLLEAGUE, MANAGER
 from okrbot.slack import ids
 from okrbot.store.models import Approval, Objective
 from tests.slack.helpers import objectives, requests_to, submit_objective
+from tests.support.sandbox import Sandbox
 
 
 async def test_withdrawing_a_pending_objective_tells_its_approver(org_box: Sandbox) -> None:

@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from okrbot.sandbox.driver import SlackDriver
 from okrbot.sandbox.fake_slack import ApiCall, FakeSlack, FakeUser
-from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, FrozenClock, Sandbox
+from okrbot.sandbox.harness import AUTHOR, CEO, CHANNEL, FrozenClock
 from okrbot.services.orgchart import OrgChartError
 from okrbot.slack import ids
 from okrbot.store.models import BOTS, INSTALLATIONS, Approval, Objective, Person, Workspace
 from tests.slack.helpers import GOOD_FORM, button_values
 from tests.slack.weekly_helpers import prompts_to
+from tests.support.sandbox import Sandbox
 
 OTHER = "T0OTHER01"
 OTHER_CEO = "U0BCEO001"

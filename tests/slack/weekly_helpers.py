@@ -4,10 +4,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from okrbot.domain.okr import Level, Status
 from okrbot.sandbox.fake_slack import FakeUser, Message
-from okrbot.sandbox.harness import CHANNEL, Sandbox
-from okrbot.store.models import CheckIn, KeyResult, Objective, Person
+from okrbot.sandbox.harness import CHANNEL
+from okrbot.store.models import CheckIn, Person
+from tests.support import seed
+from tests.support.sandbox import Sandbox
 
 
 def _weekly_dms(box: Sandbox, user: str, reminder: bool) -> list[Message]:
@@ -73,29 +74,14 @@ async def seed_company(
             )
             for k in range(per_person):
                 uow.objectives.add(
-                    Objective(
+                    seed.objective(
                         workspace_id=box.fake.team_id,
                         owner_id=user_id,
-                        level=Level.PERSONAL.value,
-                        team=team,
-                        quarter=quarter,
                         title=f"Objective {k} of person {n:04d}",
-                        description="",
-                        status=Status.APPROVED.value,
-                        version=1,
-                        created_at=now,
-                        updated_at=now,
-                        published_at=now,
-                        key_results=[
-                            KeyResult(
-                                position=i + 1,
-                                description=f"Key result {i + 1}",
-                                start_value=0.0,
-                                target_value=100.0,
-                                unit="%",
-                            )
-                            for i in range(krs)
-                        ],
+                        quarter=quarter,
+                        now=now,
+                        team=team,
+                        key_results=seed.measures(krs),
                     )
                 )
         await uow.commit()

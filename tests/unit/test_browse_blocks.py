@@ -13,7 +13,7 @@ from okrbot.domain.checkin import Confidence
 from okrbot.domain.okr import Level, Status
 from okrbot.domain.workflow import Stage
 from okrbot.i18n import translator
-from okrbot.sandbox.fake_slack import message_problems
+from okrbot.sandbox.blockkit import message_problems
 from okrbot.services.browse import (
     Approved,
     ByWords,

@@ -16,7 +16,7 @@ from okrbot.domain.digest import Digest, DigestKR, DigestObjective, build_digest
 from okrbot.domain.okr import Level
 from okrbot.domain.quarters import Quarter
 from okrbot.i18n import ENGLISH
-from okrbot.sandbox.fake_slack import message_problems
+from okrbot.sandbox.blockkit import message_problems
 from okrbot.slack.blocks.common import BLOCKS_TEXT_BUDGET, Block, clip, escape
 from okrbot.slack.blocks.digest import (
     ATTENTION_MAX,

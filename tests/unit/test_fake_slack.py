@@ -16,7 +16,8 @@ import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from okrbot.sandbox.fake_slack import FakeSlack, FakeUser
+from okrbot.sandbox.fake_slack import FakeUser
+from tests.support.faulty_slack import FaultySlack
 
 
 class FakeClock:
@@ -33,8 +34,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def fake(clock: FakeClock) -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(clock=clock) as slack:
+async def fake(clock: FakeClock) -> AsyncIterator[FaultySlack]:
+    async with FaultySlack(clock=clock) as slack:
         slack.add_user(FakeUser("U001", "ada", "Ada Lovelace", email="Ada@Example.com"))
         slack.add_user(FakeUser("U002", "gone", "Gone Person", deleted=True))
         slack.add_channel("C001", "general", members=["U001"])
@@ -44,7 +45,7 @@ async def fake(clock: FakeClock) -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-def client(fake: FakeSlack) -> AsyncWebClient:
+def client(fake: FaultySlack) -> AsyncWebClient:
     return AsyncWebClient(token=fake.bot_token, base_url=fake.api_url, retry_handlers=[])
 
 
@@ -89,7 +90,7 @@ def text_input(**element: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("token", "error"), [(None, "not_authed"), ("xoxb-wrong", "invalid_auth")])
-async def test_auth_errors(fake: FakeSlack, token: str | None, error: str) -> None:
+async def test_auth_errors(fake: FaultySlack, token: str | None, error: str) -> None:
     bad = AsyncWebClient(token=token, base_url=fake.api_url, retry_handlers=[])
     exc = await refused(bad.chat_postMessage(channel="C001", text="hi"))
     assert exc.response["error"] == error
@@ -97,7 +98,7 @@ async def test_auth_errors(fake: FakeSlack, token: str | None, error: str) -> No
     assert fake.messages == []
 
 
-async def test_auth_test_and_unknown_method(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_auth_test_and_unknown_method(fake: FaultySlack, client: AsyncWebClient) -> None:
     auth = await client.auth_test()
     assert (auth["team_id"], auth["user_id"], auth["team"]) == ("T0DEMO000", "U0BOT0000", "Demo")
     exc = await refused(client.api_call("chat.frobnicate"))
@@ -106,13 +107,13 @@ async def test_auth_test_and_unknown_method(fake: FakeSlack, client: AsyncWebCli
 
 def test_refuses_non_loopback_host() -> None:
     with pytest.raises(ValueError, match="loopback"):
-        FakeSlack(host="0.0.0.0")  # noqa: S104
+        FaultySlack(host="0.0.0.0")  # noqa: S104
 
 
 # --------------------------------------------------------------------------- messages
 
 
-async def test_dm_by_user_id(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_dm_by_user_id(fake: FaultySlack, client: AsyncWebClient) -> None:
     first = await client.chat_postMessage(channel="U001", text="hello")
     second = await client.chat_postMessage(channel="D001", text="again")
     opened = await client.conversations_open(users="U001")
@@ -133,14 +134,14 @@ async def test_dm_by_user_id(fake: FakeSlack, client: AsyncWebClient) -> None:
     ],
 )
 async def test_channel_errors(
-    fake: FakeSlack, client: AsyncWebClient, channel: str, error: str
+    fake: FaultySlack, client: AsyncWebClient, channel: str, error: str
 ) -> None:
     exc = await refused(client.chat_postMessage(channel=channel, text="hi"))
     assert exc.response["error"] == error
     assert fake.messages == []
 
 
-async def test_threads_and_channel_messages(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_threads_and_channel_messages(fake: FaultySlack, client: AsyncWebClient) -> None:
     top = await client.chat_postMessage(channel="C001", text="top")
     await client.chat_postMessage(channel="C001", text="reply", thread_ts=top["ts"])
     exc = await refused(client.chat_postMessage(channel="C001", text="x", thread_ts="1.000001"))
@@ -153,7 +154,7 @@ async def test_threads_and_channel_messages(fake: FakeSlack, client: AsyncWebCli
     assert link["permalink"].endswith("/archives/C001/p" + top["ts"].replace(".", ""))
 
 
-async def test_update(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_update(fake: FaultySlack, client: AsyncWebClient) -> None:
     posted = await client.chat_postMessage(channel="U001", text="v1", blocks=[section("v1")])
     await client.chat_update(channel=posted["channel"], ts=posted["ts"], text="v2")
     [message] = fake.dms_to("U001")
@@ -162,7 +163,7 @@ async def test_update(fake: FakeSlack, client: AsyncWebClient) -> None:
     assert exc.response["error"] == "message_not_found"
 
 
-async def test_ephemeral(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_ephemeral(fake: FaultySlack, client: AsyncWebClient) -> None:
     reply = await client.chat_postEphemeral(channel="C001", user="U001", text="only you")
     assert reply["message_ts"]
     assert [(m.channel, m.text) for m in fake.ephemerals_to("U001")] == [("C001", "only you")]
@@ -171,7 +172,7 @@ async def test_ephemeral(fake: FakeSlack, client: AsyncWebClient) -> None:
     assert exc.response["error"] == "user_not_found"
 
 
-async def test_form_encoded_body(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_form_encoded_body(fake: FaultySlack, client: AsyncWebClient) -> None:
     data = {"channel": "C001", "text": "form", "blocks": json.dumps([section("form")])}
     await client.api_call("chat.postMessage", data=data)
     assert fake.calls_to("chat.postMessage")[0].args["blocks"] == [section("form")]
@@ -181,6 +182,7 @@ async def test_form_encoded_body(fake: FakeSlack, client: AsyncWebClient) -> Non
 MANY_OPTIONS = {"type": "static_select", "options": [option(n) for n in range(101)]}
 
 
+@pytest.mark.violates_slack_limits
 @pytest.mark.parametrize(
     ("kwargs", "error", "violation"),
     [
@@ -283,7 +285,7 @@ MANY_OPTIONS = {"type": "static_select", "options": [option(n) for n in range(10
     ],
 )
 async def test_message_limits(
-    fake: FakeSlack, client: AsyncWebClient, kwargs: dict[str, Any], error: str, violation: str
+    fake: FaultySlack, client: AsyncWebClient, kwargs: dict[str, Any], error: str, violation: str
 ) -> None:
     args = {"channel": "C001", "text": "fallback", **kwargs}
     exc = await refused(client.chat_postMessage(**args))
@@ -293,7 +295,7 @@ async def test_message_limits(
     assert len(fake.calls_to("chat.postMessage")) == 1
 
 
-async def test_valid_rich_message_passes(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_valid_rich_message_passes(fake: FaultySlack, client: AsyncWebClient) -> None:
     select = {"type": "static_select", "action_id": "pick", "options": [option(1), option(2)]}
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Q3 objectives"}},
@@ -310,6 +312,7 @@ async def test_valid_rich_message_passes(fake: FakeSlack, client: AsyncWebClient
 # --------------------------------------------------------------------------- views
 
 
+@pytest.mark.violates_slack_limits
 @pytest.mark.parametrize(
     ("view", "violation"),
     [
@@ -358,7 +361,7 @@ async def test_valid_rich_message_passes(fake: FakeSlack, client: AsyncWebClient
     ],
 )
 async def test_view_limits(
-    fake: FakeSlack, client: AsyncWebClient, view: dict[str, Any], violation: str
+    fake: FaultySlack, client: AsyncWebClient, view: dict[str, Any], violation: str
 ) -> None:
     trigger_id = fake.new_trigger_id("U001")
     exc = await refused(client.views_open(trigger_id=trigger_id, view=view))
@@ -367,7 +370,7 @@ async def test_view_limits(
     assert fake.views == {}
 
 
-async def test_views_open_and_update(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_views_open_and_update(fake: FaultySlack, client: AsyncWebClient) -> None:
     view = modal(text_input(), callback_id="okr_new", external_id="ext-1")
     opened = (await client.views_open(trigger_id=fake.new_trigger_id("U001"), view=view))["view"]
     assert opened["id"].startswith("V")
@@ -390,7 +393,7 @@ async def test_views_open_and_update(fake: FakeSlack, client: AsyncWebClient) ->
     assert by_external["view"]["id"] == opened["id"]
 
 
-async def test_views_push_and_publish(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_views_push_and_publish(fake: FaultySlack, client: AsyncWebClient) -> None:
     root = await client.views_open(trigger_id=fake.new_trigger_id("U001"), view=modal())
     pushed = await client.views_push(trigger_id=fake.new_trigger_id("U001"), view=modal())
     assert pushed["view"]["previous_view_id"] == root["view"]["id"]
@@ -400,7 +403,7 @@ async def test_views_push_and_publish(fake: FakeSlack, client: AsyncWebClient) -
     assert len(fake.open_views_for("U001")) == 2
 
 
-async def test_trigger_ids(fake: FakeSlack, client: AsyncWebClient, clock: FakeClock) -> None:
+async def test_trigger_ids(fake: FaultySlack, client: AsyncWebClient, clock: FakeClock) -> None:
     fresh = fake.new_trigger_id("U001")
     stale = fake.new_trigger_id("U001")
     clock.now += 2.9
@@ -418,7 +421,7 @@ async def test_trigger_ids(fake: FakeSlack, client: AsyncWebClient, clock: FakeC
 # --------------------------------------------------------------------------- faults
 
 
-async def test_fail_next(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_fail_next(fake: FaultySlack, client: AsyncWebClient) -> None:
     fake.fail_next("chat.postMessage", "fatal_error", times=2)
     for _ in range(2):
         exc = await refused(client.chat_postMessage(channel="C001", text="hi"))
@@ -427,7 +430,7 @@ async def test_fail_next(fake: FakeSlack, client: AsyncWebClient) -> None:
     assert [m.text for m in fake.channel_messages("C001")] == ["hi"]
 
 
-async def test_rate_limit_next(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_rate_limit_next(fake: FaultySlack, client: AsyncWebClient) -> None:
     fake.rate_limit_next("users.info", retry_after=7)
     exc = await refused(client.users_info(user="U001"))
     assert exc.response.status_code == 429
@@ -437,7 +440,7 @@ async def test_rate_limit_next(fake: FakeSlack, client: AsyncWebClient) -> None:
 
 
 async def test_post_limit_per_channel(
-    fake: FakeSlack, client: AsyncWebClient, clock: FakeClock
+    fake: FaultySlack, client: AsyncWebClient, clock: FakeClock
 ) -> None:
     fake.post_limit_per_channel_second = 1
     await client.chat_postMessage(channel="C001", text="one")
@@ -454,13 +457,13 @@ async def test_post_limit_per_channel(
     assert [m.text for m in fake.dms_to("U001")] == ["a DM"]
 
 
-async def test_no_limit_per_channel_by_default(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_no_limit_per_channel_by_default(fake: FaultySlack, client: AsyncWebClient) -> None:
     for n in range(5):
         await client.chat_postMessage(channel="C001", text=f"burst {n}")
     assert len(fake.channel_messages("C001")) == 5
 
 
-async def test_http_error_next(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_http_error_next(fake: FaultySlack, client: AsyncWebClient) -> None:
     fake.http_error_next("auth.test", status=503)
     exc = await refused(client.auth_test())
     assert exc.response.status_code == 503
@@ -479,7 +482,7 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 
 async def test_delay_next_holds_the_answer_not_the_call(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     fake.delay_next("chat.postMessage", 60)
     slow = asyncio.create_task(client.chat_postMessage(channel="C001", text="slow"))
@@ -497,7 +500,7 @@ async def test_delay_next_holds_the_answer_not_the_call(
 
 
 async def test_delay_next_answers_by_itself_after_its_time(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     fake.delay_next("auth.test", 0.05, times=2)
     started = time.monotonic()
@@ -509,7 +512,7 @@ async def test_delay_next_answers_by_itself_after_its_time(
 
 
 async def test_a_held_answer_nobody_waits_for_is_unanswered(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     fake.delay_next("users.info", 0.5)
     gone = asyncio.create_task(client.users_info(user="U001"))
@@ -548,7 +551,7 @@ async def test_users_info(client: AsyncWebClient) -> None:
 
 @pytest.mark.parametrize("outcome", ["fatal_error", "internal_error", "request_timeout"])
 async def test_perform_then_an_error_that_may_follow_a_success(
-    fake: FakeSlack, client: AsyncWebClient, outcome: str
+    fake: FaultySlack, client: AsyncWebClient, outcome: str
 ) -> None:
     fake.perform_then("chat.postMessage", outcome)
     exc = await refused(client.chat_postMessage(channel="C001", text="posted all the same"))
@@ -561,7 +564,7 @@ async def test_perform_then_an_error_that_may_follow_a_success(
 
 @pytest.mark.parametrize("status", [500, 503])
 async def test_perform_then_a_server_error(
-    fake: FakeSlack, client: AsyncWebClient, status: int
+    fake: FaultySlack, client: AsyncWebClient, status: int
 ) -> None:
     fake.perform_then("chat.postMessage", f"http_{status}")
     exc = await refused(client.chat_postMessage(channel="C001", text="posted"))
@@ -569,7 +572,7 @@ async def test_perform_then_a_server_error(
     assert [m.text for m in fake.channel_messages("C001")] == ["posted"]
 
 
-async def test_perform_then_drop_the_connection(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_perform_then_drop_the_connection(fake: FaultySlack, client: AsyncWebClient) -> None:
     fake.perform_then("chat.postMessage", "drop", times=2)
     for attempt in range(2):
         with pytest.raises(aiohttp.ClientError):
@@ -580,13 +583,13 @@ async def test_perform_then_drop_the_connection(fake: FakeSlack, client: AsyncWe
     assert (await client.chat_postMessage(channel="C001", text="answered"))["ok"] is True
 
 
-def test_perform_then_refuses_an_outcome_it_does_not_know(fake: FakeSlack) -> None:
+def test_perform_then_refuses_an_outcome_it_does_not_know(fake: FaultySlack) -> None:
     with pytest.raises(ValueError, match="unknown outcome"):
         fake.perform_then("chat.postMessage", "success")
 
 
 async def test_thread_replies_are_in_replies_not_in_history(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     marked = {"event_type": "okrbot_delivery", "event_payload": {"marker": "m-1"}}
     parent = await client.chat_postMessage(channel="C001", text="parent")
@@ -607,13 +610,13 @@ async def test_thread_replies_are_in_replies_not_in_history(
 # --------------------------------------------------------------------------- scopes
 
 
-def test_the_token_has_the_scopes_manifest_yml_asks_for(fake: FakeSlack) -> None:
+def test_the_token_has_the_scopes_manifest_yml_asks_for(fake: FaultySlack) -> None:
     manifest = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
     assert fake.scopes == manifest["oauth_config"]["scopes"]["bot"]
 
 
 async def test_a_method_without_its_scope_is_refused(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     fake.revoke_scope("users:read.email")
     exc = await refused(client.users_lookupByEmail(email="ada@example.com"))
@@ -639,7 +642,7 @@ async def test_a_method_without_its_scope_is_refused(
     ],
 )
 async def test_each_method_needs_its_scope(method: str, args: dict[str, Any], needed: str) -> None:
-    async with FakeSlack(scopes=["commands"]) as bare:
+    async with FaultySlack(scopes=["commands"]) as bare:
         bare.add_user(FakeUser("U001", "ada", "Ada Lovelace"))
         bare.add_channel("C001", "general", members=["U001"])
         client = AsyncWebClient(token=bare.bot_token, base_url=bare.api_url, retry_handlers=[])
@@ -652,7 +655,7 @@ async def test_each_method_needs_its_scope(method: str, args: dict[str, Any], ne
 
 
 async def test_history_needs_the_scope_of_the_conversations_type(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     fake.add_channel("C009", "secret", private=True)
     parent = await client.chat_postMessage(channel="C001", text="parent")
@@ -693,7 +696,7 @@ async def refused_at(call: Callable[[], Awaitable[Any]], most: int) -> int:
 
 
 async def test_every_method_has_its_tier_with_room_for_a_burst(
-    fake: FakeSlack, client: AsyncWebClient, clock: FakeClock
+    fake: FaultySlack, client: AsyncWebClient, clock: FakeClock
 ) -> None:
     # users.list is Tier 2 (20+ a minute): twice that in a burst, and no more.
     assert await refused_at(lambda: client.users_list(), 100) == 40
@@ -707,7 +710,7 @@ async def test_every_method_has_its_tier_with_room_for_a_burst(
 
 
 async def test_a_lookup_per_row_of_a_large_org_chart_is_refused(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     # users.lookupByEmail is Tier 3: a burst of 100 in a minute passes, 500 do not.
     lookups = await refused_at(lambda: client.users_lookupByEmail(email="ada@example.com"), 500)
@@ -715,7 +718,7 @@ async def test_a_lookup_per_row_of_a_large_org_chart_is_refused(
 
 
 async def test_tiers_can_be_exact_per_method_or_off(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     fake.tier_burst = 1.0
     assert await refused_at(lambda: client.users_list(), 100) == 20
@@ -727,7 +730,7 @@ async def test_tiers_can_be_exact_per_method_or_off(
     assert await refused_at(lambda: client.users_list(), 30) == 30
 
 
-async def test_tiers_count_per_workspace(fake: FakeSlack) -> None:
+async def test_tiers_count_per_workspace(fake: FaultySlack) -> None:
     fake.add_workspace("T0OTHER00", "Other")
     code = fake.install_code("T0OTHER00", "U001")
     other = AsyncWebClient(base_url=fake.api_url, retry_handlers=[])
@@ -744,7 +747,7 @@ async def test_tiers_count_per_workspace(fake: FakeSlack) -> None:
     assert (await refused(first.auth_test())).response.status_code == 429
 
 
-async def test_oauth_grants_the_scopes_the_fake_has(fake: FakeSlack) -> None:
+async def test_oauth_grants_the_scopes_the_fake_has(fake: FaultySlack) -> None:
     code = fake.install_code(fake.team_id, "U001")
     client = AsyncWebClient(base_url=fake.api_url, retry_handlers=[])
     grant = await client.oauth_v2_access(
@@ -757,7 +760,7 @@ async def test_oauth_grants_the_scopes_the_fake_has(fake: FakeSlack) -> None:
 
 
 async def test_history_pages_newest_first_with_a_cursor(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     for n in range(5):
         await client.chat_postMessage(channel="C001", text=f"m{n}")
@@ -775,7 +778,7 @@ async def test_history_pages_newest_first_with_a_cursor(
     assert exc.response["error"] == "invalid_cursor"
 
 
-async def test_history_between_oldest_and_latest(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_history_between_oldest_and_latest(fake: FaultySlack, client: AsyncWebClient) -> None:
     ts = [(await client.chat_postMessage(channel="C001", text=f"m{n}"))["ts"] for n in range(4)]
     page = await client.conversations_history(channel="C001", oldest=ts[0], latest=ts[3])
     assert [m["text"] for m in page["messages"]] == ["m2", "m1"]
@@ -785,7 +788,7 @@ async def test_history_between_oldest_and_latest(fake: FakeSlack, client: AsyncW
     assert [m["text"] for m in page["messages"]] == ["m3", "m2", "m1", "m0"]
 
 
-async def test_replies_page_oldest_first(fake: FakeSlack, client: AsyncWebClient) -> None:
+async def test_replies_page_oldest_first(fake: FaultySlack, client: AsyncWebClient) -> None:
     parent = await client.chat_postMessage(channel="C001", text="parent")
     for n in range(4):
         await client.chat_postMessage(channel="C001", text=f"r{n}", thread_ts=parent["ts"])
@@ -802,7 +805,7 @@ async def test_replies_page_oldest_first(fake: FakeSlack, client: AsyncWebClient
 async def test_a_distributed_app_reads_15_messages_a_minute(
     client: AsyncWebClient, clock: FakeClock
 ) -> None:
-    async with FakeSlack(clock=clock, distributed=True, tier_burst=None) as fake:
+    async with FaultySlack(clock=clock, distributed=True, tier_burst=None) as fake:
         fake.add_channel("C001", "general")
         client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url, retry_handlers=[])
         for n in range(20):
@@ -835,7 +838,7 @@ async def test_a_distributed_app_reads_15_messages_a_minute(
 
 
 async def test_metadata_is_kept_and_listed_only_when_asked_for(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     marked = {"event_type": "okrbot_delivery", "event_payload": {"marker": "m-1"}}
     await client.chat_postMessage(channel="C001", text="marked", metadata=marked)
@@ -845,6 +848,7 @@ async def test_metadata_is_kept_and_listed_only_when_asked_for(
     assert full["messages"][0]["metadata"] == marked
 
 
+@pytest.mark.violates_slack_limits
 @pytest.mark.parametrize(
     ("metadata", "problem"),
     [
@@ -857,7 +861,7 @@ async def test_metadata_is_kept_and_listed_only_when_asked_for(
     ],
 )
 async def test_malformed_metadata_is_refused(
-    fake: FakeSlack, client: AsyncWebClient, metadata: Any, problem: str
+    fake: FaultySlack, client: AsyncWebClient, metadata: Any, problem: str
 ) -> None:
     exc = await refused(
         client.api_call(
@@ -879,7 +883,7 @@ async def test_malformed_metadata_is_refused(
 
 
 async def test_an_event_type_slack_does_not_accept_drops_the_metadata(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     dotted = {"event_type": "okrbot.delivery", "event_payload": {"marker": "m-1"}}
     posted = await client.chat_postMessage(channel="C001", text="posted", metadata=dotted)
@@ -899,7 +903,7 @@ async def test_an_event_type_slack_does_not_accept_drops_the_metadata(
 
 
 async def test_an_ephemeral_reaches_only_someone_in_the_conversation(
-    fake: FakeSlack, client: AsyncWebClient
+    fake: FaultySlack, client: AsyncWebClient
 ) -> None:
     fake.add_user(FakeUser("U003", "grace", "Grace Hopper"))
     exc = await refused(client.chat_postEphemeral(channel="C001", user="U003", text="x"))

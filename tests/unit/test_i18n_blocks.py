@@ -28,7 +28,7 @@ from okrbot.domain.views import (
 )
 from okrbot.domain.workflow import REASON_MAX, Outcome, Stage
 from okrbot.i18n import LANGUAGES, Translator, translator
-from okrbot.sandbox.fake_slack import FakeSlack, _Refusal, message_problems
+from okrbot.sandbox.blockkit import message_problems, view_problems
 from okrbot.services.checkins import CheckInPage, KRState, ObjectiveState
 from okrbot.services.notices import (
     ApprovalOutcome,
@@ -276,11 +276,7 @@ def modal_problems(view: dict[str, Any]) -> list[str]:
             problems.append(f"{field} is longer than 24 characters: {view[field]['text']!r}")
     if len(view["blocks"]) > 100:
         problems.append(f"{len(view['blocks'])} blocks")
-    try:
-        FakeSlack()._check_view(view, kind="modal")
-    except _Refusal as refusal:
-        problems += [refusal.error, *refusal.problems]
-    return problems
+    return problems + view_problems(view, kind="modal")
 
 
 def alignable(n: int) -> AlignOption:

@@ -17,8 +17,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from okrbot.sandbox.driver import signed_headers
-from okrbot.sandbox.fake_slack import FakeSlack
 from okrbot.slack.routes import Router, Routes
+from tests.support.faulty_slack import FaultySlack
 
 SECRET = "routes-test-secret"
 # The fake Slack's own workspace (its default).
@@ -64,7 +64,7 @@ class App:
     """A Bolt app as okrbot builds it: its routes behind one middleware, an event listener
     on Bolt itself."""
 
-    def __init__(self, slack: FakeSlack, refuse: BoltResponse | None = None) -> None:
+    def __init__(self, slack: FaultySlack, refuse: BoltResponse | None = None) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.gated: list[dict[str, Any]] = []
         self.routes = Routes()
@@ -98,15 +98,15 @@ class App:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
+async def slack() -> AsyncIterator[FaultySlack]:
+    fake = FaultySlack()
     await fake.start()
     yield fake
     await fake.stop()
 
 
 @pytest.fixture
-def app(slack: FakeSlack) -> App:
+def app(slack: FaultySlack) -> App:
     app = App(slack)
     app.routes.command("/okr")(app.handler("okr", text="hello"))
     app.routes.action("approve")(app.handler("approve"))
@@ -156,7 +156,7 @@ async def test_events_go_on_to_bolts_listeners_after_the_gate(app: App) -> None:
     assert len(app.gated) == 1
 
 
-async def test_the_gate_answers_instead_of_any_handler(slack: FakeSlack) -> None:
+async def test_the_gate_answers_instead_of_any_handler(slack: FaultySlack) -> None:
     app = App(slack, refuse=BoltResponse(status=200, body="not installed here"))
     app.routes.command("/okr")(app.handler("okr"))
     response = await app.send(command("new"))

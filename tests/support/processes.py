@@ -24,9 +24,12 @@ from okrbot.bootstrap import EVENTS_PATH, HEALTH_PATH, SHUTDOWN_GRACE
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.weekly import Job
 from okrbot.sandbox.driver import SlackDriver
-from okrbot.sandbox.fake_slack import FakeSlack
-from okrbot.sandbox.harness import CEO, CHANNEL, SIGNING_SECRET, FrozenClock, Sandbox
+from okrbot.sandbox.fake_slack import Message
+from okrbot.sandbox.harness import CEO, CHANNEL, SIGNING_SECRET, FrozenClock
+from okrbot.slack import ids
 from okrbot.store.models import Delivery, JobRun
+from tests.support.faulty_slack import FaultySlack
+from tests.support.sandbox import Sandbox
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Starting Python and importing okrbot on a busy machine with two cores.
@@ -120,7 +123,7 @@ def base_env(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 
 def serve_env(
-    tmp_path: Path, fake: FakeSlack, database_url: str, **settings: str
+    tmp_path: Path, fake: FaultySlack, database_url: str, **settings: str
 ) -> dict[str, str]:
     return base_env(
         tmp_path,
@@ -133,6 +136,40 @@ def serve_env(
         DATABASE_URL=database_url,
         **settings,
     )
+
+
+def recovering_env(
+    tmp_path: Path, fake: FaultySlack, database_url: str, **settings: str
+) -> dict[str, str]:
+    """`serve_env` for a process that may be killed: a timer that ticks every second, and
+    QUICK_RECOVERY's leases and sweeps."""
+    return serve_env(
+        tmp_path,
+        fake,
+        database_url,
+        **{"OKRBOT_TICK_SECONDS": "1", **QUICK_RECOVERY, **settings},
+    )
+
+
+def open_requests(box: Sandbox, approver: str, about: str = "") -> list[Message]:
+    """The approver's DMs (about `about`, when given) that still carry an Approve button."""
+    return [m for m in box.fake.dms_to(approver) if about in m.text and _asks_to_approve(m)]
+
+
+def _asks_to_approve(message: Message) -> bool:
+    return any(
+        element.get("action_id") == ids.APPROVE
+        for block in message.blocks
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+    )
+
+
+def published(box: Sandbox, about: str) -> list[Message]:
+    """Top-level messages in the OKR channel that mention `about`: its publications."""
+    return [
+        m for m in box.fake.channel_messages(CHANNEL) if m.thread_ts is None and about in m.text
+    ]
 
 
 async def eventually(
@@ -258,7 +295,7 @@ class Processes:
         self.started.append(okrbot)
         return okrbot
 
-    async def serve(self, name: str, env: dict[str, str], fake: FakeSlack) -> Okrbot:
+    async def serve(self, name: str, env: dict[str, str], fake: FaultySlack) -> Okrbot:
         """`okrbot serve` on a port of its own, with a driver that plays Slack to it; call
         `ready()` before sending it anything."""
         port = free_port()
@@ -286,7 +323,7 @@ class Processes:
                 await eventually(healthy, f"{okrbot.name} answers", START_TIMEOUT, watch=[okrbot])
 
 
-def kill_when(fake: FakeSlack, okrbot: Okrbot, condition: Callable[[str], bool]) -> None:
+def kill_when(fake: FaultySlack, okrbot: Okrbot, condition: Callable[[str], bool]) -> None:
     """SIGKILL `okrbot` right after the fake has performed a call for which `condition`
     (given the method) holds, before its answer leaves: the process dies not knowing
     whether the call took effect. Once only."""

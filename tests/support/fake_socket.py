@@ -30,6 +30,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from okrbot.sandbox.driver import Response, SlackDriver
 from okrbot.sandbox.fake_slack import FakeSlack, loopback_host
+from tests.support import stand_ins
 
 Json = dict[str, Any]
 
@@ -115,6 +116,7 @@ class FakeSocketMode:
         await web.TCPSite(runner, self.host, 0).start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
+        stand_ins.register("FakeSocketMode", self)
 
     async def stop(self) -> None:
         # The server closes what is still open (aiohttp's cleanup would wait for it).
