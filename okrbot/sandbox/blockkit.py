@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from okrbot.slack import limits as L
 from okrbot.slack.limits import MESSAGE_BLOCKS_MAX as MAX_MESSAGE_BLOCKS
 from okrbot.slack.limits import MESSAGE_BLOCKS_TEXT_MAX as MAX_BLOCKS_TEXT
 from okrbot.slack.limits import MESSAGE_TEXT_MAX as MAX_MESSAGE_TEXT
@@ -180,7 +181,7 @@ class _Checker:
                 continue
             block_id = block.get("block_id")
             if block_id is not None:
-                self.string(f"{here}.block_id", block_id, 255, required=True)
+                self.string(f"{here}.block_id", block_id, L.ID_MAX, required=True)
                 if block_id in seen:
                     self.add(f"{here}.block_id", f"{block_id!r} is used twice")
                 if isinstance(block_id, str):
@@ -200,18 +201,20 @@ class _Checker:
         text, fields = block.get("text"), block.get("fields")
         if text is None and not fields:
             self.add(path, "needs text or fields")
-        self.text(f"{path}.text", text, 3000, required=False)
-        for index, item in enumerate(self.items(f"{path}.fields", fields, 10)):
-            self.text(f"{path}.fields[{index}]", item, 2000)
+        self.text(f"{path}.text", text, L.SECTION_TEXT_MAX, required=False)
+        for index, item in enumerate(self.items(f"{path}.fields", fields, L.SECTION_FIELDS_MAX)):
+            self.text(f"{path}.fields[{index}]", item, L.SECTION_FIELD_TEXT_MAX)
         accessory = block.get("accessory")
         if accessory is not None:
             self.element(f"{path}.accessory", accessory, action_ids, ACCESSORY_ELEMENTS)
 
     def _block_header(self, path: str, block: Json, action_ids: set[str]) -> None:
-        self.text(f"{path}.text", block.get("text"), 150, plain=True)
+        self.text(f"{path}.text", block.get("text"), L.HEADER_MAX, plain=True)
 
     def _block_context(self, path: str, block: Json, action_ids: set[str]) -> None:
-        elements = self.items(f"{path}.elements", block.get("elements"), 10, required=True)
+        elements = self.items(
+            f"{path}.elements", block.get("elements"), L.CONTEXT_ELEMENTS_MAX, required=True
+        )
         for index, element in enumerate(elements):
             here = f"{path}.elements[{index}]"
             if isinstance(element, dict) and element.get("type") == "image":
@@ -220,13 +223,15 @@ class _Checker:
                 self.text(here, element, None)
 
     def _block_actions(self, path: str, block: Json, action_ids: set[str]) -> None:
-        elements = self.items(f"{path}.elements", block.get("elements"), 25, required=True)
+        elements = self.items(
+            f"{path}.elements", block.get("elements"), L.ACTIONS_ELEMENTS_MAX, required=True
+        )
         for index, element in enumerate(elements):
             self.element(f"{path}.elements[{index}]", element, action_ids, ACTION_ELEMENTS)
 
     def _block_input(self, path: str, block: Json, action_ids: set[str]) -> None:
-        self.text(f"{path}.label", block.get("label"), 2000, plain=True)
-        self.text(f"{path}.hint", block.get("hint"), 2000, plain=True, required=False)
+        self.text(f"{path}.label", block.get("label"), L.LABEL_MAX, plain=True)
+        self.text(f"{path}.hint", block.get("hint"), L.LABEL_MAX, plain=True, required=False)
         element = block.get("element")
         if element is None:
             self.add(f"{path}.element", "is required")
@@ -235,7 +240,7 @@ class _Checker:
 
     def _block_image(self, path: str, block: Json, action_ids: set[str]) -> None:
         self._image(path, block)
-        self.text(f"{path}.title", block.get("title"), 2000, plain=True, required=False)
+        self.text(f"{path}.title", block.get("title"), L.LABEL_MAX, plain=True, required=False)
 
     def _block_rich_text(self, path: str, block: Json, action_ids: set[str]) -> None:
         self.items(f"{path}.elements", block.get("elements"), 10_000, required=True)
@@ -246,8 +251,8 @@ class _Checker:
     def _image(self, path: str, image: Json) -> None:
         if image.get("image_url") is None and image.get("slack_file") is None:
             self.add(path, "needs image_url or slack_file")
-        self.string(f"{path}.image_url", image.get("image_url"), 3000)
-        self.string(f"{path}.alt_text", image.get("alt_text"), 2000, required=True)
+        self.string(f"{path}.image_url", image.get("image_url"), L.URL_MAX)
+        self.string(f"{path}.alt_text", image.get("alt_text"), L.LABEL_MAX, required=True)
 
     # -- elements
 
@@ -266,23 +271,23 @@ class _Checker:
             return
         action_id = element.get("action_id")
         if action_id is not None:
-            self.string(f"{path}.action_id", action_id, 255, required=True)
+            self.string(f"{path}.action_id", action_id, L.ID_MAX, required=True)
             if action_id in action_ids:
                 self.add(f"{path}.action_id", f"{action_id!r} is used twice in this block")
             if isinstance(action_id, str):
                 action_ids.add(action_id)
         placeholder = element.get("placeholder")
-        self.text(f"{path}.placeholder", placeholder, 150, plain=True, required=False)
+        self.text(f"{path}.placeholder", placeholder, L.PLACEHOLDER_MAX, plain=True, required=False)
         if kind == "button":
-            self.text(f"{path}.text", element.get("text"), 75, plain=True)
-            self.string(f"{path}.value", element.get("value"), 2000)
-            self.string(f"{path}.url", element.get("url"), 3000)
+            self.text(f"{path}.text", element.get("text"), L.BUTTON_TEXT_MAX, plain=True)
+            self.string(f"{path}.value", element.get("value"), L.BUTTON_VALUE_MAX)
+            self.string(f"{path}.url", element.get("url"), L.URL_MAX)
             if element.get("style") not in (None, "primary", "danger"):
                 self.add(f"{path}.style", "must be primary or danger")
         elif kind in ("static_select", "multi_static_select"):
-            self._choices(path, element, 100, plain=True, groups=True)
+            self._choices(path, element, L.SELECT_OPTIONS_MAX, plain=True, groups=True)
         elif kind in ("radio_buttons", "checkboxes"):
-            self._choices(path, element, 10, plain=False, groups=False)
+            self._choices(path, element, L.CHOICES_MAX, plain=False, groups=False)
         elif kind == "overflow":
             self._choices(path, element, 5, plain=True, groups=False)
         elif kind == "plain_text_input":
@@ -294,10 +299,12 @@ class _Checker:
         if not isinstance(option, dict):
             self.add(path, "must be an option object")
             return None
-        self.text(f"{path}.text", option.get("text"), 75, plain=plain)
-        self.string(f"{path}.value", option.get("value"), 150, required=True)
-        self.text(f"{path}.description", option.get("description"), 75, required=False)
-        self.string(f"{path}.url", option.get("url"), 3000)
+        self.text(f"{path}.text", option.get("text"), L.OPTION_TEXT_MAX, plain=plain)
+        self.string(f"{path}.value", option.get("value"), L.OPTION_VALUE_MAX, required=True)
+        self.text(
+            f"{path}.description", option.get("description"), L.OPTION_TEXT_MAX, required=False
+        )
+        self.string(f"{path}.url", option.get("url"), L.URL_MAX)
         return _option_key(option)
 
     def _choices(self, path: str, element: Json, limit: int, *, plain: bool, groups: bool) -> None:
@@ -307,15 +314,19 @@ class _Checker:
             if options is not None:
                 self.add(path, "cannot have both options and option_groups")
             for g_index, group in enumerate(
-                self.items(f"{path}.option_groups", option_groups, 100, required=True)
+                self.items(
+                    f"{path}.option_groups", option_groups, L.SELECT_OPTIONS_MAX, required=True
+                )
             ):
                 here = f"{path}.option_groups[{g_index}]"
                 if not isinstance(group, dict):
                     self.add(here, "must be an object")
                     continue
-                self.text(f"{here}.label", group.get("label"), 75, plain=True)
+                self.text(f"{here}.label", group.get("label"), L.OPTION_TEXT_MAX, plain=True)
                 for index, option in enumerate(
-                    self.items(f"{here}.options", group.get("options"), 100, required=True)
+                    self.items(
+                        f"{here}.options", group.get("options"), L.SELECT_OPTIONS_MAX, required=True
+                    )
                 ):
                     keys.append(self._option(f"{here}.options[{index}]", option, plain=plain))
         else:
@@ -333,13 +344,20 @@ class _Checker:
                 self.add(f"{path}.initial_options[{index}]", "does not match any of the options")
 
     def _plain_text_input(self, path: str, element: Json) -> None:
-        max_length = element.get("max_length", 3000)
+        max_length = element.get("max_length", L.INPUT_LENGTH_MAX)
         for key in ("min_length", "max_length"):
             value = element.get(key)
             if value is None:
                 continue
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 3000:
-                self.add(f"{path}.{key}", f"must be an integer from 0 to 3000, not {value!r}")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 0 <= value <= L.INPUT_LENGTH_MAX
+            ):
+                self.add(
+                    f"{path}.{key}",
+                    f"must be an integer from 0 to {L.INPUT_LENGTH_MAX}, not {value!r}",
+                )
         if isinstance(max_length, int):
             self.string(f"{path}.initial_value", element.get("initial_value"), max_length)
 
@@ -394,17 +412,19 @@ def check_view(view: Any, *, kind: str) -> Json:
     blocks = view.get("blocks")
     checker.blocks("view.blocks", blocks, MAX_VIEW_BLOCKS)
     if kind == "modal":
-        checker.text("view.title", view.get("title"), 24, plain=True)
-        checker.text("view.submit", view.get("submit"), 24, plain=True, required=False)
-        checker.text("view.close", view.get("close"), 24, plain=True, required=False)
+        checker.text("view.title", view.get("title"), L.VIEW_TITLE_MAX, plain=True)
+        checker.text(
+            "view.submit", view.get("submit"), L.VIEW_TITLE_MAX, plain=True, required=False
+        )
+        checker.text("view.close", view.get("close"), L.VIEW_TITLE_MAX, plain=True, required=False)
         has_input = isinstance(blocks, list) and any(
             isinstance(b, dict) and b.get("type") == "input" for b in blocks
         )
         if has_input and view.get("submit") is None:
             checker.add("view.submit", "is required when the view has input blocks")
-    checker.string("view.private_metadata", view.get("private_metadata"), 3000)
-    checker.string("view.callback_id", view.get("callback_id"), 255)
-    checker.string("view.external_id", view.get("external_id"), 255)
+    checker.string("view.private_metadata", view.get("private_metadata"), L.PRIVATE_METADATA_MAX)
+    checker.string("view.callback_id", view.get("callback_id"), L.ID_MAX)
+    checker.string("view.external_id", view.get("external_id"), L.ID_MAX)
     if checker.problems:
         raise Refusal("invalid_arguments", checker.problems)
     return view

@@ -209,7 +209,7 @@ async def decide(
         return DecisionResult(
             Verdict.OUT_OF_DATE, to_view(again.objective), approver=again.approval.approver_id
         )
-    await uow.session.refresh(objective, ["status", "published_at", "updated_at"])
+    await uow.refresh(objective, ["status", "published_at", "updated_at"])
 
     # Queued even before the request's own message is known: the dispatcher waits for it.
     uow.outbox.add(

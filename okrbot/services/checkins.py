@@ -315,8 +315,8 @@ async def record(
         )
         for objective in accepted
     ]
-    uow.session.add_all(check_ins)
-    await uow.session.flush()
+    uow.add_all(check_ins)
+    await uow.flush()
     rows = [
         (check_in.id, kr_id, value)
         for check_in, objective in zip(check_ins, accepted, strict=True)

@@ -301,7 +301,7 @@ async def _submit(
         )
         if not moved:
             raise InvalidSubmission([FieldError("title", "form.changed_meanwhile")])
-        await uow.session.refresh(objective, ["version", "status", "published_at"])
+        await uow.refresh(objective, ["version", "status", "published_at"])
         objective.level, objective.quarter, objective.title = (
             draft.level.value,
             draft.quarter,
@@ -392,7 +392,7 @@ async def open_stage(
         created_at=now,
     )
     uow.approvals.add(approval)
-    await uow.session.flush()
+    await uow.flush()
     uow.outbox.add(
         workspace_id=objective.workspace_id,
         kind=OutboxKind.APPROVAL_REQUEST,
@@ -518,5 +518,5 @@ async def _withdraw(
         )
     queue_home_refresh(uow, actor.workspace_id, [actor.user_id, *waiting], now)
     await uow.commit()
-    await uow.session.refresh(objective, ["status"])
+    await uow.refresh(objective, ["status"])
     return to_view(objective)

@@ -177,7 +177,7 @@ async def apply(
         if done % PROGRESS_EVERY == 0:
             # Written in the one transaction, which commits only at the end: the time goes
             # here, and a failure still leaves nothing behind.
-            await uow.session.flush()
+            await uow.flush()
             progress(f"{done:,} of {len(rows):,} rows stored")
     await uow.commit()
     return ImportSummary(created, updated, unchanged)

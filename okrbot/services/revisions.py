@@ -106,7 +106,7 @@ async def open_revision(
         created_at=now,
     )
     uow.revisions.add(revision)
-    await uow.session.flush()
+    await uow.flush()
     return revision
 
 

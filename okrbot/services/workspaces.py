@@ -79,7 +79,7 @@ async def installed(
             installed_at=now,
         )
         uow.workspaces.add(row)
-        await uow.session.flush()
+        await uow.flush()
         return _setup(row), installer is not None
     row.name = name or row.name
     row.uninstalled_at = None
@@ -87,7 +87,7 @@ async def installed(
     orphaned = row.ceo is None and not row.admins
     if installer and orphaned:
         row.admins = [installer]
-    await uow.session.flush()
+    await uow.flush()
     return _setup(row), bool(installer and orphaned)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
@@ -106,6 +106,15 @@ class UnitOfWork:
             await self.session.flush()
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from exc
+
+    def add_all(self, rows: Iterable[object]) -> None:
+        """Add new rows (mapped objects) to what this unit of work will write."""
+        self.session.add_all(rows)
+
+    async def refresh(self, row: object, attributes: Iterable[str]) -> None:
+        """Read `attributes` of a loaded row again from the database (values the database
+        or another transaction set)."""
+        await self.session.refresh(row, list(attributes))
 
     async def snapshot(self) -> None:
         """Make this unit of work's queries see one moment; call it before the first query.
