@@ -383,3 +383,12 @@ def format_number(value: float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+# Published objectives, and those of past quarters, are there for everyone to see.
+VISIBLE_TO_ALL = frozenset({Status.APPROVED, Status.CLOSED})
+
+
+def may_see(status: Status, owner_id: str, viewer: str) -> bool:
+    """Anyone sees a published objective; an unpublished one only its owner."""
+    return viewer == owner_id or status in VISIBLE_TO_ALL

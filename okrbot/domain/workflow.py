@@ -21,6 +21,14 @@ class Stage(StrEnum):
         return "manager" if self is Stage.MANAGER else "CEO"
 
 
+# Where an objective may be edited in place (its approval starts again from the top).
+EDITABLE = (Status.REJECTED, Status.AWAITING_MANAGER, Status.AWAITING_CEO)
+# ... and changed at all: a published objective's change goes through approval on its own.
+REVISABLE = (*EDITABLE, Status.APPROVED)
+# Where its owner may take it back.
+WITHDRAWABLE = (Status.AWAITING_MANAGER, Status.AWAITING_CEO, Status.REJECTED, Status.APPROVED)
+
+
 class Outcome(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

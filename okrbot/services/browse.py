@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TypeAlias
 
 from okrbot.domain.checkin import Confidence
-from okrbot.domain.okr import Level, Status
+from okrbot.domain.okr import Level, Status, may_see
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.workflow import Outcome, Stage, stage_of
 from okrbot.services.checkins import KRState, to_state
@@ -23,7 +23,6 @@ from okrbot.store.models import Approval, Objective
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 # Published for everyone to see; "closed" ones were published before their quarter ended.
-VISIBLE = frozenset({Status.APPROVED, Status.CLOSED})
 CANDIDATES_MAX = 10
 _RANK = {Level.COMPANY: 0, Level.TEAM: 1, Level.PERSONAL: 2}
 
@@ -343,11 +342,8 @@ async def _tree(uow: UnitOfWork, actor: Actor, today: date) -> Tree:
     return alignment_tree(quarter, [summary(o, names) for o in rows])
 
 
-# -- rules, pure
-
-
 def visible(objective: Objective, viewer: str) -> bool:
-    return objective.owner_id == viewer or Status(objective.status) in VISIBLE
+    return may_see(Status(objective.status), objective.owner_id, viewer)
 
 
 def summary(

@@ -18,6 +18,9 @@ from okrbot.domain.okr import (
 from okrbot.domain.quarters import default_quarter_for_new, quarter_choices
 from okrbot.domain.views import AlignOption, ObjectiveView
 from okrbot.domain.workflow import (
+    EDITABLE,
+    REVISABLE,
+    WITHDRAWABLE,
     NoManagerError,
     Outcome,
     Stage,
@@ -39,9 +42,6 @@ from okrbot.services.notices import AuthorEvent, OutboxKind
 from okrbot.store.models import Approval, Objective, Person
 from okrbot.store.uow import Conflict, UnitOfWork, UnitOfWorkFactory
 
-EDITABLE = (Status.REJECTED, Status.AWAITING_MANAGER, Status.AWAITING_CEO)
-# A published objective can be changed too: the change goes through approval on its own.
-REVISABLE = (*EDITABLE, Status.APPROVED)
 MANAGER_FIELD = "manager"
 # Slack allows 100 options in a select; company and team objectives come first.
 ALIGN_OPTIONS_MAX = 100
@@ -463,9 +463,6 @@ async def _supersede(
                 payload={"newer_version": newer},
             )
     return approvers
-
-
-WITHDRAWABLE = (Status.AWAITING_MANAGER, Status.AWAITING_CEO, Status.REJECTED, Status.APPROVED)
 
 
 class NotWithdrawable(Exception):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from okrbot.domain.okr import MAX_KEY_RESULTS, Status, one_more_key_result
+from okrbot.domain.okr import MAX_KEY_RESULTS, Status, may_see, one_more_key_result
 from okrbot.domain.permissions import may_administer
 from okrbot.domain.workflow import (
+    EDITABLE,
+    REVISABLE,
+    WITHDRAWABLE,
     NoManagerError,
     Stage,
     Step,
@@ -56,3 +59,17 @@ def test_the_form_grows_one_key_result_at_a_time_up_to_the_most() -> None:
     assert one_more_key_result(2) == 3
     assert one_more_key_result(MAX_KEY_RESULTS - 1) == MAX_KEY_RESULTS
     assert one_more_key_result(MAX_KEY_RESULTS) == MAX_KEY_RESULTS
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_only_published_and_closed_objectives_are_seen_by_others(status: Status) -> None:
+    assert may_see(status, "U1", "U1")
+    assert may_see(status, "U1", "U2") is (status in (Status.APPROVED, Status.CLOSED))
+
+
+def test_what_an_owner_may_still_change_or_take_back() -> None:
+    assert Status.APPROVED not in EDITABLE
+    assert set(REVISABLE) == {*EDITABLE, Status.APPROVED}
+    assert Status.WITHDRAWN not in WITHDRAWABLE
+    assert Status.CLOSED not in WITHDRAWABLE
+    assert Status.CLOSED not in REVISABLE
