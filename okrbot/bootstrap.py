@@ -18,7 +18,6 @@ from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAutho
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from okrbot import logs
@@ -37,7 +36,7 @@ from okrbot.slack.gateway import Connections, SlackGateway, make_client
 from okrbot.slack.listeners import actions, refuse_malformed, register_all
 from okrbot.slack.tenancy import Installations, SingleWorkspace, Tenancy
 from okrbot.store import schema
-from okrbot.store.engine import create_engine
+from okrbot.store.engine import create_engine, ping
 from okrbot.store.installations import installation_store, state_store
 from okrbot.store.models import InboxCheckIn, InboxDecision
 from okrbot.store.uow import SessionFactory
@@ -223,8 +222,7 @@ class Okrbot:
 
         async def health(_request: web.Request) -> web.Response:
             try:
-                async with self.engine.connect() as connection:
-                    await connection.execute(text("SELECT 1"))
+                await ping(self.engine)
             except Exception as exc:
                 log.warning("health check: database unreachable: %s", type(exc).__name__)
                 return web.json_response({"ok": False, "database": "unreachable"}, status=503)

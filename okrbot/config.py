@@ -15,13 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from okrbot.domain.schedule import WeeklyTime
 from okrbot.domain.weekly import Schedule
 from okrbot.i18n import LANGUAGES
-from okrbot.store.engine import sqlite_file
+from okrbot.store.engine import backend_of, sqlite_file
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -304,11 +302,9 @@ class ConfigError(Exception):
 def database_url_problem(raw: str) -> str | None:
     """What is wrong with a DATABASE_URL, found before anything connects to it: what a
     driver or SQLite would say later is a traceback or a bare "unable to open"."""
-    try:
-        url = make_url(raw)
-    except ArgumentError:
+    backend = backend_of(raw)
+    if backend is None:
         return f"not a database URL (like {DATABASE_EXAMPLE})"
-    backend = url.get_backend_name()
     if backend not in DATABASES:
         return f"okrbot works with SQLite and PostgreSQL, not {backend} (like {DATABASE_EXAMPLE})"
     database = sqlite_file(raw)

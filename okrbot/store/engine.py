@@ -10,10 +10,10 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Table, event, insert, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -278,3 +278,18 @@ class DirectWriter:
 
     def dispose(self) -> None:
         self._connection.close()
+
+
+def backend_of(raw_url: str) -> str | None:
+    """The database a URL names (`sqlite`, `postgresql`, ...), or None when it is not a
+    database URL at all."""
+    try:
+        return make_url(raw_url).get_backend_name()
+    except ArgumentError:
+        return None
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database; raises what the driver raises when it cannot."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

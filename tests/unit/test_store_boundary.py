@@ -1,5 +1,6 @@
-"""SQL stays in okrbot/store: services and the Slack layer reach the database only
-through the unit of work and its repositories, never through SQLAlchemy itself."""
+"""SQL stays in okrbot/store: every other module reaches the database only through the
+unit of work and its repositories, never through SQLAlchemy itself (the wiring may name the
+engine's type)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTSIDE_THE_STORE = ("okrbot/services", "okrbot/slack")
+# The wiring (bootstrap.py, cli.py) holds the engine it makes: it may name its type.
+WIRING = {"okrbot/bootstrap.py", "okrbot/cli.py"}
 
 
 def sqlalchemy_imports(source: str) -> list[str]:
@@ -55,8 +57,13 @@ def test_the_check_sees_every_form_of_import(source: str, expected: list[str]) -
 
 
 def test_no_module_outside_the_store_imports_sqlalchemy() -> None:
-    modules = [path for folder in OUTSIDE_THE_STORE for path in (ROOT / folder).rglob("*.py")]
-    assert len(modules) > 20
+    modules = [
+        path
+        for path in (ROOT / "okrbot").rglob("*.py")
+        if not path.relative_to(ROOT).is_relative_to("okrbot/store")
+        and str(path.relative_to(ROOT)) not in WIRING
+    ]
+    assert len(modules) > 100
     offenders = {
         str(path.relative_to(ROOT)): imported
         for path in modules
