@@ -144,3 +144,9 @@ async def authenticate(uows: UnitOfWorkFactory, token: str, now: datetime) -> Ca
             await uow.tokens.note_use(caller.token_id, now, now - USE_NOTED_EVERY)
             await uow.commit()
     return caller
+
+
+async def installed_workspaces(uows: UnitOfWorkFactory) -> list[str]:
+    """The workspaces okrbot is installed in through OAuth (and not removed since)."""
+    async with uows(readonly=True) as uow:
+        return [row.team_id for row in await uow.workspaces.installed()]
