@@ -44,6 +44,12 @@ MESSAGES = {
     "retired": "the key result was removed from its objective",
 }
 
+CODES = {
+    "checkin.error.comment_long": "invalid_comment",
+    "future": "invalid_at",
+    "before_quarter": "invalid_at",
+}
+
 
 def error(status: int, code: str, message: str, **headers: str) -> web.Response:
     return web.json_response({"error": code, "message": message}, status=status, headers=headers)
@@ -218,4 +224,4 @@ def _refusal(refused: values.ValueRefused, value: float) -> web.Response:
     message = template.format(value=_number(value), **details)
     if refused.reason == "not_open":
         return error(409, "not_open", message)
-    return error(422, "invalid_value", message)
+    return error(422, CODES.get(refused.problem, "invalid_value"), message)
