@@ -18,7 +18,8 @@ from okrbot.api.openapi import DOCUMENT
 from okrbot.api.server import PREFIX
 from okrbot.domain.okr import Status
 from okrbot.domain.weekly import Job
-from okrbot.sandbox.harness import AUTHOR, COLLEAGUE
+from okrbot.sandbox.fake_slack import FakeUser
+from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, FrozenClock
 from okrbot.store.models import ApiToken, CheckIn, CheckInValue, KeyResult
 from tests.slack.test_browse import ask
 from tests.slack.weekly_helpers import digests
@@ -472,3 +473,41 @@ async def test_paths_and_methods_the_api_lacks_answer_json(
     status, answer, headers = await call(http, "DELETE", "/key-results/1")
     assert (status, answer["error"]) == (405, "method_not_allowed")
     assert "GET" in headers["Allow"]
+
+
+async def test_with_several_installed_workspaces_a_token_names_its_workspace(
+    database_url: str, clock: FrozenClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = Sandbox(database_url, clock=clock, oauth=True)
+    async with box:
+        box.fake.add_workspace(OTHER_TEAM, "Other Co")
+        box.fake.add_user(
+            FakeUser("U0OCEO001", "o", "Olga", "olga@other.example", team_id=OTHER_TEAM)
+        )
+        settings = box.settings()
+        assert await cli.token_create(settings, "ci") == cli.EXIT_CONFIG
+        assert capsys.readouterr().err == ("okrbot: okrbot is not installed in any workspace yet\n")
+        await box.install(box.fake.team_id, CEO.id)
+        await box.install(OTHER_TEAM, "U0OCEO001")
+        assert await cli.token_create(settings, "ci") == cli.EXIT_CONFIG
+        assert "installed in several workspaces" in capsys.readouterr().err
+        assert await cli.token_create(settings, "ci", workspace="T0NOWHERE") == cli.EXIT_CONFIG
+        assert "not installed in workspace T0NOWHERE" in capsys.readouterr().err
+        assert await cli.token_create(settings, "ci", workspace=OTHER_TEAM, now=clock()) == 0
+        theirs = capsys.readouterr().out.strip()
+        assert await cli.token_create(settings, "ci", workspace=box.fake.team_id, now=clock()) == 0
+        ours = capsys.readouterr().out.strip()
+        # Same name, two workspaces: revoking says which.
+        assert await cli.token_revoke(settings, "ci") == cli.EXIT_CONFIG
+        assert "choose one with --workspace" in capsys.readouterr().err
+
+        world = await _world(box)  # its "other" objective is OTHER_TEAM's
+        async with aiohttp.ClientSession(base_url=box.base_url) as http:
+            path = f"/key-results/{world.other_kr}/values"
+            assert (await call(http, "POST", path, ours, body={"value": 3}))[0] == 404
+            status, answer, _ = await call(http, "POST", path, theirs, body={"value": 3})
+            assert (status, answer["source"]) == (200, "api:ci")
+            assert (await call(http, "GET", f"/key-results/{world.krs[0]}", theirs))[0] == 404
+            assert await cli.token_revoke(settings, "ci", workspace=OTHER_TEAM) == 0
+            assert (await call(http, "POST", path, theirs, body={"value": 3}))[0] == 401
+            assert (await call(http, "GET", f"/key-results/{world.krs[0]}", ours))[0] == 200
