@@ -67,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
         help="serve Slack's HTTP requests (POST /slack/events)",
         description=(
             "Answer Slack's HTTP requests at POST /slack/events (and /slack/install with "
-            "OAuth), report health at GET /healthz and run the weekly jobs. Checks the "
+            "OAuth), report health at GET /healthz, answer the HTTP API under /api/v1 and run "
+            "the weekly jobs. Checks the "
             "settings, the database schema and the bot token first."
         ),
     )
@@ -409,7 +410,7 @@ async def _serve(settings: Settings, host: str) -> int:
     app.start_scheduler()
     installs = ", GET /slack/install" if settings.oauth else ""
     log.info(
-        "okrbot listening on %s:%s (POST /slack/events, GET /healthz%s)",
+        "okrbot listening on %s:%s (POST /slack/events, GET /healthz%s, /api/v1)",
         host,
         settings.port,
         installs,
