@@ -21,6 +21,8 @@ from slack_bolt.response import BoltResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from okrbot import logs
+from okrbot.api.server import PREFIX as API_PREFIX
+from okrbot.api.server import Api
 from okrbot.background import Answers, Background
 from okrbot.config import Settings
 from okrbot.jobs.runner import Jobs
@@ -231,6 +233,7 @@ class Okrbot:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(EVENTS_PATH, events)
         app.router.add_get(HEALTH_PATH, health)
+        app.add_subapp(API_PREFIX, Api(self.uow, self.deps.clock, self.deps.zone).app())
         flow = self.bolt.oauth_flow
         if flow is not None:
             for path, step in (

@@ -67,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
         help="serve Slack's HTTP requests (POST /slack/events)",
         description=(
             "Answer Slack's HTTP requests at POST /slack/events (and /slack/install with "
-            "OAuth), report health at GET /healthz and run the weekly jobs. Checks the "
+            "OAuth), report health at GET /healthz, answer the HTTP API under /api/v1 and run "
+            "the weekly jobs. Checks the "
             "settings, the database schema and the bot token first."
         ),
     )
@@ -160,6 +161,31 @@ def _parser() -> argparse.ArgumentParser:
         metavar="TEAM_ID",
         help="the Slack workspace, needed only when the database holds more than one",
     )
+    token = commands.add_parser(
+        "token",
+        help="tokens for the HTTP API (/api/v1)",
+        description=(
+            "Make, list and revoke the tokens that callers of the HTTP API present "
+            "(Authorization: Bearer okr_...). A token belongs to one workspace; it is shown "
+            "once, when it is made, and only its hash is kept."
+        ),
+    )
+    token_commands = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="make a token and print it, once")
+    create.add_argument("--name", required=True, help="what the token is for, like ci or grafana")
+    create.add_argument(
+        "--workspace",
+        metavar="TEAM_ID",
+        help="the workspace, needed when okrbot is installed in more than one",
+    )
+    token_commands.add_parser("list", help="the tokens: name, workspace, made, last used")
+    revoke = token_commands.add_parser("revoke", help="stop a token from working, at once")
+    revoke.add_argument("name", metavar="NAME")
+    revoke.add_argument(
+        "--workspace",
+        metavar="TEAM_ID",
+        help="the workspace, needed when several have a token of that name",
+    )
     return parser
 
 
@@ -229,6 +255,14 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(
             export(settings, args.quarter, args.fmt, output=args.output, workspace=args.workspace)
         )
+    if args.command == "token":
+        settings = _settings("token")
+        _logging(settings)
+        if args.action == "create":
+            return asyncio.run(token_create(settings, args.name, workspace=args.workspace))
+        if args.action == "list":
+            return asyncio.run(token_list(settings))
+        return asyncio.run(token_revoke(settings, args.name, workspace=args.workspace))
     if args.command == "run-job":
         settings = _settings("run-job")
         _logging(settings)
@@ -376,7 +410,7 @@ async def _serve(settings: Settings, host: str) -> int:
     app.start_scheduler()
     installs = ", GET /slack/install" if settings.oauth else ""
     log.info(
-        "okrbot listening on %s:%s (POST /slack/events, GET /healthz%s)",
+        "okrbot listening on %s:%s (POST /slack/events, GET /healthz%s, /api/v1)",
         host,
         settings.port,
         installs,
@@ -675,3 +709,157 @@ async def run_job(
             f"({', '.join(sorted(doubtful))}): send them with --resend-in-doubt"
         )
     return 0 if fan.failed == 0 and not doubtful else EXIT_INPUT
+
+
+async def _open_database(settings: Settings) -> AsyncEngine | None:
+    """The engine of a database at the schema's head, or None once the reason it cannot be
+    used is printed (a SQLite file that is not there would be made, empty)."""
+    from okrbot.store import schema
+    from okrbot.store.engine import create_engine, sqlite_file
+
+    database = sqlite_file(settings.database_url)
+    if database is not None and not database.is_file():
+        print(
+            f"okrbot: DATABASE_URL: there is no database at {database} (run okrbot where "
+            "it runs, or point DATABASE_URL at its database)",
+            file=sys.stderr,
+        )
+        return None
+    engine = create_engine(settings.database_url)
+    try:
+        await schema.check_at_head(engine, auto=False)
+    except schema.SchemaOutOfDate as outdated:
+        await engine.dispose()
+        print(f"okrbot: {outdated}", file=sys.stderr)
+        return None
+    return engine
+
+
+async def _token_workspace(
+    settings: Settings, engine: AsyncEngine, wanted: str | None
+) -> tuple[str | None, str | None]:
+    """(workspace, problem) for a new token: the one okrbot serves, or with OAuth installs
+    the one installed, or `wanted` among those installed."""
+    from okrbot.services import tokens
+    from okrbot.services.ports import DeliveryError
+    from okrbot.slack.gateway import SlackGateway, make_client
+    from okrbot.store.uow import SessionFactory
+
+    if settings.oauth:
+        installed = await tokens.installed_workspaces(SessionFactory(engine))
+        if wanted is not None:
+            if wanted in installed:
+                return wanted, None
+            held = ", ".join(installed) or "none"
+            return None, f"okrbot is not installed in workspace {wanted} (installed: {held})"
+        if not installed:
+            return None, "okrbot is not installed in any workspace yet"
+        if len(installed) > 1:
+            return None, (
+                f"okrbot is installed in several workspaces ({', '.join(installed)}): "
+                "choose one with --workspace"
+            )
+        return installed[0], None
+    if not settings.slack_bot_token:
+        # Nothing to ask which workspace the one token serves: the caller must say.
+        if wanted is None:
+            return None, "SLACK_BOT_TOKEN is not set: name the workspace with --workspace T…"
+        return wanted, None
+    try:
+        team = await SlackGateway(
+            make_client(settings.slack_bot_token, settings.slack_api_url)
+        ).team_id()
+    except DeliveryError as exc:
+        if wanted is not None:
+            return wanted, None
+        return None, (
+            f"could not ask Slack which workspace SLACK_BOT_TOKEN serves ({exc.code}): "
+            "name it with --workspace T…"
+        )
+    if wanted is not None and wanted != team:
+        return None, f"okrbot serves workspace {team} (SLACK_BOT_TOKEN), not {wanted}"
+    return team, None
+
+
+async def token_create(
+    settings: Settings, name: str, *, workspace: str | None = None, now: datetime | None = None
+) -> int:
+    from okrbot.services import tokens
+    from okrbot.store.uow import SessionFactory
+
+    problem = tokens.name_problem(name)
+    if problem:
+        print(f"okrbot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    engine = await _open_database(settings)
+    if engine is None:
+        return EXIT_CONFIG
+    try:
+        chosen, problem = await _token_workspace(settings, engine, workspace)
+        if chosen is None:
+            print(f"okrbot: {problem}", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            token = await tokens.create(
+                SessionFactory(engine), chosen, name, now or datetime.now(UTC)
+            )
+        except tokens.TokenError as exc:
+            print(f"okrbot: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+    finally:
+        await engine.dispose()
+    print(
+        f"okrbot: made token {name!r} for workspace {chosen}; it is shown only now, keep it "
+        "somewhere safe",
+        file=sys.stderr,
+    )
+    print(token)
+    return 0
+
+
+async def token_list(settings: Settings) -> int:
+    from okrbot.export_formats import timestamp
+    from okrbot.services import tokens
+    from okrbot.store.uow import SessionFactory
+
+    engine = await _open_database(settings)
+    if engine is None:
+        return EXIT_CONFIG
+    try:
+        found = await tokens.listing(SessionFactory(engine))
+    finally:
+        await engine.dispose()
+    if not found:
+        print("okrbot: no API tokens (make one with `okrbot token create --name NAME`)")
+        return 0
+    rows = [("NAME", "WORKSPACE", "CREATED", "LAST USED")] + [
+        (
+            t.name,
+            t.workspace_id,
+            timestamp(t.created_at) or "",
+            timestamp(t.last_used_at) or "never",
+        )
+        for t in found
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[3]]))
+    return 0
+
+
+async def token_revoke(settings: Settings, name: str, *, workspace: str | None = None) -> int:
+    from okrbot.services import tokens
+    from okrbot.store.uow import SessionFactory
+
+    engine = await _open_database(settings)
+    if engine is None:
+        return EXIT_CONFIG
+    try:
+        revoked = await tokens.revoke(SessionFactory(engine), name, workspace)
+    except tokens.TokenError as exc:
+        print(f"okrbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    finally:
+        await engine.dispose()
+    print(f"okrbot: revoked token {revoked.name!r} of workspace {revoked.workspace_id}")
+    return 0

@@ -83,14 +83,18 @@ def _progress(share: float) -> float:
 
 
 def to_json(export: QuarterExport) -> str:
-    document = {
+    return json.dumps(export_document(export), indent=2, ensure_ascii=False) + "\n"
+
+
+def export_document(export: QuarterExport) -> dict[str, Any]:
+    """The JSON export as a dictionary (the HTTP API answers with it too)."""
+    return {
         "quarter": str(export.quarter),
         "workspace": export.workspace_id,
         "exported_at": timestamp(export.exported_at),
         "objectives": [_objective(o) for o in export.objectives],
         "people": dict(export.names),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _objective(o: ObjectiveRecord) -> dict[str, Any]:
@@ -113,14 +117,15 @@ def _objective(o: ObjectiveRecord) -> dict[str, Any]:
         "last_check_in_at": timestamp(o.last_check_in_at),
         "score": o.score,
         "scored_at": timestamp(o.scored_at),
-        "key_results": [_key_result(kr) for kr in o.key_results],
+        "key_results": [key_result_document(kr) for kr in o.key_results],
         "approvals": [_approval(a) for a in o.approvals],
         "check_ins": [_check_in(c) for c in o.check_ins],
     }
 
 
-def _key_result(kr: KeyResultRecord) -> dict[str, Any]:
+def key_result_document(kr: KeyResultRecord) -> dict[str, Any]:
     return {
+        "id": kr.id,
         "position": kr.position,
         "description": kr.description,
         "start": kr.start,
@@ -154,6 +159,7 @@ def _check_in(c: CheckInRecord) -> dict[str, Any]:
         "confidence": c.confidence,
         "comment": c.comment,
         "values": [{"key_result": v.key_result, "value": v.value} for v in c.values],
+        "source": c.source,
     }
 
 

@@ -25,6 +25,7 @@ Record = TypeVar("Record")
 
 @dataclass(frozen=True)
 class KeyResultRecord:
+    id: int
     position: int
     description: str
     start: float
@@ -66,6 +67,8 @@ class CheckInRecord:
     confidence: str
     comment: str | None
     values: tuple[CheckInValueRecord, ...]
+    # "slack", or "api:<token name>" for a value sent to the HTTP API.
+    source: str = "slack"
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,12 @@ def _grouped(
 
 
 def _key_result_record(kr: KeyResult) -> tuple[int, KeyResultRecord]:
-    return kr.objective_id, KeyResultRecord(
+    return kr.objective_id, key_result_record(kr)
+
+
+def key_result_record(kr: KeyResult) -> KeyResultRecord:
+    return KeyResultRecord(
+        id=kr.id,
         position=kr.position,
         description=kr.description,
         start=kr.start_value,
@@ -232,4 +240,5 @@ def _check_in_record(
         confidence=c.confidence,
         comment=c.comment,
         values=tuple(values.get(c.id, ())),
+        source=c.source,
     )

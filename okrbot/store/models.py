@@ -172,6 +172,8 @@ class CheckIn(Base):
     created_at: Mapped[datetime]
     # The form it came from (its view id and hash), when it came through the inbox.
     submission_key: Mapped[str | None] = mapped_column(String(128))
+    # Where it came from: "slack" (the form, a reply), or "api:<token name>".
+    source: Mapped[str] = mapped_column(String(80), default="slack", server_default="slack")
 
 
 class CheckInValue(Base):
@@ -187,6 +189,23 @@ class CheckInValue(Base):
     value: Mapped[float] = mapped_column(Float)
     # Denormalised from check_in so "the value a week ago" is one indexed lookup.
     created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A token for the HTTP API (okrbot.api), of one workspace. Only its SHA-256 is kept:
+    the token itself is shown once, when it is made."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"), UniqueConstraint("token_hash"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    # Hex SHA-256 of the whole token.
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    # Noted at most once a minute, so a busy token does not write on every request.
+    last_used_at: Mapped[datetime | None]
 
 
 class InboxCheckIn(Base):

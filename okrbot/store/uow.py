@@ -29,6 +29,7 @@ from okrbot.store.repositories import (
     PersonRepository,
     RevisionRepository,
     ScoringRepository,
+    TokenRepository,
     WorkspaceRepository,
 )
 
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.revisions = RevisionRepository(session)
         self.events = EventRepository(session)
         self.workspaces = WorkspaceRepository(session)
+        self.tokens = TokenRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
         # Before taking a connection (or the write lock), never while holding one.

@@ -233,6 +233,14 @@ async def test_json_holds_every_decision_and_check_in_of_the_quarter(
             "requested_at": mine["approvals"][1]["decided_at"],
         },
     ]
+    # Each key result's id, as the HTTP API and /okr show know it.
+    async with box.uow() as uow:
+        rows = await uow.session.scalars(
+            select(KeyResult.id)
+            .where(KeyResult.objective_id == mine["id"])
+            .order_by(KeyResult.position)
+        )
+        assert [k["id"] for k in mine["key_results"]] == list(rows)
     krs = [
         (k["position"], k["start"], k["target"], k["unit"], k["current"], k["progress"])
         for k in mine["key_results"]
@@ -247,6 +255,7 @@ async def test_json_holds_every_decision_and_check_in_of_the_quarter(
             "confidence": "at_risk",
             "comment": COMMENT,
             "values": [{"key_result": 1, "value": 50.0}, {"key_result": 2, "value": 2.5}],
+            "source": "slack",
         },
         {
             "author": AUTHOR.id,
@@ -254,6 +263,7 @@ async def test_json_holds_every_decision_and_check_in_of_the_quarter(
             "confidence": "at_risk",
             "comment": None,
             "values": [{"key_result": 1, "value": 55.0}, {"key_result": 2, "value": 2.5}],
+            "source": "slack",
         },
     ]
     assert mine["last_check_in_at"] == "2027-01-09T12:00:00Z"

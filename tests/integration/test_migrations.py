@@ -23,6 +23,7 @@ from okrbot.store.models import Base, InboxCheckIn, Person
 from okrbot.store.uow import SessionFactory
 
 TABLES = {
+    "api_token",
     "approval",
     "check_in",
     "check_in_value",

@@ -82,6 +82,8 @@ EN: dict[str, str] = {
         "{start} \u2192 {current} \u2192 {target}{unit} \u00b7 {bar} {percent}"
     ),
     "browse.show.kr_updated": "updated {date}",
+    # The id the HTTP API and the JSON export know the key result by.
+    "browse.show.kr_id": "id `{id}`",
     "browse.show.supports": "*Supports:* {objective}",
     "browse.show.supports_nothing": (
         ":warning: *Supports:* nothing \u2014 not aligned to a published objective"
@@ -189,6 +191,7 @@ NB: dict[str, str] = {
         "{start} \u2192 {current} \u2192 {target}{unit} \u00b7 {bar} {percent}"
     ),
     "browse.show.kr_updated": "oppdatert {date}",
+    "browse.show.kr_id": "id `{id}`",
     "browse.show.supports": "*Støtter:* {objective}",
     "browse.show.supports_nothing": (
         ":warning: *Støtter:* ingenting \u2014 ikke knyttet til et publisert mål"

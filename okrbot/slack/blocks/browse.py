@@ -273,6 +273,7 @@ def detail_message(detail: Detail, words: Translator) -> Message:
             )
             if kr.current_at is not None:
                 values += " \u00b7 " + words("browse.show.kr_updated", date=_day(kr.current_at))
+            values += " \u00b7 " + words("browse.show.kr_id", id=kr.id)
             krs.append(
                 words(
                     "browse.show.kr",

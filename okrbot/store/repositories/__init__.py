@@ -12,6 +12,7 @@ from okrbot.store.repositories.queues import (
 )
 from okrbot.store.repositories.runs import DeliveryRepository, JobRunRepository
 from okrbot.store.repositories.scoring import ScoringRepository
+from okrbot.store.repositories.tokens import TokenRepository
 from okrbot.store.repositories.workspaces import EventRepository, WorkspaceRepository
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "ProgressObjective",
     "RevisionRepository",
     "ScoringRepository",
+    "TokenRepository",
     "WorkspaceRepository",
 ]

@@ -185,3 +185,37 @@ class CheckInRepository(Repository):
         )
         rows = (await self.session.execute(stmt)).all()
         return [(check_in, position, value) for check_in, position, value in rows]
+
+    def add(self, check_in: CheckIn) -> None:
+        self.session.add(check_in)
+
+    async def note_value(
+        self, objective_id: int, key_result_id: int, value: float, at: datetime
+    ) -> tuple[float | None, datetime | None]:
+        """Keep a value made at `at` as the key result's latest, and `at` as its objective's
+        last check-in, unless a later one is there already (a value sent late, or two sent
+        at once); the key result's latest (value, time) after."""
+        await self.session.execute(
+            update(KeyResult)
+            .where(
+                KeyResult.id == key_result_id,
+                KeyResult.current_at.is_(None) | (KeyResult.current_at <= at),
+            )
+            .values(current_value=value, current_at=at)
+        )
+        await self.session.execute(
+            update(Objective)
+            .where(
+                Objective.id == objective_id,
+                Objective.last_check_in_at.is_(None) | (Objective.last_check_in_at <= at),
+            )
+            .values(last_check_in_at=at)
+        )
+        row = (
+            await self.session.execute(
+                select(KeyResult.current_value, KeyResult.current_at).where(
+                    KeyResult.id == key_result_id
+                )
+            )
+        ).one()
+        return row[0], row[1]

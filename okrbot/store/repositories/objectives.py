@@ -370,3 +370,16 @@ class ObjectiveRepository(Repository):
             .order_by(KeyResult.objective_id, KeyResult.position)
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def key_result_of(
+        self, workspace_id: str, key_result_id: int
+    ) -> tuple[KeyResult, Objective] | None:
+        """A key result (retired or not) of one of the workspace's objectives, with its
+        objective: one query. None for another workspace's."""
+        stmt = (
+            select(KeyResult, Objective)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(KeyResult.id == key_result_id, Objective.workspace_id == workspace_id)
+        )
+        row = (await self.session.execute(stmt)).first()
+        return None if row is None else (row[0], row[1])
