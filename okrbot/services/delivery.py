@@ -374,6 +374,7 @@ class Dispatcher:
                 bool(payload.get("reminder")),
                 datetime.fromisoformat(str(payload["at"])),
                 locale=await _locale(uow, message.workspace_id, message.recipient),
+                no_change=bool(payload.get("no_change")),
             )
         if message.kind == OutboxKind.HOME_REFRESH:
             if message.recipient is None:
