@@ -351,6 +351,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         pace=Pace(),
         sleep=sleep,
+        behind_pace_points=settings.behind_pace_points,
     )
     deps = Deps(
         uow=uow,
@@ -365,6 +366,7 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
             append=functools.partial(uow.append, InboxCheckIn, skip_taken="submission_key"),
         ),
         language=settings.language,
+        behind_pace_points=settings.behind_pace_points,
     )
     deps.decisions = inbox.Inbox(
         uow,

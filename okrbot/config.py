@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from okrbot.domain.pace import DEFAULT_BEHIND_PACE_POINTS
 from okrbot.domain.schedule import WeeklyTime
 from okrbot.domain.weekly import Schedule
 from okrbot.i18n import LANGUAGES
@@ -99,6 +100,11 @@ class Settings(BaseSettings):
     )
     checkin_quiet_days: Annotated[int, Field(ge=0, le=7)] = Field(
         3, validation_alias="OKRBOT_CHECKIN_QUIET_DAYS"
+    )
+    # An objective more than this many percentage points behind the share of the quarter
+    # gone is flagged "behind pace" (digest, Home, /okr show), beside its confidence.
+    behind_pace_points: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = Field(
+        DEFAULT_BEHIND_PACE_POINTS, validation_alias="OKRBOT_BEHIND_PACE_POINTS"
     )
     fanout_concurrency: Annotated[int, Field(ge=1, le=50)] = Field(
         4, validation_alias="OKRBOT_FANOUT_CONCURRENCY"
@@ -266,6 +272,7 @@ class Settings(BaseSettings):
             digest=self.digest_at,
             quiet_days=self.checkin_quiet_days,
             zone=self.timezone,
+            behind_pace_points=self.behind_pace_points,
         )
 
 

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
+from okrbot.domain import pace
 from okrbot.domain.checkin import Confidence
 from okrbot.domain.okr import Level
+from okrbot.domain.pace import TeamPace
 from okrbot.domain.progress import kr_progress, objective_progress
 from okrbot.domain.quarters import Quarter
 
@@ -77,6 +79,9 @@ class DigestRow:
     change: float | None
     confidence: Confidence | None
     level: Level
+    # Status from pace (domain.pace), beside the owner's confidence, never instead of it.
+    behind_pace: bool = False
+    stale: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ class Digest:
     stale: tuple[Person, ...]
     # Carried along so the message can say "7+ days" without repeating the setting.
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    # Stale and behind-pace objectives, counted per team.
+    team_pace: tuple[TeamPace, ...] = ()
 
 
 def build_digest(
@@ -116,8 +123,12 @@ def build_digest(
     objectives: Sequence[DigestObjective],
     *,
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    behind_pace_points: float = pace.DEFAULT_BEHIND_PACE_POINTS,
 ) -> Digest:
-    rows = [_row(objective, now) for objective in objectives]
+    """An objective behind pace or stale (domain.pace) needs attention whatever its
+    confidence; its row says which, next to the confidence its owner chose."""
+    expected = pace.expected_progress(quarter, today)
+    rows = [_row(objective, now, today, expected, behind_pace_points) for objective in objectives]
 
     counts = dict.fromkeys(COUNT_KEYS, 0)
     for row in rows:
@@ -141,16 +152,40 @@ def build_digest(
         teams=_teams(objectives, rows),
         attention=tuple(
             sorted(
-                (row for row in rows if _urgency(row) < _NO_CHECK_IN_URGENCY),
+                (
+                    row
+                    for row in rows
+                    if _urgency(row) < _NO_CHECK_IN_URGENCY or row.behind_pace or row.stale
+                ),
                 key=_row_order,
             )
         ),
         stale=_stale(objectives, now, timedelta(days=stale_after_days)),
         stale_after_days=stale_after_days,
+        team_pace=pace.team_pace(
+            [
+                pace.PaceObjective(
+                    objective.team,
+                    row.progress,
+                    _date(objective.last_check_in),
+                    _date(objective.published_at),
+                )
+                for objective, row in zip(objectives, rows, strict=True)
+            ],
+            quarter,
+            today,
+            points=behind_pace_points,
+        ),
     )
 
 
-def _row(objective: DigestObjective, now: datetime) -> DigestRow:
+def _date(moment: datetime | None) -> date | None:
+    return moment.date() if moment is not None else None
+
+
+def _row(
+    objective: DigestObjective, now: datetime, today: date, expected: float, points: float
+) -> DigestRow:
     progress = objective_progress(
         [kr_progress(kr.start, kr.target, kr.current) for kr in objective.krs]
     )
@@ -171,6 +206,10 @@ def _row(objective: DigestObjective, now: datetime) -> DigestRow:
         change=change,
         confidence=objective.confidence,
         level=objective.level,
+        behind_pace=pace.behind_pace(progress, expected, points),
+        stale=pace.stale(
+            _date(objective.last_check_in), today, published=_date(objective.published_at)
+        ),
     )
 
 

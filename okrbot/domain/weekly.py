@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from okrbot.domain.pace import DEFAULT_BEHIND_PACE_POINTS
 from okrbot.domain.schedule import WeeklyTime
 
 
@@ -24,6 +25,8 @@ class Schedule:
     quiet_days: int
     # The company's zone: the digest's clock, and everyone's whose own zone is unknown.
     zone: ZoneInfo
+    # Percentage points behind the even pace that flag an objective (domain.pace).
+    behind_pace_points: float = DEFAULT_BEHIND_PACE_POINTS
 
     def time_of(self, job: Job) -> WeeklyTime:
         return {Job.CHECKIN: self.checkin, Job.REMINDER: self.reminder, Job.DIGEST: self.digest}[

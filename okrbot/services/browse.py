@@ -8,17 +8,20 @@ that the answer makes Slack's 3 seconds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeAlias
 
 from okrbot.domain.checkin import Confidence
 from okrbot.domain.okr import Level, Status, may_see
+from okrbot.domain.pace import DEFAULT_BEHIND_PACE_POINTS
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.workflow import Outcome, Stage, stage_of
+from okrbot.services import pace
 from okrbot.services.checkins import KRState, to_state
 from okrbot.services.common import Actor
+from okrbot.services.pace import PaceFlags
 from okrbot.store.models import Approval, Objective
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -155,6 +158,8 @@ class Detail:
     supported_by: tuple[Ref, ...]
     approvals: tuple[Approved, ...]
     published_at: datetime | None
+    # Behind pace or stale (a published objective of the current quarter), else None.
+    pace: PaceFlags | None = None
 
 
 @dataclass(frozen=True)
@@ -207,11 +212,29 @@ async def list_objectives(
 
 
 async def show(
-    uows: UnitOfWorkFactory, actor: Actor, query: ShowQuery, today: date
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    query: ShowQuery,
+    today: date,
+    *,
+    points: float = DEFAULT_BEHIND_PACE_POINTS,
 ) -> Detail | Candidates | NoMatch:
-    """`/okr show`: one objective in full, or the ones the words could mean."""
+    """`/okr show`: one objective in full, or the ones the words could mean; a published
+    objective with its pace (`points` behind the even pace is behind)."""
     async with uows(readonly=True) as uow:
-        return await _show(uow, actor, query, today)
+        found = await _show(uow, actor, query, today)
+    if isinstance(found, Detail) and found.summary.status is Status.APPROVED:
+        item = found.summary
+        flags = pace.flags(
+            item.quarter,
+            item.progress,
+            item.last_check_in_at,
+            found.published_at,
+            today,
+            points=points,
+        )
+        found = replace(found, pace=flags)
+    return found
 
 
 async def tree(uows: UnitOfWorkFactory, actor: Actor, today: date) -> Tree:

@@ -29,6 +29,13 @@ from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 # confidence and a comment, and the form keeps a few blocks for itself.
 PAGE_BLOCKS = 95
 PER_OBJECTIVE_BLOCKS = 3
+# The submission key of a "No change this week" click starts so (services.nochange).
+NO_CHANGE_KEY = "nochange:"
+
+
+def is_no_change(submission_key: str | None) -> bool:
+    """Whether a check-in came from a "No change this week" click."""
+    return submission_key is not None and submission_key.startswith(NO_CHANGE_KEY)
 
 
 def value_field(kr_id: int) -> str:
@@ -276,12 +283,14 @@ async def record(
     now: datetime,
     as_shown: Mapping[int, Collection[int]] | None = None,
     submission_key: str | None = None,
+    no_change: bool = False,
 ) -> Recorded:
     """Validate every field, then store one check-in per objective, or nothing at all.
 
     Objectives no longer the person's to check in on (or never were) are ignored, unless
     `as_shown` gives the key results each objective had when the form was opened: then an
     objective gone, or whose key results changed since, makes the whole check-in invalid.
+    With `no_change` (the values are the ones already there), the prompts answered say so.
     The caller commits.
     """
     wanted = set(objective_ids)
@@ -341,6 +350,7 @@ async def record(
                     "ts": delivery.ts,
                     "reminder": job == "reminder",
                     "at": now.isoformat(),
+                    **({"no_change": True} if no_change else {}),
                 },
             )
         queue_home_refresh(uow, actor.workspace_id, [actor.user_id], now)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from okrbot.domain.pace import DEFAULT_BEHIND_PACE_POINTS
 from okrbot.domain.workflow import Outcome, Stage
 from okrbot.services import people
 from okrbot.services.common import Organisation, to_view
@@ -109,7 +110,9 @@ class Dispatcher:
         lease: timedelta = LEASE,
         pace: Pace | None = None,
         sleep: Sleep = asyncio.sleep,
+        behind_pace_points: float = DEFAULT_BEHIND_PACE_POINTS,
     ) -> None:
+        self._behind_pace_points = behind_pace_points
         self._lease = lease
         # New messages keep Slack's pace of about one a second in any one conversation (a
         # DM too: a burst of decisions queues several requests to the CEO), shared with
@@ -374,13 +377,20 @@ class Dispatcher:
                 bool(payload.get("reminder")),
                 datetime.fromisoformat(str(payload["at"])),
                 locale=await _locale(uow, message.workspace_id, message.recipient),
+                no_change=bool(payload.get("no_change")),
             )
         if message.kind == OutboxKind.HOME_REFRESH:
             if message.recipient is None:
                 return Skip("nobody to refresh")
             # Built now, not when queued: the Home shows the state after every change so far.
             today = self._clock().astimezone(self._zone).date()
-            home = await load_home(uow, message.workspace_id, message.recipient, today)
+            home = await load_home(
+                uow,
+                message.workspace_id,
+                message.recipient,
+                today,
+                points=self._behind_pace_points,
+            )
             return HomeRefresh(message.recipient, message.workspace_id, home)
         objective = (
             await uow.objectives.get(message.workspace_id, message.objective_id)

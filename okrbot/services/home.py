@@ -10,13 +10,15 @@ from typing import Generic, TypeVar
 
 from okrbot.domain.checkin import Confidence, parse_confidence
 from okrbot.domain.okr import Level, Status
+from okrbot.domain.pace import DEFAULT_BEHIND_PACE_POINTS
 from okrbot.domain.progress import kr_progress, objective_progress
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.views import KeyResultView
 from okrbot.domain.workflow import Outcome, Stage, stage_of
-from okrbot.services import revisions
+from okrbot.services import pace, revisions
 from okrbot.services.common import key_result_views
 from okrbot.services.notices import OutboxKind
+from okrbot.services.pace import PaceFlags
 from okrbot.store.home import HomeQueries
 from okrbot.store.models import Approval, Objective, Revision
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
@@ -62,6 +64,8 @@ class Tracked:
     confidence: Confidence | None
     last_check_in_at: datetime | None
     key_results: tuple[KRLine, ...]
+    # Behind pace or stale, beside the confidence (None: not of the current quarter).
+    pace: PaceFlags | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ class HomeView:
     company: Page[Tracked]
 
 
-def _tracked(objective: Objective) -> Tracked:
+def _tracked(objective: Objective, today: date, points: float) -> Tracked:
     lines = tuple(
         KRLine(
             kr.position,
@@ -119,15 +123,24 @@ def _tracked(objective: Objective) -> Tracked:
         )
         for kr in objective.key_results
     )
+    progress = objective_progress([line.progress for line in lines])
     return Tracked(
         id=objective.id,
         owner_id=objective.owner_id,
         level=Level(objective.level),
         title=objective.title,
-        progress=objective_progress([line.progress for line in lines]),
+        progress=progress,
         confidence=parse_confidence(objective.confidence),
         last_check_in_at=objective.last_check_in_at,
         key_results=lines,
+        pace=pace.flags(
+            objective.quarter,
+            progress,
+            objective.last_check_in_at,
+            objective.published_at,
+            today,
+            points=points,
+        ),
     )
 
 
@@ -191,14 +204,26 @@ def _page(items: list[T], total: int | None = None) -> Page[T]:
 
 
 async def home_of(
-    uows: UnitOfWorkFactory, workspace_id: str, user_id: str, today: date
+    uows: UnitOfWorkFactory,
+    workspace_id: str,
+    user_id: str,
+    today: date,
+    *,
+    points: float = DEFAULT_BEHIND_PACE_POINTS,
 ) -> HomeView:
     """The person's Home tab, read in a read-only unit of work of its own."""
     async with uows(readonly=True) as uow:
-        return await load_home(uow, workspace_id, user_id, today)
+        return await load_home(uow, workspace_id, user_id, today, points=points)
 
 
-async def load_home(uow: UnitOfWork, workspace_id: str, user_id: str, today: date) -> HomeView:
+async def load_home(
+    uow: UnitOfWork,
+    workspace_id: str,
+    user_id: str,
+    today: date,
+    *,
+    points: float = DEFAULT_BEHIND_PACE_POINTS,
+) -> HomeView:
     """Everything the Home shows, in a fixed number of queries whatever the company's size."""
     queries = HomeQueries(uow.session)
     quarter = str(Quarter.containing(today))
@@ -229,14 +254,14 @@ async def load_home(uow: UnitOfWork, workspace_id: str, user_id: str, today: dat
         locale=person.locale if person else None,
         quarter=quarter,
         team=team,
-        mine=_page([_tracked(o) for o in published]),
+        mine=_page([_tracked(o, today, points) for o in published]),
         in_flight=_page([_in_flight(o, history.get(o.id, [])) for o in pending]),
         requests=_page(
             [_request(a, o, proposed.get((a.objective_id, a.version))) for a, o in waiting],
             waiting_total,
         ),
-        team_okrs=_page([_tracked(o) for o in team_rows], team_total),
-        company=_page([_tracked(o) for o in company_rows], company_total),
+        team_okrs=_page([_tracked(o, today, points) for o in team_rows], team_total),
+        company=_page([_tracked(o, today, points) for o in company_rows], company_total),
     )
 
 

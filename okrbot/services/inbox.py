@@ -313,6 +313,7 @@ async def _store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: d
                 now=item.received_at,
                 as_shown=dict(objectives),
                 submission_key=key,
+                no_change=checkins.is_no_change(key),
             )
         except checkins.InvalidCheckIn as exc:
             refused = exc

@@ -117,6 +117,8 @@ class PromptAnswered:
     at: datetime
     # The locale of the person who checked in: the prompt was theirs.
     locale: str | None = None
+    # Answered with "No change this week".
+    no_change: bool = False
 
 
 @dataclass(frozen=True)

@@ -514,6 +514,7 @@ class Weekly:
             today,
             now,
             [_digest_objective(o, names, tuple(by_objective[o.id])) for o in objectives],
+            behind_pace_points=self._schedule.behind_pace_points,
         )
         if not krs:
             return digest, {}

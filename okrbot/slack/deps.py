@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from okrbot.background import Background, ErrorHook
+from okrbot.domain.pace import DEFAULT_BEHIND_PACE_POINTS
 from okrbot.i18n import Translator, language_of, translator
 from okrbot.services import people
 from okrbot.services.common import Actor
@@ -41,6 +42,8 @@ class Deps:
     decisions: Inbox = field(init=False)
     # For people whose Slack locale okrbot has no catalogue for, or does not know yet.
     language: str = "en"
+    # OKRBOT_BEHIND_PACE_POINTS: Home and `/okr show` flag an objective this far behind.
+    behind_pace_points: float = DEFAULT_BEHIND_PACE_POINTS
     # The weekly jobs, for `/okr admin run` (set once they are built).
     jobs: WeeklyJobs | None = None
     # A delivery pass queued as work after the answers, until it starts.

@@ -12,6 +12,7 @@ REJECT = "okr_reject"
 RESUBMIT = "okr_resubmit"
 ADD_KR = "okr_add_kr"
 CHECKIN = "okr_checkin"
+NO_CHANGE = "okr_checkin_no_change"
 SCORE = "okr_score"
 NEXT_QUARTER = "okr_next_quarter"
 

@@ -72,7 +72,10 @@ class SlackNotifier:
                 )
             case PromptAnswered():
                 text, blocks = checkin.prompt_answered(
-                    notice.reminder, when(notice.at), self._words(notice.locale)
+                    notice.reminder,
+                    when(notice.at),
+                    self._words(notice.locale),
+                    no_change=notice.no_change,
                 )
                 await self.gateway.update_message(notice.channel, notice.ts, text, blocks)
                 return None

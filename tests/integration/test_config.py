@@ -177,6 +177,10 @@ def test_run_job_needs_its_settings(capsys: pytest.CaptureFixture[str]) -> None:
         ("OKRBOT_CHECKIN_AT", "someday 13:00", "OKRBOT_CHECKIN_AT: "),
         ("OKRBOT_DIGEST_AT", "mon 25:00", "OKRBOT_DIGEST_AT: "),
         ("OKRBOT_CHECKIN_QUIET_DAYS", "9", "OKRBOT_CHECKIN_QUIET_DAYS: "),
+        ("OKRBOT_BEHIND_PACE_POINTS", "101", "OKRBOT_BEHIND_PACE_POINTS: "),
+        ("OKRBOT_BEHIND_PACE_POINTS", "-1", "OKRBOT_BEHIND_PACE_POINTS: "),
+        ("OKRBOT_BEHIND_PACE_POINTS", "lots", "OKRBOT_BEHIND_PACE_POINTS: "),
+        ("OKRBOT_BEHIND_PACE_POINTS", "nan", "OKRBOT_BEHIND_PACE_POINTS: "),
     ],
 )
 def test_schedule_settings_are_checked(
@@ -303,3 +307,9 @@ async def test_cli_serve_answers_healthz_and_stops_on_sigterm(
     assert process.returncode == 0, stderr
     assert "shutting down" in stderr
     assert "Traceback" not in stderr
+
+
+def test_behind_pace_points_default_and_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().schedule.behind_pace_points == 25
+    monkeypatch.setenv("OKRBOT_BEHIND_PACE_POINTS", "12.5")
+    assert load_settings().schedule.behind_pace_points == 12.5

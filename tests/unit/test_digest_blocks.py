@@ -203,10 +203,18 @@ def test_parent_summarises_the_company(small: list[tuple[str, list[Block]]]) -> 
 
 def test_parent_lists_what_needs_attention(small: list[tuple[str, list[Block]]]) -> None:
     attention = next(t for t in section_texts(small[0][1]) if t.startswith("*Needs attention*"))
+    # Two thirds of the quarter gone: 10 % is behind pace, beside the owner's own word.
     assert attention.split("\n")[1:] == [
-        ":red_circle: Cut churn · Grace Hopper · 10%",
+        ":red_circle: Cut churn · Grace Hopper · 10% · :snail: Behind pace",
         ":large_yellow_circle: Hire well · <@U0003> · 50%",
     ]
+
+
+def test_parent_counts_stale_and_behind_pace_by_team(
+    small: list[tuple[str, list[Block]]],
+) -> None:
+    counts = next(t for t in section_texts(small[0][1]) if t.startswith("*Stale and behind"))
+    assert counts.split("\n")[1:] == ["Product: 0 stale objectives · 1 behind pace"]
 
 
 def test_parent_names_stale_owners(small: list[tuple[str, list[Block]]]) -> None:

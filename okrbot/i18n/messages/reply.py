@@ -109,6 +109,7 @@ EN: dict[str, str] = {
     "pace.digest.behind.one": "{count} behind pace",
     "pace.digest.behind.many": "{count} behind pace",
     "pace.digest.none": "Every objective is checked in and on pace. :tada:",
+    "pace.digest.more": "and {count} more teams",
     "pace.chart.title": "Progress by team, {quarter}",
     "pace.chart.other": "Other teams",
     "pace.chart.alt": (
@@ -224,6 +225,7 @@ NB: dict[str, str] = {
     "pace.digest.behind.one": "{count} henger etter",
     "pace.digest.behind.many": "{count} henger etter",
     "pace.digest.none": "Alle målene er sjekket inn og i tempo. :tada:",
+    "pace.digest.more": "og {count} team til",
     "pace.chart.title": "Fremdrift per team, {quarter}",
     "pace.chart.other": "Andre team",
     "pace.chart.alt": (

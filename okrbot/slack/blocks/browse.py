@@ -44,6 +44,7 @@ from okrbot.slack.blocks.common import (
     section,
     user,
 )
+from okrbot.slack.blocks.pace import pace_details
 from okrbot.slack.limits import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
 
 Message = tuple[str, list[Block]]
@@ -256,6 +257,7 @@ def detail_message(detail: Detail, words: Translator) -> Message:
             + "\n"
             + words("browse.show.confidence", confidence=_confidence(item.confidence, words))
             + f" \u00b7 {checked}"
+            + "".join("\n" + line for line in pace_details(detail.pace, words))
         )
     )
     if detail.key_results:

@@ -9,6 +9,7 @@ from okrbot.domain.checkin import COMMENT_MAX, Bounds, Confidence
 from okrbot.domain.okr import format_number
 from okrbot.domain.progress import progress_bar
 from okrbot.i18n import Translator
+from okrbot.services import nochange
 from okrbot.services.checkins import (
     CheckInPage,
     KRState,
@@ -169,14 +170,31 @@ def checkin_prompt(
         {
             "type": "actions",
             "block_id": "checkin_actions",
-            "elements": [button(words("checkin.button"), ids.CHECKIN, week, style="primary")],
+            "elements": [
+                button(words("checkin.button"), ids.CHECKIN, week, style="primary"),
+                *_no_change_button(objectives, words, week),
+            ],
         },
     ]
     return lead, blocks
 
 
-def prompt_answered(reminder: bool, at: str, words: Translator) -> tuple[str, list[Block]]:
+def _no_change_button(
+    objectives: Sequence[ObjectiveState], words: Translator, week: str
+) -> list[Block]:
+    """The button for no change this week, when everything the prompt is about has
+    values and a confidence to keep (services.nochange)."""
+    if not nochange.offered(objectives):
+        return []
+    return [
+        button(words("nochange.button"), ids.NO_CHANGE, nochange.button_value(week, objectives))
+    ]
+
+
+def prompt_answered(
+    reminder: bool, at: str, words: Translator, *, no_change: bool = False
+) -> tuple[str, list[Block]]:
     """What a prompt turns into once the person has checked in."""
     what = words("checkin.reminder_title" if reminder else "checkin.title")
-    text = words("checkin.answered", what=what, at=at)
+    text = words("nochange.done" if no_change else "checkin.answered", what=what, at=at)
     return text, [section(f":white_check_mark: {text}")]

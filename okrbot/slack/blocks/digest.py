@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from okrbot.domain.checkin import Confidence
 from okrbot.domain.digest import NO_TEAM, Digest, DigestRow, Person, TeamSection
+from okrbot.domain.pace import TeamPace
 from okrbot.domain.progress import progress_bar
 from okrbot.i18n import Translator
 from okrbot.slack.blocks.common import (
@@ -27,11 +28,15 @@ from okrbot.slack.blocks.common import (
     section,
     user,
 )
+from okrbot.slack.blocks.pace import BEHIND_EMOJI, STALE_EMOJI
 from okrbot.slack.limits import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
 
 Message = tuple[str, list[Block]]
 
 ATTENTION_MAX = 10
+# Teams (and characters) in the parent message's count of stale and behind-pace objectives.
+TEAM_PACE_MAX = 5
+TEAM_PACE_CHARS = 600
 STALE_NAMES_MAX = 30
 TITLE_CLIP = 80
 # Slack display names can be 80 characters; a line needs far less to say who.
@@ -91,6 +96,7 @@ def _parent(digest: Digest, words: Translator) -> Message:
             )
         ),
         context(_counts(digest, words)),
+        section(_team_pace(digest.team_pace, words)),
         section(_attention(digest.attention, words)),
     ]
     if digest.stale:
@@ -118,7 +124,7 @@ def _attention(rows: Sequence[DigestRow], words: Translator) -> str:
         return f"{heading}\n{words('digest.attention.none')}"
     lines = [
         f"{_emoji(row)} {_title(row)} · {_owner(row.owner_id, row.owner_name)} · "
-        f"{_percent(row.progress)}"
+        f"{_percent(row.progress)}{_pace(row, words)}"
         for row in rows[:ATTENTION_MAX]
     ]
     return _capped(
@@ -127,6 +133,51 @@ def _attention(rows: Sequence[DigestRow], words: Translator) -> str:
         len(rows),
         "\n",
         lambda rest: "\n" + words("digest.attention.more", count=rest),
+    )
+
+
+def _pace(row: DigestRow, words: Translator) -> str:
+    """Behind pace and stale, after the confidence's emoji the owner chose."""
+    parts = []
+    if row.behind_pace:
+        parts.append(f"{BEHIND_EMOJI} {words('pace.behind')}")
+    if row.stale:
+        parts.append(f"{STALE_EMOJI} {words('pace.stale')}")
+    return "".join(f" · {part}" for part in parts)
+
+
+def _team_pace(teams: Sequence[TeamPace], words: Translator) -> str:
+    """Stale and behind-pace objectives, counted for each team that has any."""
+    lead = words("pace.digest.lead")
+    # The teams with the most flagged first: the parent message has room for a few only.
+    flagged = sorted(
+        (t for t in teams if t.stale or t.behind_pace), key=lambda t: -(t.stale + t.behind_pace)
+    )
+    if not flagged:
+        return f"{lead}\n{words('pace.digest.none')}"
+    lines = []
+    for team in flagged:
+        name = words("digest.no_team") if team.team is None else team.team
+        stale = words(
+            "pace.digest.stale.one" if team.stale == 1 else "pace.digest.stale.many",
+            count=team.stale,
+        )
+        behind = words(
+            "pace.digest.behind.one" if team.behind_pace == 1 else "pace.digest.behind.many",
+            count=team.behind_pace,
+        )
+        lines.append(
+            words(
+                "pace.digest.team", team=escape(clip(name, TITLE_CLIP)), stale=stale, behind=behind
+            )
+        )
+    return _capped(
+        f"{lead}\n",
+        lines[:TEAM_PACE_MAX],
+        len(lines),
+        "\n",
+        lambda rest: "\n" + words("pace.digest.more", count=rest),
+        TEAM_PACE_CHARS,
     )
 
 
@@ -142,14 +193,19 @@ def _stale(people: Sequence[Person], days: int, words: Translator) -> str:
 
 
 def _capped(
-    prefix: str, entries: Sequence[str], total: int, sep: str, more: Callable[[int], str]
+    prefix: str,
+    entries: Sequence[str],
+    total: int,
+    sep: str,
+    more: Callable[[int], str],
+    limit: int = SECTION_TEXT_MAX,
 ) -> str:
     """As many entries as fit one section, then how many were left out.
 
     The count cap alone is not enough: escaping can make a clipped title or name five
     times longer, and section() would otherwise cut the text mid-entity.
     """
-    room = SECTION_TEXT_MAX - len(prefix) - len(more(total))
+    room = limit - len(prefix) - len(more(total))
     shown: list[str] = []
     used = 0
     for entry in entries:

@@ -23,6 +23,7 @@ from okrbot.slack.blocks.common import (
     user,
 )
 from okrbot.slack.blocks.objective import kr_line
+from okrbot.slack.blocks.pace import pace_badges
 from okrbot.slack.limits import VIEW_BLOCKS_MAX
 
 
@@ -58,7 +59,8 @@ def _mine(item: Tracked, words: Translator) -> Block:
     )
     lines = [
         f"*{escape(clip(item.title, 150))}*",
-        f"{_bar(item.progress)}{_confidence(item, words)} \u00b7 {checked}",
+        f"{_bar(item.progress)}{_confidence(item, words)}{pace_badges(item.pace, words)}"
+        f" \u00b7 {checked}",
         *(_kr(kr) for kr in item.key_results),
     ]
     return section("\n".join(lines))
@@ -114,7 +116,8 @@ def _published(item: Tracked, words: Translator) -> Block:
     by = words("home.by", owner=user(item.owner_id))
     return section(
         f"*{escape(clip(item.title, 150))}*\n"
-        f"{_bar(item.progress)}{_confidence(item, words)} \u00b7 {level} \u00b7 {by}"
+        f"{_bar(item.progress)}{_confidence(item, words)}{pace_badges(item.pace, words)}"
+        f" \u00b7 {level} \u00b7 {by}"
     )
 
 

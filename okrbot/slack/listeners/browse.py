@@ -79,7 +79,9 @@ async def _answer(deps: Deps, who: Who, word: str, rest: str, words: Translator)
         query = show_query(rest)
         if query is None:
             return blocks.usage_message(words)
-        found = await browse.show(deps.uow, actor, query, deps.today())
+        found = await browse.show(
+            deps.uow, actor, query, deps.today(), points=deps.behind_pace_points
+        )
         if isinstance(found, browse.Detail):
             return blocks.detail_message(found, words)
         if isinstance(found, browse.Candidates):

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck
 
 from okrbot.domain.checkin import Bounds
-from okrbot.services import checkins, inbox
+from okrbot.services import checkins, inbox, nochange
 from okrbot.services.checkins import CheckInPage
 from okrbot.services.common import PageStored
 from okrbot.slack import ids, payloads
@@ -17,7 +17,7 @@ from okrbot.slack.blocks import checkin as blocks
 from okrbot.slack.blocks.common import PageState
 from okrbot.slack.deps import Deps
 from okrbot.slack.form_errors import field_errors, refuse, sorry
-from okrbot.slack.listeners.actions import Click, on_click
+from okrbot.slack.listeners.actions import Click, Listener, on_click
 from okrbot.slack.listeners.opening import open_checkin
 from okrbot.slack.listeners.paging import store_page
 from okrbot.slack.payloads import Who
@@ -75,6 +75,60 @@ def submission_key(body: dict[str, Any]) -> str | None:
     return f"{view_id}:{view_hash}"[:128]
 
 
+def on_no_change(deps: Deps) -> Listener:
+    """No change this week: answered once its check-in is in the inbox (as the form's
+    last page is), stored right after; a click that has nothing to keep opens the form."""
+
+    async def listener(ack: AsyncAck, body: dict[str, Any]) -> None:
+        try:
+            click = Click.parse(body)
+        except payloads.PayloadError:
+            await ack()
+            return
+        who = click.who
+        week, objective_ids = nochange.parse_value(click.value)
+        container = body.get("container")
+        message_ts = container.get("message_ts") if isinstance(container, dict) else None
+        key = nochange.submission_key(
+            deps.actor(who),
+            click.channel,
+            message_ts if isinstance(message_ts, str) else None,
+            week,
+        )
+        try:
+            prepared = await nochange.prepare(
+                deps.uow,
+                deps.actor(who),
+                objective_ids,
+                today=deps.today(),
+                now=deps.clock(),
+                key=key,
+            )
+            if prepared.submission is None:
+                await ack()
+                deps.background.spawn(
+                    open_checkin(deps, who, click.trigger, click.channel),
+                    on_error=deps.sorry_to(who, click.channel),
+                )
+                return
+            item_id = await deps.inbox.put(prepared.submission)
+        except Exception:
+            log.exception("queuing a no-change check-in failed for %s", who.user_id)
+            await ack()
+            # Nothing was kept: the prompt keeps its buttons, and the person hears so.
+            deps.background.spawn(_sorry(deps, who, click.channel))
+            return
+        await ack()
+        deps.storing.soon(item_id)
+
+    return listener
+
+
+async def _sorry(deps: Deps, who: Who, channel: str | None) -> None:
+    words = await deps.words_for(who)
+    await deps.tell(who, words("common.sorry"), channel)
+
+
 def register(app: Routes, deps: Deps) -> None:
     async def submit(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
@@ -105,4 +159,5 @@ def register(app: Routes, deps: Deps) -> None:
             deps.deliver_soon()
 
     app.action(ids.CHECKIN)(on_click(deps, _from_button))
+    app.action(ids.NO_CHANGE)(on_no_change(deps))
     app.view(ids.CHECKIN_VIEW)(submit)

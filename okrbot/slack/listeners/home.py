@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 
 
 async def show_home(deps: Deps, who: Who) -> None:
-    home = await home_of(deps.uow, who.workspace_id, who.user_id, deps.today())
+    home = await home_of(
+        deps.uow, who.workspace_id, who.user_id, deps.today(), points=deps.behind_pace_points
+    )
     words = translator(language_of(home.locale, deps.language))
     try:
         slack = await deps.slack(who)
