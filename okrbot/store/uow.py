@@ -27,6 +27,7 @@ from okrbot.store.repositories import (
     ObjectiveRepository,
     OutboxRepository,
     PersonRepository,
+    ReplyRepository,
     RevisionRepository,
     ScoringRepository,
     WorkspaceRepository,
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.revisions = RevisionRepository(session)
         self.events = EventRepository(session)
         self.workspaces = WorkspaceRepository(session)
+        self.replies = ReplyRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
         # Before taking a connection (or the write lock), never while holding one.
