@@ -25,6 +25,8 @@ from okrbot.services.notices import (
     ProblemReport,
     PromptAnswered,
     Publication,
+    ReplyAnswer,
+    ReplyUndone,
     posted_to,
 )
 from okrbot.services.ports import Clock, DeliveryError, Workspaces
@@ -372,6 +374,18 @@ class Dispatcher:
                 str(payload["channel"]),
                 str(payload["ts"]),
                 bool(payload.get("reminder")),
+                datetime.fromisoformat(str(payload["at"])),
+                locale=await _locale(uow, message.workspace_id, message.recipient),
+            )
+        if message.kind == OutboxKind.REPLY_ANSWER:
+            locale = await _locale(uow, message.workspace_id, message.recipient)
+            return ReplyAnswer(
+                str(payload["channel"]), str(payload["thread_ts"]), payload, locale=locale
+            )
+        if message.kind == OutboxKind.REPLY_UNDONE:
+            return ReplyUndone(
+                str(payload["channel"]),
+                str(payload["ts"]),
                 datetime.fromisoformat(str(payload["at"])),
                 locale=await _locale(uow, message.workspace_id, message.recipient),
             )

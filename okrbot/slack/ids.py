@@ -14,6 +14,7 @@ ADD_KR = "okr_add_kr"
 CHECKIN = "okr_checkin"
 SCORE = "okr_score"
 NEXT_QUARTER = "okr_next_quarter"
+REPLY_UNDO = "okr_reply_undo"
 
 # Modals
 NEW_OBJECTIVE_VIEW = "okr_new"
