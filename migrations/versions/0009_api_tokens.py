@@ -1,8 +1,8 @@
 """API tokens, and where each check-in came from
 
 Revision ID: 0009
-Revises: 0007
-Create Date: 2026-12-14 10:00:00.000000
+Revises: 0008
+Create Date: 2026-12-07 23:30:00.000000
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

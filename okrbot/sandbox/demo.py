@@ -320,7 +320,22 @@ async def _story(box: Sandbox, directory: Path) -> None:
     await box.settle()
     _show_message("Aisha (the prompt, updated)", prompt, cards)
 
-    _say("14. Monday 10:00, the digest in #okrs (okrbot run-job digest)", cards)
+    _say(
+        "14. Next time no form at all: she replies to the prompt with her numbers, and undoes it",
+        cards,
+    )
+    text = "55, 1, 25 on track \u2014 the first teams are onboarded"
+    print(f"  \u270e  Aisha replies in the prompt's thread: {text}")
+    _, reply = await slack.dm(AUTHOR.id, text, thread_ts=prompt.ts)
+    await box.settle()
+    answer = next(m for m in box.fake.bot_dms_to(AUTHOR.id) if m.thread_ts == reply.ts)
+    _show_message("Aisha (okrbot's answer, in the thread)", answer, cards)
+    print("  \u21a9  Aisha clicks Undo: her key results and confidence are as before")
+    await slack.click(AUTHOR.id, answer, ids.REPLY_UNDO)
+    await box.settle()
+    _show_message("Aisha (the answer, updated)", answer, cards)
+
+    _say("15. Monday 10:00, the digest in #okrs (okrbot run-job digest)", cards)
     await box.bot.jobs.run(Job.DIGEST)
     await box.settle()
     posted = box.fake.channel_messages(CHANNEL)
@@ -334,7 +349,7 @@ async def _story(box: Sandbox, directory: Path) -> None:
             saved = directory / shared["filename"]
             saved.write_bytes(shared["data"])
             print(f"     (the chart is saved as {saved}: open it to see it)")
-    _say("15. Aisha opens okrbot's Home tab: her objectives, her team's and the company's", cards)
+    _say("16. Aisha opens okrbot's Home tab: her objectives, her team's and the company's", cards)
     await slack.open_home(AUTHOR.id)
     await box.settle()
     home = box.fake.home_view(AUTHOR.id)

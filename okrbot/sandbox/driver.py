@@ -145,6 +145,87 @@ class SlackDriver:
             json.dumps(envelope), content_type="application/json", headers=headers
         )
 
+    async def redeliver(self, retry: int = 1, reason: str = "http_timeout") -> Response:
+        """Slack delivering the last event again: the same body (the same `event_id`),
+        signed anew, with X-Slack-Retry-Num and X-Slack-Retry-Reason."""
+        body, headers = self.last_request
+        return await self.post_raw(
+            body,
+            content_type=headers.get("Content-Type", "application/json"),
+            headers={"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": reason},
+        )
+
+    async def dm(
+        self,
+        user: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        event_id: str | None = None,
+    ) -> tuple[Response, Message]:
+        """A person writes to the app in their DM (its Messages tab): the fake Slack keeps
+        the message in the DM's history, and the app gets the `message.im` event as Slack
+        sends it. Returns the answer and the message."""
+        message = self.fake.person_writes(user, text, thread_ts=thread_ts)
+        event: dict[str, Any] = {
+            "type": "message",
+            "channel": message.channel,
+            "user": user,
+            "text": text,
+            "ts": message.ts,
+            "event_ts": message.ts,
+            "channel_type": "im",
+            "team": self.team_id,
+            "client_msg_id": str(uuid.uuid4()),
+        }
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+        return await self.event(event, event_id=event_id), message
+
+    async def edit_dm(self, message: Message, text: str) -> Response:
+        """The person edits a message of theirs in the DM: a `message_changed` event, with
+        the message as it is now and as it was."""
+        assert message.author is not None, "only a person's own message can be edited"
+        before = {
+            "type": "message",
+            "user": message.author,
+            "text": message.text,
+            "ts": message.ts,
+            **({"thread_ts": message.thread_ts} if message.thread_ts else {}),
+        }
+        edited_ts = self.fake.person_edits(message, text)
+        event = {
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": True,
+            "channel": message.channel,
+            "channel_type": "im",
+            "ts": edited_ts,
+            "event_ts": edited_ts,
+            "message": {
+                **before,
+                "text": text,
+                "edited": {"user": message.author, "ts": edited_ts},
+            },
+            "previous_message": before,
+        }
+        return await self.event(event)
+
+    async def bot_message_in_dm(self, user: str, text: str, *, bot_id: str) -> Response:
+        """Another app's (or okrbot's own) message in a DM, as Slack sends it to okrbot."""
+        ts = self.fake.person_writes(user, text).ts
+        event = {
+            "type": "message",
+            "subtype": "bot_message",
+            "channel": self.fake.dm_id(user),
+            "channel_type": "im",
+            "bot_id": bot_id,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+        }
+        return await self.event(event)
+
     async def open_home(self, user: str, *, retry: int | None = None) -> Response:
         return await self.event(
             {

@@ -618,6 +618,20 @@ class FakeSlack(SlackState):
         return metadata, {}
 
     def _message_json(self, message: Message) -> Json:
+        if message.author is not None:
+            # A person's own message: no bot_id, and no blocks unless the client sent them.
+            written: Json = {
+                "type": "message",
+                "user": message.author,
+                "team": self._caller,
+                "ts": message.ts,
+                "text": message.text,
+            }
+            if message.thread_ts:
+                written["thread_ts"] = message.thread_ts
+            if message.edited_ts:
+                written["edited"] = {"user": message.author, "ts": message.edited_ts}
+            return written
         body: Json = {
             "type": "message",
             "user": self.bot_user_id,

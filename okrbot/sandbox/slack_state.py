@@ -65,6 +65,10 @@ class Message:
     updated: int = 0
     metadata: Json | None = None
     files: list[str] = field(default_factory=list)
+    # Who wrote it, when a person did (in their DM with the app); None: the app.
+    author: str | None = None
+    # Set when its author edited it: the edit's ts.
+    edited_ts: str | None = None
 
 
 @dataclass
@@ -196,6 +200,28 @@ class SlackState:
         return "D" + user_id[1:]
 
     # -- inspection
+
+    def person_writes(self, user_id: str, text: str, *, thread_ts: str | None = None) -> Message:
+        """A person writes in their DM with the app (its Messages tab), as Slack keeps it:
+        in the DM's history (or the thread under `thread_ts`), with a ts of Slack's."""
+        channel = self.dm_id(user_id)
+        message = Message(channel, self._next_ts(), user_id, text, thread_ts=thread_ts)
+        message.author = user_id
+        self.messages.append(message)
+        self._posted[(channel, message.ts)] = message
+        return message
+
+    def person_edits(self, message: Message, text: str) -> str:
+        """The author edits their message: the text changes, and the edit has a ts of its
+        own (Slack's `edited.ts`), which is returned."""
+        message.text = text
+        message.edited_ts = self._next_ts()
+        message.updated += 1
+        return message.edited_ts
+
+    def bot_dms_to(self, user_id: str) -> list[Message]:
+        """What the app sent to the DM with a user (the person's own messages left out)."""
+        return [m for m in self.dms_to(user_id) if m.author is None]
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method == method]

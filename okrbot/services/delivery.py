@@ -26,6 +26,8 @@ from okrbot.services.notices import (
     ProblemReport,
     PromptAnswered,
     Publication,
+    ReplyAnswer,
+    ReplyUndone,
     posted_to,
 )
 from okrbot.services.ports import Clock, DeliveryError, Workspaces
@@ -378,6 +380,18 @@ class Dispatcher:
                 datetime.fromisoformat(str(payload["at"])),
                 locale=await _locale(uow, message.workspace_id, message.recipient),
                 no_change=bool(payload.get("no_change")),
+            )
+        if message.kind == OutboxKind.REPLY_ANSWER:
+            locale = await _locale(uow, message.workspace_id, message.recipient)
+            return ReplyAnswer(
+                str(payload["channel"]), str(payload["thread_ts"]), payload, locale=locale
+            )
+        if message.kind == OutboxKind.REPLY_UNDONE:
+            return ReplyUndone(
+                str(payload["channel"]),
+                str(payload["ts"]),
+                datetime.fromisoformat(str(payload["at"])),
+                locale=await _locale(uow, message.workspace_id, message.recipient),
             )
         if message.kind == OutboxKind.HOME_REFRESH:
             if message.recipient is None:

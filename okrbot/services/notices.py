@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from okrbot.domain.views import ObjectiveView
 from okrbot.domain.workflow import Outcome, Stage
@@ -56,6 +56,8 @@ class OutboxKind(StrEnum):
     PROBLEM = "problem"
     PROMPT_ANSWERED = "prompt_answered"
     HOME_REFRESH = "home_refresh"
+    REPLY_ANSWER = "reply_answer"
+    REPLY_UNDONE = "reply_undone"
 
 
 class AuthorEvent(StrEnum):
@@ -131,6 +133,27 @@ class HomeRefresh:
     home: HomeView
 
 
+@dataclass(frozen=True)
+class ReplyAnswer:
+    """okrbot's answer in the thread of a person's reply (services.replies): what it
+    recorded, what it could not read, or how to reply. `content` is the outbox payload."""
+
+    channel: str
+    thread_ts: str
+    content: Mapping[str, Any]
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplyUndone:
+    """The answer to a reply, once its check-in is undone."""
+
+    channel: str
+    ts: str
+    at: datetime
+    locale: str | None = None
+
+
 Notice = (
     ApprovalRequest
     | ApprovalOutcome
@@ -139,6 +162,8 @@ Notice = (
     | ProblemReport
     | PromptAnswered
     | HomeRefresh
+    | ReplyAnswer
+    | ReplyUndone
 )
 
 
@@ -155,4 +180,6 @@ def posted_to(notice: Notice) -> str | None:
             return notice.channel
         case ProblemReport():
             return notice.recipient
+        case ReplyAnswer():
+            return notice.channel
     return None

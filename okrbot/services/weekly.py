@@ -22,8 +22,8 @@ from okrbot.domain.quarters import Quarter
 from okrbot.domain.schedule import due_week, iso_week, occurrence, previous_iso_week
 from okrbot.domain.trend import progress_at, values_at
 from okrbot.domain.weekly import Job, Schedule
-from okrbot.services import runs
-from okrbot.services.checkins import ObjectiveState, to_state
+from okrbot.services import replies, runs
+from okrbot.services.checkins import ObjectiveState
 from okrbot.services.common import Organisation
 from okrbot.services.fanout import FanOut, FanOutReport, Pending, Send
 from okrbot.services.notices import OutboxKind
@@ -318,24 +318,19 @@ class Weekly:
         after a crash shows the objectives as they are then. Loads `owners`' objectives
         now, anyone else's when sent."""
         quarter = str(Quarter.containing(self._clock().astimezone(self._schedule.zone).date()))
-        states: dict[str, tuple[ObjectiveState, ...]] = defaultdict(tuple)
+        states: dict[str, tuple[ObjectiveState, ...]] = {}
         if owners:
             async with self._uow(readonly=True) as uow:
-                for objective in await uow.objectives.approved_of_owners(
-                    workspace_id, quarter, owners
-                ):
-                    states[objective.owner_id] += (to_state(objective),)
+                # In the order a reply to the prompt is read in (services.replies).
+                states = await replies.listed(uow, workspace_id, quarter, owners)
+                states.update({o: () for o in owners if o not in states})
 
         async def send(recipient: str, marker: str) -> MessageRef:
             mine = states.get(recipient)
             if mine is None:
                 async with self._uow(readonly=True) as uow:
-                    mine = tuple(
-                        to_state(o)
-                        for o in await uow.objectives.approved_of_owners(
-                            workspace_id, quarter, [recipient]
-                        )
-                    )
+                    listed = await replies.listed(uow, workspace_id, quarter, [recipient])
+                    mine = listed.get(recipient, ())
                     locale = (await uow.people.locales(workspace_id)).get(recipient)
             else:
                 locale = (locales or {}).get(recipient)

@@ -15,6 +15,7 @@ CHECKIN = "okr_checkin"
 NO_CHANGE = "okr_checkin_no_change"
 SCORE = "okr_score"
 NEXT_QUARTER = "okr_next_quarter"
+REPLY_UNDO = "okr_reply_undo"
 
 # Modals
 NEW_OBJECTIVE_VIEW = "okr_new"

@@ -15,10 +15,12 @@ from okrbot.services.notices import (
     ProblemReport,
     PromptAnswered,
     Publication,
+    ReplyAnswer,
+    ReplyUndone,
     posted_to,
 )
 from okrbot.services.ports import MessageRef
-from okrbot.slack.blocks import checkin, home, messages
+from okrbot.slack.blocks import checkin, home, messages, replies
 from okrbot.slack.blocks.common import when
 from okrbot.slack.gateway import SlackGateway
 
@@ -35,6 +37,11 @@ class SlackNotifier:
     async def find(
         self, notice: Notice, marker: str, since: datetime, until: datetime
     ) -> MessageRef | None:
+        if isinstance(notice, ReplyAnswer):
+            # A reply in a thread: history never lists it.
+            return await self.gateway.find_reply(
+                notice.channel, notice.thread_ts, marker, since.timestamp()
+            )
         destination = posted_to(notice)
         if destination is None:
             return None
@@ -77,6 +84,15 @@ class SlackNotifier:
                     self._words(notice.locale),
                     no_change=notice.no_change,
                 )
+                await self.gateway.update_message(notice.channel, notice.ts, text, blocks)
+                return None
+            case ReplyAnswer():
+                text, blocks = replies.reply_answer(notice, self._words(notice.locale))
+                return await self.gateway.post_message(
+                    notice.channel, text, blocks, thread_ts=notice.thread_ts, marker=marker
+                )
+            case ReplyUndone():
+                text, blocks = replies.reply_undone(notice, self._words(notice.locale))
                 await self.gateway.update_message(notice.channel, notice.ts, text, blocks)
                 return None
             case HomeRefresh():

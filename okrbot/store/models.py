@@ -208,6 +208,38 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
 
+class CheckInReply(Base):
+    """A DM to okrbot read as a check-in (services.replies): one row per message, so that
+    the same message delivered again is handled once, and what it recorded can be undone.
+
+    `previous` keeps what the check-in changed, as it was before: per objective its
+    confidence and last check-in time, per key result its current value and time."""
+
+    __tablename__ = "check_in_reply"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel", "ts"),
+        Index(None, "workspace_id", "user_id", "outcome", "handled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    # The person's message: the DM and its ts.
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    # "recorded", "unclear", "help" or "undone".
+    outcome: Mapped[str] = mapped_column(String(16))
+    # The check-ins it recorded, and the state they replaced.
+    check_in_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    previous: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    handled_at: Mapped[datetime]
+    # When the check-in was recorded (again, after an edit): undo works for a day after.
+    recorded_at: Mapped[datetime | None]
+    # The last edit handled (its `edited.ts`), so the same edit delivered twice is one.
+    edited_ts: Mapped[str | None] = mapped_column(String(32))
+    undone_at: Mapped[datetime | None]
+
+
 class InboxCheckIn(Base):
     """A check-in form okrbot has answered but not stored yet (services.inbox).
 

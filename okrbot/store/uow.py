@@ -27,6 +27,7 @@ from okrbot.store.repositories import (
     ObjectiveRepository,
     OutboxRepository,
     PersonRepository,
+    ReplyRepository,
     RevisionRepository,
     ScoringRepository,
     TokenRepository,
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.events = EventRepository(session)
         self.workspaces = WorkspaceRepository(session)
         self.tokens = TokenRepository(session)
+        self.replies = ReplyRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
         # Before taking a connection (or the write lock), never while holding one.

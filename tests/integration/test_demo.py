@@ -29,6 +29,9 @@ async def test_the_demo_shows_the_whole_cycle(
         "Cora sees (DM)",  # the CEO's request
         "Approved by @Mads, @Cora",  # published
         "Weekly check-in",
+        "Aisha replies in the prompt's thread",
+        "Recorded your check-in",  # the answer to her reply
+        "Undone:",  # ... after she clicked Undo
         "OKR DIGEST",
         "okr-progress-",  # the chart
         "MY OBJECTIVES",  # the Home tab

@@ -27,6 +27,7 @@ TABLES = {
     "approval",
     "check_in",
     "check_in_value",
+    "check_in_reply",
     "check_in_inbox",
     "decision_inbox",
     "delivery",

@@ -39,6 +39,7 @@ EN: dict[str, str] = {
         "to correct it."
     ),
     "reply.undo.already": "This check-in was already undone.",
+    "reply.undo.not_yours": "There is no check-in of yours to undo here.",
     "reply.undo.superseded": (
         "This check-in cannot be undone: a later check-in of the same objectives came after it."
     ),
@@ -78,6 +79,7 @@ EN: dict[str, str] = {
         "{number} for key result {address} is far outside its range: check the number."
     ),
     "reply.unclear.comment_long": "Keep the comment under 1000 characters.",
+    "reply.unclear.changed": "Your objectives changed while I read your reply.",
     "reply.unclear.read": "What I read: {values}",
     "reply.unclear.read.nothing": "I read no values.",
     "reply.unclear.value": "{position} = {value}",
@@ -152,6 +154,7 @@ NB: dict[str, str] = {
         "for å rette den."
     ),
     "reply.undo.already": "Denne innsjekken er allerede angret.",
+    "reply.undo.not_yours": "Det er ingen innsjekk av deg å angre her.",
     "reply.undo.superseded": (
         "Denne innsjekken kan ikke angres: en senere innsjekk av de samme målene kom etter den."
     ),
@@ -192,6 +195,7 @@ NB: dict[str, str] = {
         "{number} for nøkkelresultat {address} er langt utenfor området: sjekk tallet."
     ),
     "reply.unclear.comment_long": "Hold kommentaren under 1000 tegn.",
+    "reply.unclear.changed": "Målene dine ble endret mens jeg leste svaret ditt.",
     "reply.unclear.read": "Dette leste jeg: {values}",
     "reply.unclear.read.nothing": "Jeg leste ingen verdier.",
     "reply.unclear.value": "{position} = {value}",

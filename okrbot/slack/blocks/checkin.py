@@ -18,6 +18,7 @@ from okrbot.services.checkins import (
     confidence_field,
     value_field,
 )
+from okrbot.services.replies import reply_krs
 from okrbot.slack import ids
 from okrbot.slack.blocks.common import (
     Block,
@@ -32,6 +33,7 @@ from okrbot.slack.blocks.common import (
     plain,
     section,
 )
+from okrbot.slack.blocks.replies import how_to
 
 # Objectives listed in a prompt; a person with more sees a count and the form has them all.
 PROMPT_MAX = 10
@@ -167,6 +169,7 @@ def checkin_prompt(
         header(words("checkin.reminder_title" if reminder else "checkin.title")),
         section(lead),
         section("\n".join(lines)),
+        *filter(None, [how_to(reply_krs(objectives), words)]),
         {
             "type": "actions",
             "block_id": "checkin_actions",

@@ -12,7 +12,16 @@ from slack_bolt.response import BoltResponse
 
 from okrbot.slack import payloads
 from okrbot.slack.deps import Deps
-from okrbot.slack.listeners import actions, checkins, closing, commands, home, installs, views
+from okrbot.slack.listeners import (
+    actions,
+    checkins,
+    closing,
+    commands,
+    home,
+    installs,
+    replies,
+    views,
+)
 from okrbot.slack.routes import Gate, Router, Routes
 
 
@@ -32,6 +41,7 @@ def register_all(app: AsyncApp, deps: Deps, gate: Gate) -> None:
     views.register(routes, deps)
     checkins.register(routes, deps)
     closing.register(routes, deps)
+    replies.register(app, routes, deps)
     app.middleware(Router(routes, gate))
     home.register(app, deps)
     installs.register(app, deps)

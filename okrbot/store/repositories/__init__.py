@@ -10,6 +10,7 @@ from okrbot.store.repositories.queues import (
     InboxRepository,
     OutboxRepository,
 )
+from okrbot.store.repositories.replies import ReplyRepository
 from okrbot.store.repositories.runs import DeliveryRepository, JobRunRepository
 from okrbot.store.repositories.scoring import ScoringRepository
 from okrbot.store.repositories.tokens import TokenRepository
@@ -30,6 +31,7 @@ __all__ = [
     "PersonRepository",
     "ProgressKR",
     "ProgressObjective",
+    "ReplyRepository",
     "RevisionRepository",
     "ScoringRepository",
     "TokenRepository",
