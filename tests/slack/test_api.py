@@ -4,6 +4,7 @@ and every refusal: no token, another workspace's ids, hostile JSON, too many req
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -521,3 +522,34 @@ async def test_with_several_installed_workspaces_a_token_names_its_workspace(
             clock.advance(seconds=5)  # tokens.TRUSTED_FOR: how long a process trusts one
             assert (await call(http, "POST", path, theirs, body={"value": 3}))[0] == 401
             assert (await call(http, "GET", f"/key-results/{world.krs[0]}", ours))[0] == 200
+
+
+async def test_values_sent_at_once_are_each_stored_once_and_the_latest_wins(
+    org_box: Sandbox, world: World, http: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Values arriving together share a transaction; each is still its own check-in, and
+    the key result keeps the one measured last, whatever the order they came in."""
+    token = await make_token(org_box, capsys)
+    kr = world.krs[0]
+    minutes = [7, 19, 0, 13, 3, 18, 11, 1, 16, 5, 9, 14, 2, 17, 6, 10, 4, 15, 8, 12]
+    answers = await asyncio.gather(
+        *(
+            call(
+                http,
+                "POST",
+                f"/key-results/{kr}/values",
+                token,
+                body={"value": m, "comment": f"n{m}", "at": f"2026-11-25T11:{m:02d}:00Z"},
+            )
+            for m in minutes
+        )
+    )
+    assert [status for status, _, _ in answers] == [200] * len(minutes)
+    stored = await check_ins(org_box)
+    assert sorted(c.comment or "" for c in stored) == sorted(f"n{m}" for m in minutes)
+    async with org_box.uow() as uow:
+        row = await uow.session.get(KeyResult, kr)
+        values = list(await uow.session.scalars(select(CheckInValue.value)))
+    assert row is not None
+    assert row.current_value == 19
+    assert sorted(values) == sorted(float(m) for m in minutes)
