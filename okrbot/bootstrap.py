@@ -233,7 +233,14 @@ class Okrbot:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(EVENTS_PATH, events)
         app.router.add_get(HEALTH_PATH, health)
-        app.add_subapp(API_PREFIX, Api(self.uow, self.deps.clock, self.deps.zone).app())
+        api = Api(
+            self.uow,
+            self.deps.clock,
+            self.deps.zone,
+            per_minute=self.settings.api_rate_per_minute,
+            answers=self.background.answers,
+        )
+        app.add_subapp(API_PREFIX, api.app())
         flow = self.bolt.oauth_flow
         if flow is not None:
             for path, step in (

@@ -179,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the workspace, needed when okrbot is installed in more than one",
     )
     token_commands.add_parser("list", help="the tokens: name, workspace, made, last used")
-    revoke = token_commands.add_parser("revoke", help="stop a token from working, at once")
+    revoke = token_commands.add_parser("revoke", help="stop a token from working (within 5 s)")
     revoke.add_argument("name", metavar="NAME")
     revoke.add_argument(
         "--workspace",

@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     sweep_seconds: Annotated[float, Field(ge=1, le=3600)] = Field(
         30.0, validation_alias="OKRBOT_SWEEP_SECONDS"
     )
+    # Requests a minute each HTTP API token may make (in each process).
+    api_rate_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        60, validation_alias="OKRBOT_API_RATE_PER_MINUTE"
+    )
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -23,7 +23,10 @@ def _refusal(description: str) -> dict[str, Any]:
 
 _UNAUTHORIZED = _refusal("No token, or one that is not valid (never made, or revoked).")
 _RATE_LIMITED = {
-    **_refusal(f"More than {PER_MINUTE} requests a minute with this token."),
+    **_refusal(
+        f"More than {PER_MINUTE} requests a minute with this token (by default; "
+        "OKRBOT_API_RATE_PER_MINUTE)."
+    ),
     "headers": {
         "Retry-After": {
             "description": "Seconds until the token may call again.",
@@ -51,8 +54,8 @@ DOCUMENT: dict[str, Any] = {
             "Record key results' values from dashboards and CI, and read the OKRs as "
             "`okrbot export --format json` has them. Make a token with `okrbot token create "
             "--name NAME`; it is shown once. Each token belongs to one workspace and may make "
-            f"{PER_MINUTE} requests a minute. Every refusal is a JSON object with `error` (a "
-            "code) and `message` (what to do about it)."
+            f"{PER_MINUTE} requests a minute by default. Every refusal is a JSON object with "
+            "`error` (a code) and `message` (what to do about it)."
         ),
     },
     "servers": [{"url": "/api/v1"}],

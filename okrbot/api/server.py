@@ -2,7 +2,7 @@
 
 Every answer is JSON; every refusal is `{"error": code, "message": words}` with its status
 (see openapi.py). A caller presents `Authorization: Bearer <token>`; each token may make
-PER_MINUTE requests a minute (in each process)."""
+`per_minute` requests a minute (OKRBOT_API_RATE_PER_MINUTE, in each process)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from aiohttp import web
 from okrbot import export_formats
 from okrbot.api import openapi
 from okrbot.api.bodies import BODY_MAX_BYTES, BadBody, value_body
-from okrbot.api.ratelimit import RateLimit
+from okrbot.api.ratelimit import PER_MINUTE, RateLimit
+from okrbot.background import Answers
 from okrbot.domain.quarters import Quarter
 from okrbot.services import tokens, values
 from okrbot.services.ports import Clock
@@ -60,11 +61,22 @@ def _number(value: object) -> str:
 
 
 class Api:
-    def __init__(self, uows: UnitOfWorkFactory, clock: Clock, zone: tzinfo) -> None:
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        clock: Clock,
+        zone: tzinfo,
+        *,
+        per_minute: int = PER_MINUTE,
+        answers: Answers | None = None,
+    ) -> None:
         self.uows = uows
         self.clock = clock
         self.zone = zone
-        self.limit = RateLimit(lambda: clock().timestamp())
+        self.limit = RateLimit(lambda: clock().timestamp(), per_minute)
+        self.authenticate = tokens.Authenticator(uows)
+        # Values from every caller, written many to a transaction; Slack's answers first.
+        self.values = values.ValueWriter(uows, zone, answers=answers)
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._errors], client_max_size=BODY_MAX_BYTES)
@@ -100,7 +112,7 @@ class Api:
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             caller = None
             if scheme.lower() == "bearer" and token.strip():
-                caller = await tokens.authenticate(self.uows, token.strip(), self.clock())
+                caller = await self.authenticate(token.strip(), self.clock())
             if caller is None:
                 return error(
                     401,
@@ -149,8 +161,7 @@ class Api:
         if key_result_id is None:
             return _no_key_result()
         try:
-            recorded = await values.record_value(
-                self.uows,
+            recorded = await self.values.record(
                 caller.workspace_id,
                 key_result_id,
                 body.value,
@@ -158,7 +169,6 @@ class Api:
                 at=body.at,
                 source=caller.source,
                 now=self.clock(),
-                zone=self.zone,
             )
         except values.ValueRefused as refused:
             return _refusal(refused, body.value)

@@ -3,17 +3,30 @@ form's, and read back as `okrbot export --format json` has them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
+from okrbot.background import Answers
 from okrbot.domain.checkin import Confidence, clean_comment, value_problem
 from okrbot.domain.okr import Status
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.values import moment_problem
 from okrbot.services.export import KeyResultRecord, QuarterExport, export_quarter, key_result_record
 from okrbot.services.home import queue_home_refresh
-from okrbot.store.models import CheckIn
+from okrbot.services.notices import OutboxKind
+from okrbot.store.models import KeyResult, Objective
+from okrbot.store.repositories import MeasuredValue
 from okrbot.store.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# Values written in one transaction at most; more waiting go in the next.
+MAX_BATCH = 500
+# The longest a write waits for the Slack requests being answered (seconds).
+GIVE_WAY = 0.02
 
 
 class ValueRefused(Exception):
@@ -46,65 +59,206 @@ class RecordedValue:
     key_result: KeyResultInfo
 
 
-async def record_value(
-    uows: UnitOfWorkFactory,
-    workspace_id: str,
-    key_result_id: int,
-    value: float,
-    *,
-    comment: str | None,
-    at: datetime | None,
-    source: str,
-    now: datetime,
-    zone: tzinfo,
-) -> RecordedValue:
-    """Record a value of one of the workspace's key results, measured `at` (default: now),
-    as a check-in of its objective by the objective's owner, which keeps the objective's
-    confidence (on track for one never checked in). It is the key result's latest value
-    unless a later one is recorded already. `ValueRefused` says why not."""
-    moment = at or now
-    async with uows() as uow:
-        found = await uow.objectives.key_result_of(workspace_id, key_result_id)
-        if found is None:
+@dataclass(frozen=True)
+class _Wanted:
+    workspace_id: str
+    key_result_id: int
+    value: float
+    comment: str | None
+    at: datetime | None
+    source: str
+    now: datetime
+
+
+Outcome = RecordedValue | ValueRefused
+
+
+class ValueWriter:
+    """Records values (`record`), many in one transaction: a value's answer waits until
+    its check-in is committed, with the values of every other request waiting then.
+
+    One write runs at a time. It takes every value waiting (up to `batch`), checks each
+    against its key result as read in that transaction, writes the good ones in a few
+    statements and commits; then each caller has its answer (or its refusal). Values that
+    arrive meanwhile wait for the next write, which starts as soon as this one ends: at a
+    thousand values a second one commit carries dozens, at one a minute it carries one.
+    Each value is stored once, by the one transaction that took it, and is durable before
+    its answer; when a write fails, none of its values is stored and each caller is told.
+
+    While Slack's requests are being answered a write waits for them, `give_way` seconds
+    at most: Slack gives up on an answer after 3 s, the API's callers do not. A value's
+    owner gets one Home refresh queued for any number of values: none is added while one
+    is waiting in the outbox already.
+    """
+
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        zone: tzinfo,
+        *,
+        answers: Answers | None = None,
+        batch: int = MAX_BATCH,
+        give_way: float = GIVE_WAY,
+    ) -> None:
+        self._uows = uows
+        self._zone = zone
+        self._answers = answers
+        self._batch = batch
+        self._give_way_for = give_way
+        self._waiting: list[tuple[_Wanted, asyncio.Future[RecordedValue]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._stir = asyncio.Event()
+        if answers is not None:
+            answers.watch(self._stir)
+
+    async def record(
+        self,
+        workspace_id: str,
+        key_result_id: int,
+        value: float,
+        *,
+        comment: str | None,
+        at: datetime | None,
+        source: str,
+        now: datetime,
+    ) -> RecordedValue:
+        """Record a value of one of the workspace's key results, measured `at` (default:
+        now), as a check-in of its objective by the objective's owner, which keeps the
+        objective's confidence (on track for one never checked in). It is the key result's
+        latest value unless a later one is recorded already. `ValueRefused` says why not."""
+        written: asyncio.Future[RecordedValue] = asyncio.get_running_loop().create_future()
+        self._waiting.append(
+            (_Wanted(workspace_id, key_result_id, value, comment, at, source, now), written)
+        )
+        if self._writer is None:
+            # A task of its own: a caller that gives up waiting must not stop the others'
+            # write half-way.
+            self._writer = asyncio.create_task(self._write_all())
+        return await written
+
+    async def _give_way(self) -> None:
+        answers = self._answers
+        if answers is None or not answers.in_flight:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._give_way_for):
+                while answers.in_flight:
+                    self._stir.clear()
+                    await self._stir.wait()
+
+    async def _write_all(self) -> None:
+        try:
+            while self._waiting:
+                await self._give_way()
+                batch = self._waiting[: self._batch]
+                del self._waiting[: self._batch]
+                try:
+                    outcomes = await self._write([wanted for wanted, _ in batch])
+                except Exception as exc:
+                    log.exception("recording %d values failed; none was stored", len(batch))
+                    for _, written in batch:
+                        if not written.done():
+                            written.set_exception(exc)
+                    continue
+                except BaseException:
+                    for _, written in batch:
+                        written.cancel()
+                    raise
+                for (_, written), outcome in zip(batch, outcomes, strict=True):
+                    if written.done():
+                        continue
+                    if isinstance(outcome, ValueRefused):
+                        written.set_exception(outcome)
+                    else:
+                        written.set_result(outcome)
+        finally:
+            for _, written in self._waiting:
+                written.cancel()
+            self._waiting.clear()
+            self._writer = None
+
+    async def _write(self, batch: list[_Wanted]) -> list[Outcome]:
+        outcomes: list[Outcome | None] = []
+        rows: list[MeasuredValue] = []
+        accepted: list[tuple[int, _Wanted, KeyResult, Objective, str | None]] = []
+        async with self._uows() as uow:
+            found = await uow.objectives.key_results_of(
+                {(w.workspace_id, w.key_result_id) for w in batch}
+            )
+            for wanted in batch:
+                try:
+                    kr, objective, text = self._checked(wanted, found)
+                except ValueRefused as refused:
+                    outcomes.append(refused)
+                    continue
+                accepted.append((len(outcomes), wanted, kr, objective, text))
+                outcomes.append(None)
+                rows.append(
+                    MeasuredValue(
+                        wanted.workspace_id,
+                        objective.id,
+                        kr.id,
+                        objective.owner_id,
+                        objective.confidence or Confidence.ON_TRACK.value,
+                        text,
+                        wanted.value,
+                        wanted.at or wanted.now,
+                        wanted.source,
+                    )
+                )
+            if not rows:
+                return [o for o in outcomes if o is not None]
+            await uow.check_ins.add_measured(rows)
+            currents = await uow.check_ins.note_measured(rows)
+            # The owners' Homes show the new values, as after a check-in from the form:
+            # one refresh each, however many values.
+            now = batch[-1].now
+            owners: dict[str, set[str]] = {}
+            for row in rows:
+                owners.setdefault(row.workspace_id, set()).add(row.author_id)
+            for workspace_id, people in owners.items():
+                waiting = await uow.outbox.waiting_for(
+                    workspace_id, OutboxKind.HOME_REFRESH, people, now
+                )
+                queue_home_refresh(uow, workspace_id, sorted(people - waiting), now)
+            await uow.commit()
+        for place, wanted, kr, objective, text in accepted:
+            current, current_at = currents.get(kr.id, (None, None))
+            info = KeyResultInfo(
+                objective.id,
+                objective.status,
+                objective.quarter,
+                replace(key_result_record(kr), current=current, current_at=current_at),
+            )
+            outcomes[place] = RecordedValue(
+                wanted.value, wanted.at or wanted.now, text, wanted.source, info
+            )
+        return [o for o in outcomes if o is not None]
+
+    def _checked(
+        self, wanted: _Wanted, found: dict[tuple[str, int], tuple[KeyResult, Objective]]
+    ) -> tuple[KeyResult, Objective, str | None]:
+        """The key result, its objective and the clean comment; `ValueRefused` when the
+        value cannot be recorded."""
+        pair = found.get((wanted.workspace_id, wanted.key_result_id))
+        if pair is None:
             raise ValueRefused("not_found")
-        kr, objective = found
+        kr, objective = pair
         if objective.status != Status.APPROVED.value:
             raise ValueRefused("not_open", "objective", status=objective.status)
         if kr.retired_at is not None:
             raise ValueRefused("not_open", "retired")
-        problem = value_problem(value, kr.start_value, kr.target_value)
+        problem = value_problem(wanted.value, kr.start_value, kr.target_value)
         if problem is not None:
             raise ValueRefused("invalid", problem, start=kr.start_value, target=kr.target_value)
-        text, problem = clean_comment(comment)
+        text, problem = clean_comment(wanted.comment)
         if problem is not None:
             raise ValueRefused("invalid", problem)
-        problem = moment_problem(moment, now, Quarter.parse(objective.quarter), zone)
+        moment = wanted.at or wanted.now
+        problem = moment_problem(moment, wanted.now, Quarter.parse(objective.quarter), self._zone)
         if problem is not None:
             raise ValueRefused("invalid", problem, quarter=objective.quarter)
-        check_in = CheckIn(
-            workspace_id=workspace_id,
-            objective_id=objective.id,
-            author_id=objective.owner_id,
-            confidence=objective.confidence or Confidence.ON_TRACK.value,
-            comment=text,
-            created_at=moment,
-            source=source,
-        )
-        uow.check_ins.add(check_in)
-        await uow.flush()
-        await uow.check_ins.add_values([(check_in.id, kr.id, value)], moment)
-        current, current_at = await uow.check_ins.note_value(objective.id, kr.id, value, moment)
-        # The owner's Home shows the new value, as after a check-in from the form.
-        queue_home_refresh(uow, workspace_id, [objective.owner_id], now)
-        record = key_result_record(kr)
-        info = KeyResultInfo(
-            objective.id,
-            objective.status,
-            objective.quarter,
-            replace(record, current=current, current_at=current_at),
-        )
-        await uow.commit()
-    return RecordedValue(value, moment, text, source, info)
+        return kr, objective, text
 
 
 async def key_result(

@@ -4,6 +4,7 @@ and every refusal: no token, another workspace's ids, hostile JSON, too many req
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -239,7 +240,7 @@ async def test_an_unpublished_or_removed_key_result_takes_no_value(
 # -- refusals
 
 
-async def test_no_valid_token_no_access_and_a_revoked_token_stops_at_once(
+async def test_no_valid_token_no_access_and_a_revoked_token_stops_within_seconds(
     org_box: Sandbox, world: World, http: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
 ) -> None:
     box = org_box
@@ -277,8 +278,17 @@ async def test_no_valid_token_no_access_and_a_revoked_token_stops_at_once(
 
     assert await cli.token_revoke(box.settings(), "ci") == 0
     assert "revoked token 'ci'" in capsys.readouterr().out
+    # A process takes a token it found valid as valid for TRUSTED_FOR (5 s): so long
+    # after its last lookup it may still be taken, and no longer.
+    box.clock.advance(seconds=4)
     status, answer, _ = await call(http, "POST", path, token, body={"value": 1})
-    assert status == 401
+    assert status == 200, answer
+    box.clock.advance(seconds=1)
+    for _ in range(2):
+        status, answer, _ = await call(http, "POST", path, token, body={"value": 2})
+        assert (status, answer["error"]) == (401, "unauthorized")
+        assert (await call(http, "GET", "/objectives", token))[0] == 401
+    assert [c.source for c in await check_ins(box)] == ["api:ci"]
     assert await cli.token_revoke(box.settings(), "ci") == cli.EXIT_CONFIG
     assert "no token named 'ci'" in capsys.readouterr().err
     # The name is free again; the new token is another.
@@ -509,5 +519,37 @@ async def test_with_several_installed_workspaces_a_token_names_its_workspace(
             assert (status, answer["source"]) == (200, "api:ci")
             assert (await call(http, "GET", f"/key-results/{world.krs[0]}", theirs))[0] == 404
             assert await cli.token_revoke(settings, "ci", workspace=OTHER_TEAM) == 0
+            clock.advance(seconds=5)  # tokens.TRUSTED_FOR: how long a process trusts one
             assert (await call(http, "POST", path, theirs, body={"value": 3}))[0] == 401
             assert (await call(http, "GET", f"/key-results/{world.krs[0]}", ours))[0] == 200
+
+
+async def test_values_sent_at_once_are_each_stored_once_and_the_latest_wins(
+    org_box: Sandbox, world: World, http: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Values arriving together share a transaction; each is still its own check-in, and
+    the key result keeps the one measured last, whatever the order they came in."""
+    token = await make_token(org_box, capsys)
+    kr = world.krs[0]
+    minutes = [7, 19, 0, 13, 3, 18, 11, 1, 16, 5, 9, 14, 2, 17, 6, 10, 4, 15, 8, 12]
+    answers = await asyncio.gather(
+        *(
+            call(
+                http,
+                "POST",
+                f"/key-results/{kr}/values",
+                token,
+                body={"value": m, "comment": f"n{m}", "at": f"2026-11-25T11:{m:02d}:00Z"},
+            )
+            for m in minutes
+        )
+    )
+    assert [status for status, _, _ in answers] == [200] * len(minutes)
+    stored = await check_ins(org_box)
+    assert sorted(c.comment or "" for c in stored) == sorted(f"n{m}" for m in minutes)
+    async with org_box.uow() as uow:
+        row = await uow.session.get(KeyResult, kr)
+        values = list(await uow.session.scalars(select(CheckInValue.value)))
+    assert row is not None
+    assert row.current_value == 19
+    assert sorted(values) == sorted(float(m) for m in minutes)

@@ -1,7 +1,7 @@
 """Queries, one repository per aggregate. State changes that race are conditional updates."""
 
 from okrbot.store.repositories.approvals import ApprovalRepository, RevisionRepository
-from okrbot.store.repositories.check_ins import CheckableRow, CheckInRepository
+from okrbot.store.repositories.check_ins import CheckableRow, CheckInRepository, MeasuredValue
 from okrbot.store.repositories.objectives import ObjectiveRepository, ProgressKR, ProgressObjective
 from okrbot.store.repositories.people import PersonRepository
 from okrbot.store.repositories.queues import (
@@ -26,6 +26,7 @@ __all__ = [
     "EventRepository",
     "InboxRepository",
     "JobRunRepository",
+    "MeasuredValue",
     "ObjectiveRepository",
     "OutboxRepository",
     "PersonRepository",

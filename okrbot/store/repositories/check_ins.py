@@ -13,6 +13,20 @@ from okrbot.store.models import CheckIn, CheckInValue, KeyResult, Objective
 from okrbot.store.repositories.base import Repository, in_quarter, published_in
 
 
+class MeasuredValue(NamedTuple):
+    """A value of one key result from outside Slack, recorded as a check-in of its own."""
+
+    workspace_id: str
+    objective_id: int
+    key_result_id: int
+    author_id: str
+    confidence: str
+    comment: str | None
+    value: float
+    at: datetime
+    source: str
+
+
 class CheckableRow(NamedTuple):
     """An objective and one of its live key results (None for one without any)."""
 
@@ -188,6 +202,82 @@ class CheckInRepository(Repository):
 
     def add(self, check_in: CheckIn) -> None:
         self.session.add(check_in)
+
+    async def add_measured(self, rows: Sequence[MeasuredValue]) -> None:
+        """Check-ins of one value each (the HTTP API's), all in two statements: the
+        check-ins (their ids returned in the rows' order), then their values."""
+        if not rows:
+            return
+        ids = await self.session.scalars(
+            insert(CheckIn).returning(CheckIn.id, sort_by_parameter_order=True),
+            [
+                {
+                    "workspace_id": r.workspace_id,
+                    "objective_id": r.objective_id,
+                    "author_id": r.author_id,
+                    "confidence": r.confidence,
+                    "comment": r.comment,
+                    "created_at": r.at,
+                    "source": r.source,
+                }
+                for r in rows
+            ],
+        )
+        await self.session.execute(
+            insert(CheckInValue),
+            [
+                {
+                    "check_in_id": c,
+                    "key_result_id": r.key_result_id,
+                    "value": r.value,
+                    "created_at": r.at,
+                }
+                for c, r in zip(ids.all(), rows, strict=True)
+            ],
+        )
+
+    async def note_measured(
+        self, rows: Sequence[MeasuredValue]
+    ) -> dict[int, tuple[float | None, datetime | None]]:
+        """`note_value` for many values at once: each key result keeps the latest of its
+        values (unless a later one is there already), each objective its latest time; the
+        key results' latest (value, time) after, by id."""
+        latest: dict[int, MeasuredValue] = {}
+        objectives: dict[int, datetime] = {}
+        for r in rows:
+            kept = latest.get(r.key_result_id)
+            if kept is None or kept.at <= r.at:
+                latest[r.key_result_id] = r
+            if r.objective_id not in objectives or objectives[r.objective_id] < r.at:
+                objectives[r.objective_id] = r.at
+        if not latest:
+            return {}
+        connection = await self.session.connection()
+        await connection.execute(
+            update(KeyResult)
+            .where(
+                KeyResult.id == bindparam("kr"),
+                KeyResult.current_at.is_(None) | (KeyResult.current_at <= bindparam("at")),
+            )
+            .values(current_value=bindparam("new_value"), current_at=bindparam("at")),
+            [{"kr": k, "new_value": r.value, "at": r.at} for k, r in latest.items()],
+        )
+        await connection.execute(
+            update(Objective)
+            .where(
+                Objective.id == bindparam("objective"),
+                Objective.last_check_in_at.is_(None)
+                | (Objective.last_check_in_at <= bindparam("at")),
+            )
+            .values(last_check_in_at=bindparam("at")),
+            [{"objective": o, "at": at} for o, at in objectives.items()],
+        )
+        found = await self.session.execute(
+            select(KeyResult.id, KeyResult.current_value, KeyResult.current_at).where(
+                KeyResult.id.in_(list(latest))
+            )
+        )
+        return {kr: (value, at) for kr, value, at in found}
 
     async def note_value(
         self, objective_id: int, key_result_id: int, value: float, at: datetime

@@ -3,7 +3,7 @@ and finding and browsing them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -370,6 +370,24 @@ class ObjectiveRepository(Repository):
             .order_by(KeyResult.objective_id, KeyResult.position)
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def key_results_of(
+        self, wanted: Collection[tuple[str, int]]
+    ) -> dict[tuple[str, int], tuple[KeyResult, Objective]]:
+        """`key_result_of` for many (workspace, key result id) pairs: one query; another
+        workspace's key result is not found for a pair."""
+        if not wanted:
+            return {}
+        stmt = (
+            select(KeyResult, Objective)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(KeyResult.id.in_({kr for _, kr in wanted}))
+        )
+        found = {}
+        for kr, objective in (await self.session.execute(stmt)).all():
+            if (objective.workspace_id, kr.id) in wanted:
+                found[objective.workspace_id, kr.id] = (kr, objective)
+        return found
 
     async def key_result_of(
         self, workspace_id: str, key_result_id: int

@@ -42,6 +42,29 @@ class OutboxRepository(Repository):
             )
         )
 
+    async def waiting_for(
+        self, workspace_id: str, kind: str, recipients: Collection[str], now: datetime
+    ) -> set[str]:
+        """Which of these people have a message of `kind` waiting that nobody is sending
+        yet (a claim that lapsed counts as waiting). On PostgreSQL the rows are locked
+        until the commit: a process claiming one meanwhile claims it after, so what it
+        sends reflects this transaction's writes."""
+        if not recipients:
+            return set()
+        stmt = (
+            select(OutboxMessage.recipient)
+            .where(
+                OutboxMessage.workspace_id == workspace_id,
+                OutboxMessage.kind == kind,
+                OutboxMessage.recipient.in_(list(recipients)),
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            )
+            .with_for_update()
+        )
+        return {r for r in (await self.session.scalars(stmt)) if r is not None}
+
     async def forget_sent_before(self, moment: datetime) -> int:
         """Messages long delivered: nothing reads them again."""
         result = await self.session.execute(
