@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from okrbot import logs
 from okrbot.domain.weekly import Job, Schedule
 from okrbot.i18n import translator
-from okrbot.services import delivery, directory, events, nudges
+from okrbot.services import delivery, directory, events, nudges, replies
 from okrbot.services.closing import Closing
 from okrbot.services.fanout import FanOut
 from okrbot.services.ports import Clock, DeliveryError, NotServed
@@ -93,6 +93,8 @@ class Jobs:
         async with self._uow() as uow:
             await events.forget_old(uow, self._clock())
             await delivery.forget_sent(uow, self._clock())
+        async with self._uow() as uow:
+            await replies.forget_old(uow, self._clock())
         reports: list[RunReport] = []
         for workspace_id in await self._tenancy.workspaces():
             with logs.context(workspace=workspace_id, job="weekly-tick"):

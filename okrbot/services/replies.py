@@ -46,6 +46,9 @@ EDIT_WINDOW = timedelta(minutes=10)
 UNDO_WINDOW = timedelta(hours=24)
 # The help text goes to a person at most once in this time.
 HELP_EVERY = timedelta(days=1)
+# How long a reply is remembered: well past its edit, undo and help windows, and Slack's
+# retries. After that the check-in it made is history like any other.
+KEEP_FOR = timedelta(days=7)
 
 RECORDED, UNCLEAR, HELP, UNDONE = "recorded", "unclear", "help", "undone"
 
@@ -356,7 +359,10 @@ async def undo(
     and ts) says so. Within a day, and unless a later check-in came after it."""
     async with uows() as uow:
         row = await uow.replies.get(reply_id)
-        if row is None or (row.workspace_id, row.user_id) != (actor.workspace_id, actor.user_id):
+        if row is None:
+            # Forgotten long after its window (forget_old), or never there.
+            return Undo.EXPIRED
+        if (row.workspace_id, row.user_id) != (actor.workspace_id, actor.user_id):
             return Undo.NOT_YOURS
         if row.outcome == UNDONE:
             return Undo.ALREADY
@@ -388,3 +394,10 @@ async def undo(
         except Conflict:
             return Undo.ALREADY
     return Undo.DONE
+
+
+async def forget_old(uow: UnitOfWork, now: datetime) -> int:
+    """Forget replies older than `KEEP_FOR` (their check-ins stay)."""
+    removed = await uow.replies.forget_before(now - KEEP_FOR)
+    await uow.commit()
+    return removed

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from okrbot.sandbox.fake_slack import FakeUser, Message
 from okrbot.slack import ids
-from okrbot.store.models import CheckIn, KeyResult, Objective, Person
+from okrbot.store.models import CheckIn, CheckInReply, KeyResult, Objective, Person
 from tests.slack.helpers import button_values
 from tests.slack.weekly_helpers import prompts_to, reminders_to
 from tests.support import seed
@@ -297,3 +297,22 @@ async def test_someone_elses_undo_changes_nothing(box: Sandbox) -> None:
     assert await values(box) == [52.0, 1.5, 20.0]
     async with box.uow() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(CheckIn)) == 2
+
+
+async def test_a_week_on_the_reply_is_forgotten_and_its_check_in_stays(box: Sandbox) -> None:
+    await seed_person(box)
+    reply = await say(box, "52, 1.5, 20 on track")
+    [answer] = answers_to(box, reply)
+    box.clock.advance(days=6, hours=23)
+    await box.bot.jobs.tick()
+    async with box.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(CheckInReply)) == 1
+    box.clock.advance(hours=2)
+    await box.bot.jobs.tick()
+    async with box.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(CheckInReply)) == 0
+    assert len(await check_ins(box)) == 2
+    assert (await box.slack.click(USER, answer, ids.REPLY_UNDO)).status == 200
+    await box.settle()
+    assert await values(box) == [52.0, 1.5, 20.0]
+    assert "no longer be undone" in box.fake.ephemerals_to(USER)[-1].text

@@ -28,6 +28,18 @@ class ReplyRepository(Repository):
     def add(self, reply: CheckInReply) -> None:
         self.session.add(reply)
 
+    async def forget_before(self, moment: datetime) -> int:
+        """Replies handled before `moment` and not recorded (again) since."""
+        result = await self.session.execute(
+            delete(CheckInReply)
+            .where(
+                CheckInReply.handled_at < moment,
+                (CheckInReply.recorded_at.is_(None)) | (CheckInReply.recorded_at < moment),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result)
+
     async def helped_since(self, workspace_id: str, user_id: str, since: datetime) -> bool:
         """Whether the person was sent the help text at or after `since`."""
         found = await self.session.scalar(
