@@ -65,7 +65,22 @@ def progress_at(
     values: Mapping[int, Sequence[float | None]],
     indexes: Sequence[int],
 ) -> list[float]:
-    """Overall progress at each moment of `indexes`, from `values_at`'s values.
+    """Overall progress at each moment of `indexes`, from `values_at`'s values: the mean
+    of `objectives_progress_at`'s objectives."""
+    shares = list(objectives_progress_at(krs, values, indexes).values())
+    return [
+        objective_progress([share[position] for share in shares])
+        for position in range(len(indexes))
+    ]
+
+
+def objectives_progress_at(
+    krs: Mapping[int, KRBounds],
+    values: Mapping[int, Sequence[float | None]],
+    indexes: Sequence[int],
+) -> dict[int, list[float]]:
+    """Each objective's progress at each moment of `indexes`, from `values_at`'s values,
+    by objective id; an objective with no key result in `krs` is not in it.
 
     Each objective's sums are built key result by key result, in one pass over the key
     results: the digest runs this for every key result of the company."""
@@ -82,8 +97,6 @@ def progress_at(
         progress = kr_progress_each(kr.start, kr.target, [slots[index] for index in indexes])
         for position, share in enumerate(progress):
             row[position] += share
-    shares = [[total / counts[objective] for total in row] for objective, row in sums.items()]
-    return [
-        objective_progress([share[position] for share in shares])
-        for position in range(len(indexes))
-    ]
+    return {
+        objective: [total / counts[objective] for total in row] for objective, row in sums.items()
+    }

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from okrbot.domain.checkin import parse_confidence
 from okrbot.domain.digest import Digest, DigestKR, DigestObjective, build_digest
 from okrbot.domain.okr import Level
+from okrbot.domain.pace import CHART_TEAMS, PaceChart, pace_chart
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.schedule import due_week, iso_week, occurrence, previous_iso_week
-from okrbot.domain.trend import progress_at, values_at
+from okrbot.domain.trend import objectives_progress_at, values_at
 from okrbot.domain.weekly import Job, Schedule
 from okrbot.services import replies, runs
 from okrbot.services.checkins import ObjectiveState
@@ -480,10 +481,10 @@ class Weekly:
             await uow.commit()
 
     async def digest_content(self, workspace_id: str) -> tuple[Digest, Part]:
-        """The digest, and its chart's data: overall progress at the end of each week of
-        the quarter so far. One read of the quarter (its published objectives, their key
-        results and every value checked in for them) in a fixed number of queries,
-        whatever the company's size."""
+        """The digest, and its chart's data: each team's progress at the end of each week
+        of the quarter so far (`pace_chart`). One read of the quarter (its published
+        objectives, their key results and every value checked in for them) in a fixed
+        number of queries, whatever the company's size."""
         now = self._clock()
         zone = self._schedule.zone
         today = now.astimezone(zone).date()
@@ -513,12 +514,38 @@ class Weekly:
         )
         if not krs:
             return digest, {}
-        series = progress_at(
-            {kr.id: kr for kr in krs},
-            values,
-            [moments.index(moment) for moment in week_ends],
+        indexes = [moments.index(moment) for moment in week_ends]
+        shares = objectives_progress_at({kr.id: kr for kr in krs}, values, indexes)
+        # An objective without a live key result is at no progress, as the digest counts it.
+        nothing = [0.0] * len(indexes)
+        chart = pace_chart(
+            [(o.team, shares.get(o.id, nothing)) for o in objectives],
+            quarter,
+            # The issue's "at most 8 teams, the rest as other": 8 teams get their own line
+            # and "other" is a ninth, since it is no team; fewer would merge a team the
+            # issue promises a line of.
+            teams=CHART_TEAMS,
         )
-        return digest, {"quarter": str(quarter), "weeks": quarter.weeks, "series": series}
+        return digest, chart_data(chart, quarter)
+
+
+def chart_data(chart: PaceChart, quarter: Quarter) -> Part:
+    """The chart's data as the run's payload keeps it (JSON): a resumed run draws the same
+    chart. A line's `team` is None for objectives of no team, and for "other"."""
+    return {
+        "quarter": str(quarter),
+        "weeks": chart.weeks,
+        "even_pace": list(chart.even_pace),
+        "lines": [
+            {
+                "team": line.team,
+                "other": line.other,
+                "objectives": line.objectives,
+                "progress": list(line.progress),
+            }
+            for line in chart.series
+        ],
+    }
 
 
 def _week_ends(quarter: Quarter, now: datetime, zone: ZoneInfo) -> list[datetime]:

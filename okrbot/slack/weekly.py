@@ -18,7 +18,7 @@ from okrbot.slack.blocks.checkin import checkin_prompt
 from okrbot.slack.blocks.closing import report_messages, scoring_ask
 from okrbot.slack.blocks.digest import digest_messages
 from okrbot.slack.blocks.nudge import nudge_message
-from okrbot.slack.chart import progress_chart
+from okrbot.slack.chart import chart_texts, team_chart
 from okrbot.slack.gateway import SlackGateway
 
 
@@ -64,14 +64,15 @@ class SlackWeekly:
 
     async def upload_chart(self, channel: str, thread_ts: str, chart: Part) -> None:
         quarter = str(chart["quarter"])
-        png = progress_chart(list(chart["series"]), int(chart["weeks"]), quarter, self.words)
+        png = team_chart(chart, self.words)
+        title, alt_text = chart_texts(chart, self.words)
         await self.gateway.upload_file(
             channel,
             png,
             filename=f"okr-progress-{quarter}.png",
-            title=self.words("chart.title", quarter=quarter),
+            title=title,
             comment=self.words("chart.comment"),
-            alt_text=self.words("chart.alt", quarter=quarter),
+            alt_text=alt_text,
             thread_ts=thread_ts,
         )
 

@@ -4,12 +4,15 @@ in the digest, on Home and in `/okr show`, in each reader's language."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from okrbot.domain.weekly import Job
 from okrbot.sandbox.harness import FrozenClock
-from okrbot.store.models import KeyResult, Objective
+from okrbot.slack import chart
+from okrbot.store.models import JobRun, KeyResult, Objective
 from tests.slack.test_home import open_home, text_of
 from tests.slack.weekly_helpers import digests, seed_company
 from tests.support.sandbox import Sandbox
@@ -140,3 +143,54 @@ async def test_the_setting_moves_the_threshold(database_url: str) -> None:
     async with Sandbox(database_url, clock=FrozenClock(NOW), behind_pace_points="40") as box:
         behind, _, _ = await pace_company(box, first=3)
         assert ":snail: Behind pace" in text_of(await open_home(box, behind))
+
+
+async def test_the_digests_chart_has_a_line_per_team_in_the_companys_language(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten teams: the eight with the most objectives get a line each, the others one
+    "other" line; the picture, its title and its alt text in the channel's language."""
+    legends: list[list[str]] = []
+    draw = chart.draw
+
+    def drawn(*args: Any, **kwargs: Any) -> bytes:
+        def inspect(figure: Any) -> None:
+            legends.append([text.get_text() for text in figure.legends[0].get_texts()])
+
+        return draw(*args, **{**kwargs, "inspect": inspect})
+
+    monkeypatch.setattr(chart, "draw", drawn)
+    async with Sandbox(database_url, clock=FrozenClock(NOW), language="nb") as box:
+        # Team 00 has one objective, Teams 01 to 09 two each.
+        await seed_company(box, 19, krs=1, teams=10, published=EARLY, first=1)
+        await box.bot.jobs.run(Job.DIGEST)
+        await box.settle()
+        await box.bot.jobs.run(Job.DIGEST)  # done already: nothing again
+        await box.settle()
+
+        [parent] = [
+            m
+            for m in box.fake.channel_messages(box.settings().channel or "")
+            if m.thread_ts is None
+        ]
+        [upload] = box.fake.calls_to("files.getUploadURLExternal")
+        assert upload.args["alt_txt"] == (
+            "Et linjediagram over hvert teams fremdrift per uke i 2026-Q4, mot et jevnt tempo."
+        )
+        [picture] = box.fake.files.values()
+        assert picture["thread_ts"] == parent.ts
+        assert picture["data"][:8] == b"\x89PNG\r\n\x1a\n"
+        assert picture["title"] == "Fremdrift per team, 2026-Q4"
+        teams = [f"Team {n:02d}" for n in range(1, 9)]
+        assert legends == [["Jevnt tempo", *teams, "Andre team"]]
+        async with box.uow() as uow:
+            [run] = (
+                await uow.session.scalars(select(JobRun).where(JobRun.job == Job.DIGEST))
+            ).all()
+        lines = run.payload["chart"]["lines"]
+        assert [(line["team"], line["other"], line["objectives"]) for line in lines] == [
+            *((team, False, 2) for team in teams),
+            (None, True, 3),
+        ]
+        # The end of each of the 7 weeks gone, then 25 November: nothing checked in yet.
+        assert {tuple(line["progress"]) for line in lines} == {(0.0,) * 8}

@@ -422,6 +422,39 @@ async def test_the_digest_carries_a_chart_of_the_quarter(box: Sandbox) -> None:
     assert replies[0].files == [next(iter(box.fake.files))]
 
 
+async def check_in_value(box: Sandbox, person: str, value: str) -> None:
+    await box.slack.slash(person, "checkin")
+    await box.settle()
+    view = box.fake.open_views_for(person)[-1]
+    [number] = [
+        b["block_id"]
+        for b in view["blocks"]
+        if b["type"] == "input" and b["element"]["type"] == "number_input"
+    ]
+    assert (await box.slack.submit_view(person, view["id"], {number: value})).json() == {}
+    await box.settle()
+
+
+async def test_the_charts_lines_follow_each_teams_check_ins_week_by_week(box: Sandbox) -> None:
+    first, second = await seed_company(box, 2, krs=1, teams=2)
+    box.clock.now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # in week 8 of 2026-Q4
+    await check_in_value(box, first, "40")
+    box.clock.now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # in week 9
+    await check_in_value(box, second, "80")
+    box.clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    await box.bot.jobs.tick()
+    assert len(digests(box)) == 1
+    async with box.uow() as uow:
+        [run] = (await uow.session.scalars(select(JobRun).where(JobRun.job == Job.DIGEST))).all()
+    chart = run.payload["chart"]
+    assert (chart["quarter"], chart["weeks"]) == ("2026-Q4", 13)
+    # The end of each of the 8 weeks gone, then the digest's moment.
+    assert [(line["team"], line["progress"]) for line in chart["lines"]] == [
+        ("Team 00", [0.0] * 7 + [0.4, 0.4]),
+        ("Team 01", [0.0] * 8 + [0.8]),
+    ]
+
+
 async def test_the_digest_goes_out_when_the_chart_cannot(box: Sandbox) -> None:
     await seed_company(box, 3)
     box.fake.fail_next("files.getUploadURLExternal", "not_allowed_token_type")

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from okrbot.domain.progress import kr_progress, kr_progress_each, objective_progress
-from okrbot.domain.trend import TrendKR, progress_at, values_at
+from okrbot.domain.trend import TrendKR, objectives_progress_at, progress_at, values_at
 
 
 def test_each_moment_has_the_latest_value_up_to_it() -> None:
@@ -40,6 +40,19 @@ def test_progress_is_the_mean_of_objectives_means() -> None:
     )
     # Only some moments, in any order.
     assert progress_at(krs, values, [1]) == pytest.approx([(0.75 + 1.0) / 3])
+
+
+def test_each_objectives_progress_for_the_chart_of_teams() -> None:
+    krs = {
+        1: TrendKR(objective_id=10, start=0, target=100),
+        2: TrendKR(objective_id=10, start=10, target=0),
+        3: TrendKR(objective_id=20, start=0, target=4),  # never checked in
+    }
+    values = {1: [50.0, 100.0], 2: [None, 5.0]}
+    found = objectives_progress_at(krs, values, [0, 1])
+    assert found.keys() == {10, 20}
+    assert found[10] == pytest.approx([0.25, 0.75])
+    assert found[20] == [0.0, 0.0]
 
 
 def test_one_pass_agrees_with_the_definition() -> None:
