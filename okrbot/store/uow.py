@@ -29,6 +29,7 @@ from okrbot.store.repositories import (
     PersonRepository,
     RevisionRepository,
     ScoringRepository,
+    SourceRepository,
     TokenRepository,
     WorkspaceRepository,
 )
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.events = EventRepository(session)
         self.workspaces = WorkspaceRepository(session)
         self.tokens = TokenRepository(session)
+        self.sources = SourceRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
         # Before taking a connection (or the write lock), never while holding one.

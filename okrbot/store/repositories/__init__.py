@@ -12,6 +12,7 @@ from okrbot.store.repositories.queues import (
 )
 from okrbot.store.repositories.runs import DeliveryRepository, JobRunRepository
 from okrbot.store.repositories.scoring import ScoringRepository
+from okrbot.store.repositories.sources import SourceRepository, SourceRow
 from okrbot.store.repositories.tokens import TokenRepository
 from okrbot.store.repositories.workspaces import EventRepository, WorkspaceRepository
 
@@ -32,6 +33,8 @@ __all__ = [
     "ProgressObjective",
     "RevisionRepository",
     "ScoringRepository",
+    "SourceRepository",
+    "SourceRow",
     "TokenRepository",
     "WorkspaceRepository",
 ]
