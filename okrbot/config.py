@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     sweep_seconds: Annotated[float, Field(ge=1, le=3600)] = Field(
         30.0, validation_alias="OKRBOT_SWEEP_SECONDS"
     )
+    # Key results' data sources may read loopback, link-local and private addresses (an
+    # internal service); cloud metadata services stay refused whatever this says.
+    allow_private_sources: bool = Field(False, validation_alias="OKRBOT_ALLOW_PRIVATE_SOURCES")
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -20,11 +20,11 @@ async def read(
     *,
     allow_private: bool,
     environ: Mapping[str, str] | None = None,
-    timeout: float = TIMEOUT_SECONDS,
+    seconds: float = TIMEOUT_SECONDS,
 ) -> float:
     env = os.environ if environ is None else environ
     if kind == Kind.HTTP:
-        return await http.read(config, env, allow_private=allow_private, timeout=timeout)
+        return await http.read(config, env, allow_private=allow_private, seconds=seconds)
     if kind == Kind.SQL:
-        return await sql.read(config, env, timeout=timeout)
+        return await sql.read(config, env, seconds=seconds)
     raise SourceProblem("unknown_kind", kind=kind)

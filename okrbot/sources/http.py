@@ -67,9 +67,7 @@ async def host_addresses(host: str, port: int) -> list[str]:
     if _is_address(host):
         return [host]
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, port, type=socket.SOCK_STREAM
-        )
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
         raise SourceProblem("no_such_host", host=host) from None
     return sorted({str(info[4][0]) for info in infos})
@@ -80,7 +78,7 @@ async def read(
     environ: Mapping[str, str],
     *,
     allow_private: bool,
-    timeout: float,
+    seconds: float,
 ) -> float:
     url = str(config.get("url", ""))
     parts = urlsplit(url)
@@ -104,7 +102,7 @@ async def read(
     try:
         async with (
             aiohttp.ClientSession(
-                connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)
+                connector=connector, timeout=aiohttp.ClientTimeout(total=seconds)
             ) as session,
             session.get(url, headers=headers, allow_redirects=False) as response,
         ):
@@ -119,7 +117,7 @@ async def read(
             if len(body) > HTTP_MAX_BYTES:
                 raise SourceProblem("too_large", limit="1 MB")
     except TimeoutError:
-        raise SourceProblem("timed_out", seconds=f"{timeout:g}") from None
+        raise SourceProblem("timed_out", seconds=f"{seconds:g}") from None
     except aiohttp.ClientError as exc:
         raise SourceProblem("http_error", reason=(str(exc) or type(exc).__name__)[:200]) from None
     try:

@@ -10,9 +10,9 @@ from okrbot.domain.sources import SourceProblem
 from okrbot.store import external
 
 
-async def read(config: Mapping[str, Any], environ: Mapping[str, str], *, timeout: float) -> float:
+async def read(config: Mapping[str, Any], environ: Mapping[str, str], *, seconds: float) -> float:
     env = str(config.get("env", ""))
     url = environ.get(env, "").strip()
     if not url:
         raise SourceProblem("env_unset", name=env)
-    return await external.read_number(url, str(config.get("query", "")), timeout)
+    return await external.read_number(url, str(config.get("query", "")), seconds)

@@ -23,15 +23,17 @@ from okrbot.domain.sources import SourceProblem, as_number, query_problem
 from okrbot.store.engine import async_url
 
 
-def _sqlite_path(raw: str) -> Path:
+def _sqlite_file(raw: str) -> tuple[bool, str]:
+    """Whether the SQLite file exists, and its read-only URI."""
     url = make_url(raw)
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
         raise SourceProblem("bad_database_url")
-    return Path(database)
+    path = Path(database).resolve()
+    return path.is_file(), f"{path.as_uri()}?mode=ro"
 
 
-async def read_number(raw_url: str, query: str, timeout: float) -> float:
+async def read_number(raw_url: str, query: str, seconds: float) -> float:
     """The one number the query returns; `SourceProblem` says why there is none."""
     problem = query_problem(query)
     if problem is not None:
@@ -41,22 +43,21 @@ async def read_number(raw_url: str, query: str, timeout: float) -> float:
     except ArgumentError:
         raise SourceProblem("bad_database_url") from None
     if backend == "sqlite":
-        return await _read_sqlite(_sqlite_path(raw_url), query, timeout)
+        exists, uri = await asyncio.to_thread(_sqlite_file, raw_url)
+        if not exists:
+            raise SourceProblem("database_error", reason="no such SQLite file")
+        return await _read_sqlite(uri, query, seconds)
     if backend == "postgresql":
-        return await _read_postgres(raw_url, query, timeout)
+        return await _read_postgres(raw_url, query, seconds)
     raise SourceProblem("bad_database_url")
 
 
-async def _read_sqlite(path: Path, query: str, timeout: float) -> float:
-    if not path.is_file():
-        raise SourceProblem("database_error", reason=f"no SQLite file {path.name}")
+async def _read_sqlite(uri: str, query: str, seconds: float) -> float:
     raw: list[aiosqlite.Connection] = []
 
     async def opened() -> Any:
         # Read-only by the URI: SQLite itself refuses any write on this connection.
-        connection = await aiosqlite.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout
-        )
+        connection = await aiosqlite.connect(uri, uri=True, timeout=seconds)
         raw.append(connection)
         return connection
 
@@ -64,26 +65,26 @@ async def _read_sqlite(path: Path, query: str, timeout: float) -> float:
     try:
         async with engine.connect() as connection:
             try:
-                async with asyncio.timeout(timeout):
+                async with asyncio.timeout(seconds):
                     return await _one_number(connection, query)
             except TimeoutError:
                 for held in raw:
                     with contextlib.suppress(Exception):
                         await held.interrupt()
-                raise SourceProblem("timed_out", seconds=f"{timeout:g}") from None
+                raise SourceProblem("timed_out", seconds=f"{seconds:g}") from None
     except SQLAlchemyError as exc:
         raise SourceProblem("database_error", reason=_reason(exc)) from None
     finally:
         await engine.dispose()
 
 
-async def _read_postgres(raw_url: str, query: str, timeout: float) -> float:
-    millis = str(int(timeout * 1000))
+async def _read_postgres(raw_url: str, query: str, seconds: float) -> float:
+    millis = str(int(seconds * 1000))
     engine = create_async_engine(
         async_url(raw_url),
         poolclass=NullPool,
         connect_args={
-            "timeout": timeout,
+            "timeout": seconds,
             "server_settings": {
                 "statement_timeout": millis,
                 "default_transaction_read_only": "on",
@@ -91,14 +92,14 @@ async def _read_postgres(raw_url: str, query: str, timeout: float) -> float:
         },
     )
     try:
-        async with asyncio.timeout(timeout * 2), engine.connect() as connection:
+        async with asyncio.timeout(seconds * 2), engine.connect() as connection:
             await connection.execute(text("SET TRANSACTION READ ONLY"))
             await connection.execute(text(f"SET LOCAL statement_timeout = {millis}"))
             number = await _one_number(connection, query)
             await connection.rollback()
             return number
     except TimeoutError:
-        raise SourceProblem("timed_out", seconds=f"{timeout:g}") from None
+        raise SourceProblem("timed_out", seconds=f"{seconds:g}") from None
     except (SQLAlchemyError, OSError) as exc:
         raise SourceProblem("database_error", reason=_reason(exc)) from None
     finally:
@@ -110,7 +111,9 @@ async def _one_number(connection: AsyncConnection, query: str) -> float:
     result = await connection.exec_driver_sql(query)
     rows = result.fetchmany(2)
     if len(rows) != 1 or len(rows[0]) != 1:
-        raise SourceProblem("one_row", rows=str(len(rows)), columns=str(len(rows[0]) if rows else 0))
+        raise SourceProblem(
+            "one_row", rows=str(len(rows)), columns=str(len(rows[0]) if rows else 0)
+        )
     value = rows[0][0]
     if value is not None and not isinstance(value, bool | int | float | str):
         # Decimal and the like.

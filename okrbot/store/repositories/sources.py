@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -93,9 +93,7 @@ class SourceRepository(Repository):
         )
         return await self._listed(stmt)
 
-    async def read_of(
-        self, key_result_ids: Collection[int]
-    ) -> dict[int, tuple[str, datetime]]:
+    async def read_of(self, key_result_ids: Collection[int]) -> dict[int, tuple[str, datetime]]:
         """For each of the key results that has a source read successfully: its kind and
         when it was last read."""
         if not key_result_ids:
@@ -107,10 +105,8 @@ class SourceRepository(Repository):
             KeyResultSource.last_success_at.is_not(None),
             KeyResultSource.status != "off",
         )
-        rows: Sequence[tuple[int, str, datetime]] = (
-            await self.session.execute(stmt)
-        ).tuples().all()
-        return {kr_id: (kind, at) for kr_id, kind, at in rows}
+        rows = (await self.session.execute(stmt)).tuples().all()
+        return {kr_id: (kind, at) for kr_id, kind, at in rows if at is not None}
 
     async def claim_day(self, source_id: int, day: str) -> bool:
         """Take the day's read of an active source: of two processes only one can."""
