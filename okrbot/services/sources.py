@@ -282,6 +282,7 @@ async def _read_each(
                     source=source_label(row.source.kind),
                     now=now,
                     zone=zone,
+                    checked_in=False,
                 )
             except values.ValueRefused as refused:
                 problem = f"value {value:g} refused ({refused.problem or refused.reason})"

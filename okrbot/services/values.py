@@ -57,11 +57,14 @@ async def record_value(
     source: str,
     now: datetime,
     zone: tzinfo,
+    checked_in: bool = True,
 ) -> RecordedValue:
     """Record a value of one of the workspace's key results, measured `at` (default: now),
     as a check-in of its objective by the objective's owner, which keeps the objective's
     confidence (on track for one never checked in). It is the key result's latest value
-    unless a later one is recorded already. `ValueRefused` says why not."""
+    unless a later one is recorded already. `ValueRefused` says why not. Unless
+    `checked_in`, the objective's last check-in stays as it was (a data source's value: the
+    owner is still prompted to add confidence and a comment)."""
     moment = at or now
     async with uows() as uow:
         found = await uow.objectives.key_result_of(workspace_id, key_result_id)
@@ -93,7 +96,9 @@ async def record_value(
         uow.check_ins.add(check_in)
         await uow.flush()
         await uow.check_ins.add_values([(check_in.id, kr.id, value)], moment)
-        current, current_at = await uow.check_ins.note_value(objective.id, kr.id, value, moment)
+        current, current_at = await uow.check_ins.note_value(
+            objective.id, kr.id, value, moment, checked_in=checked_in
+        )
         # The owner's Home shows the new value, as after a check-in from the form.
         queue_home_refresh(uow, workspace_id, [objective.owner_id], now)
         record = key_result_record(kr)

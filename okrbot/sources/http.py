@@ -97,6 +97,8 @@ async def read(
         if not secret:
             raise SourceProblem("env_unset", name=env)
         headers[str(header.get("name"))] = secret
+    if metadata_host(host):
+        raise SourceProblem("metadata_refused", host=host)
     check_addresses(host, await host_addresses(host, port), allow_private=allow_private)
     connector = aiohttp.TCPConnector(resolver=CheckedResolver(allow_private=allow_private))
     try:

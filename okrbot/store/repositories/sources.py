@@ -105,7 +105,7 @@ class SourceRepository(Repository):
             KeyResultSource.last_success_at.is_not(None),
             KeyResultSource.status != "off",
         )
-        rows = (await self.session.execute(stmt)).tuples().all()
+        rows = (await self.session.execute(stmt)).all()
         return {kr_id: (kind, at) for kr_id, kind, at in rows if at is not None}
 
     async def claim_day(self, source_id: int, day: str) -> bool:
