@@ -245,7 +245,11 @@ async def load_home(uow: UnitOfWork, workspace_id: str, user_id: str, today: dat
             row.source.status == "paused",
             row.source.failures,
         )
-        for row in (await uow.sources.failing_for(workspace_id, user_id))[:SECTION_MAX]
+        for row in (
+            (await uow.sources.failing_for(workspace_id, user_id))[:SECTION_MAX]
+            if published
+            else []
+        )
     )
     return HomeView(
         user_id=user_id,

@@ -5,7 +5,6 @@ once, paused after three, admins told; private addresses refused without the set
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import AsyncIterator
@@ -122,7 +121,8 @@ async def test_an_http_source_is_read_daily_once_and_recorded_as_a_check_in(
     monkeypatch.setenv(TOKEN_VAR, "Bearer s3cret")
     command = f"admin source {kr} http <{stats.url}> /data/0/value header=Authorization:{TOKEN_VAR}"
     answered = text_of(await box.slack.slash(CEO.id, command))
-    assert f"Key result {kr}" in answered and "is now read from" in answered, answered
+    assert f"Key result {kr}" in answered
+    assert "is now read from" in answered
     assert "s3cret" not in answered
 
     await tick_at(box, datetime(2026, 11, 26, 4, 59, tzinfo=UTC))  # 05:59 in Oslo
@@ -147,10 +147,13 @@ async def test_an_http_source_is_read_daily_once_and_recorded_as_a_check_in(
     assert await values_of(box, kr) == [(42.5, "source:http"), (43.0, "source:http")]
     async with box.uow(readonly=True) as uow:
         row = await uow.session.get(KeyResult, kr)
-        assert row is not None and row.current_value == 43.0
+        assert row is not None
+        assert row.current_value == 43.0
 
     listed = text_of(await box.slack.slash(CEO.id, "admin sources"))
-    assert f"{kr}." in listed and "active" in listed and "43" in listed, listed
+    assert f"{kr}." in listed
+    assert "active" in listed
+    assert "43" in listed
     assert f"<@{owner}>" in listed
     assert box.fake.violations == []
 
@@ -194,7 +197,8 @@ async def test_failures_are_told_once_pause_after_three_and_tell_the_admins(
     await tick_at(box, THURSDAY_SIX)
     source = await source_of(box, kr)
     assert (source.failures, source.status) == (1, "active")
-    assert source.last_error is not None and "503" in source.last_error
+    assert source.last_error is not None
+    assert "503" in source.last_error
     assert len(dms_saying(box, owner, "could not read")) == 1
     assert "503" in home_text(home(box, owner))
 
@@ -237,7 +241,8 @@ async def test_loopback_is_refused_without_the_setting(box: Sandbox, stats: Stat
     await tick_at(box, THURSDAY_SIX)
     assert stats.requests == []
     source = await source_of(box, kr)
-    assert source.last_error is not None and "private_refused" in source.last_error
+    assert source.last_error is not None
+    assert "private_refused" in source.last_error
     assert len(dms_saying(box, owner, "could not read")) == 1
 
 
@@ -256,7 +261,6 @@ async def test_private_and_metadata_addresses_are_refused_by_the_reader(stats: S
             with pytest.raises(SourceProblem) as refused:
                 await sources.read("http", {"url": url, "pointer": ""}, allow_private=allow)
             assert refused.value.key == "metadata_refused", url
-    assert stats.requests == [{**stats.requests[0]}] if stats.requests else True
     assert len(stats.requests) == 1
 
 
@@ -303,7 +307,7 @@ async def test_a_sql_source_on_a_sqlite_file(
     assert f"`{DB_VAR}` is not set" in unset
     monkeypatch.setenv(DB_VAR, url)
     write = text_of(
-        await box.slack.slash(CEO.id, f"admin source {kr} sql {DB_VAR} DELETE FROM customers")
+        await box.slack.slash(CEO.id, f"admin source {kr} sql {DB_VAR} DELETE FROM customers")  # noqa: S608
     )
     assert "Only a read" in write
     two = text_of(

@@ -106,7 +106,7 @@ def test_writes_and_several_statements_are_refused(query: str, problem: str) -> 
         "fe80::1",
         "fd00:ec2::254",
         "100.64.0.1",
-        "0.0.0.0",
+        "0.0.0.0",  # noqa: S104
         "::ffff:127.0.0.1",
         "224.0.0.1",
     ],
