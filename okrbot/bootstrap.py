@@ -37,6 +37,7 @@ from okrbot.slack.deps import Deps
 from okrbot.slack.gateway import Connections, SlackGateway, make_client
 from okrbot.slack.listeners import actions, refuse_malformed, register_all
 from okrbot.slack.tenancy import Installations, SingleWorkspace, Tenancy
+from okrbot.sources import read as read_source
 from okrbot.store import schema
 from okrbot.store.engine import create_engine, ping
 from okrbot.store.installations import installation_store, state_store
@@ -440,7 +441,15 @@ def build(settings: Settings, *, clock: Clock = utc_now, sleep: Sleep = asyncio.
             lease=timedelta(seconds=settings.fanout_lease_seconds),
         )
 
-    jobs = deps.jobs = Jobs(uow, tenancy, fanout_for, settings.schedule, clock, settings.language)
+    jobs = deps.jobs = Jobs(
+        uow,
+        tenancy,
+        fanout_for,
+        settings.schedule,
+        clock,
+        settings.language,
+        read_source=functools.partial(read_source, allow_private=settings.allow_private_sources),
+    )
 
     @bolt.error
     async def on_error(error: Exception) -> None:

@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     api_rate_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
         60, validation_alias="OKRBOT_API_RATE_PER_MINUTE"
     )
+    # Key results' data sources may read loopback, link-local and private addresses (an
+    # internal service); cloud metadata services stay refused whatever this says.
+    allow_private_sources: bool = Field(False, validation_alias="OKRBOT_ALLOW_PRIVATE_SOURCES")
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -7,15 +7,19 @@ one workspace's trouble (a revoked token, Slack refusing) never holds up another
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from okrbot import logs
+from okrbot import logs, sources
 from okrbot.domain.weekly import Job, Schedule
 from okrbot.i18n import translator
 from okrbot.services import delivery, directory, events, nudges, replies
+from okrbot.services import sources as source_reads
 from okrbot.services.closing import Closing
+from okrbot.services.common import Organisation
 from okrbot.services.fanout import FanOut
 from okrbot.services.ports import Clock, DeliveryError, NotServed
 from okrbot.services.weekly import RunReport, Weekly
@@ -45,8 +49,11 @@ class Jobs:
         schedule: Schedule,
         clock: Clock,
         language: str,
+        read_source: source_reads.Reader | None = None,
     ) -> None:
         self._uow = uow
+        # Reads a key result's data source (private addresses refused unless configured).
+        self._read_source = read_source or partial(_read, allow_private=False)
         self._tenancy = tenancy
         self._fanout_for = fanout_for
         self._schedule = schedule
@@ -68,7 +75,15 @@ class Jobs:
         fanout = self._fanout_for(workspace_id)
         return WorkspaceJobs(
             workspace_id,
-            Weekly(self._uow, messenger, fanout, self._schedule, org, self._clock),
+            Weekly(
+                self._uow,
+                messenger,
+                fanout,
+                self._schedule,
+                org,
+                self._clock,
+                before_prompts=partial(self._read_before_prompts, org),
+            ),
             Closing(self._uow, messenger, fanout, org, self.zone, self._clock),
             messenger,
         )
@@ -113,12 +128,49 @@ class Jobs:
         # Before the due work: a claim a dead process left is settled whether or not its
         # job is due now, so recovery needs no one to run anything.
         await jobs.weekly.settle(jobs.workspace_id)
+        await self.read_sources(jobs.workspace_id)
         reports = await jobs.weekly.tick(jobs.workspace_id)
         await nudges.nudge_approvers(
             self._uow, jobs.messenger, jobs.workspace_id, self._clock, self.zone
         )
         await jobs.closing.tick(jobs.workspace_id)
         return reports
+
+    async def read_sources(self, workspace_id: str) -> source_reads.ReadReport:
+        """The day's reads of the workspace's data sources, once 06:00 has passed."""
+        async with self._uow(readonly=True) as uow:
+            org = await self._tenancy.organisation(uow, workspace_id)
+        if org is None:
+            return source_reads.ReadReport()
+        report = await source_reads.read_daily(
+            self._uow,
+            self._read_source,
+            workspace_id,
+            now=self._clock(),
+            zone=self.zone,
+            admins=_admins(org),
+        )
+        if report.read or report.failed:
+            log.info("data sources read: %s, failed: %s", report.read, report.failed)
+        return report
+
+    async def _read_before_prompts(
+        self, org: Organisation, workspace_id: str, week: str, owners: list[str]
+    ) -> None:
+        try:
+            await source_reads.read_before_prompt(
+                self._uow,
+                self._read_source,
+                workspace_id,
+                owners,
+                week,
+                now=self._clock(),
+                zone=self.zone,
+                admins=_admins(org),
+            )
+        except Exception:
+            # The prompts go out all the same, with the values there are.
+            log.exception("reading data sources before the check-in prompts failed")
 
     async def run(
         self,
@@ -140,3 +192,11 @@ class Jobs:
             return await jobs.weekly.run(
                 workspace_id, job, force=force, resend_in_doubt=resend_in_doubt
             )
+
+
+def _admins(org: Organisation) -> list[str]:
+    return sorted({org.ceo, *org.admins} - {""})
+
+
+async def _read(kind: str, config: Mapping[str, Any], *, allow_private: bool) -> float:
+    return await sources.read(kind, config, allow_private=allow_private)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
@@ -60,6 +60,8 @@ class KRState:
     target: float
     current: float | None
     current_at: datetime | None
+    # Read from a data source: its kind ("http", "sql") and when, for the form to say so.
+    automatic: tuple[str, datetime] | None = None
 
     @property
     def progress(self) -> float:
@@ -200,6 +202,14 @@ async def _form_page(
     split = pages([len(s.key_results) for s in states], PAGE_BLOCKS, PER_OBJECTIVE_BLOCKS)
     first = [states[i] for i in split[0]] if split else []
     rest = [states[i].id for page in split[1:] for i in page]
+    read = await uow.sources.read_of([kr.id for o in first for kr in o.key_results])
+    if read:
+        first = [
+            replace(
+                o, key_results=tuple(replace(kr, automatic=read.get(kr.id)) for kr in o.key_results)
+            )
+            for o in first
+        ]
     return CheckInPage(tuple(first), tuple(rest), len(states))
 
 

@@ -97,6 +97,17 @@ class Request:
 
 
 @dataclass(frozen=True)
+class SourceTrouble:
+    """One of the person's key results whose data source failed last time, or is paused."""
+
+    description: str
+    kind: str
+    error: str
+    paused: bool
+    failures: int
+
+
+@dataclass(frozen=True)
 class HomeView:
     user_id: str
     # The person's Slack locale: the Home speaks their language.
@@ -108,6 +119,8 @@ class HomeView:
     requests: Page[Request]
     team_okrs: Page[Tracked]
     company: Page[Tracked]
+    # Data sources of the person's key results that failed (services.sources).
+    sources: tuple[SourceTrouble, ...] = ()
 
 
 def _tracked(objective: Objective, today: date, points: float) -> Tracked:
@@ -249,6 +262,20 @@ async def load_home(
     company_rows, company_total = await queries.published(
         workspace_id, quarter, SECTION_MAX, level=Level.COMPANY
     )
+    troubles = tuple(
+        SourceTrouble(
+            row.description,
+            row.source.kind,
+            row.source.last_error or "",
+            row.source.status == "paused",
+            row.source.failures,
+        )
+        for row in (
+            (await uow.sources.failing_for(workspace_id, user_id))[:SECTION_MAX]
+            if published
+            else []
+        )
+    )
     return HomeView(
         user_id=user_id,
         locale=person.locale if person else None,
@@ -262,6 +289,7 @@ async def load_home(
         ),
         team_okrs=_page([_tracked(o, today, points) for o in team_rows], team_total),
         company=_page([_tracked(o, today, points) for o in company_rows], company_total),
+        sources=troubles,
     )
 
 

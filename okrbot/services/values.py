@@ -17,7 +17,7 @@ from okrbot.domain.values import moment_problem
 from okrbot.services.export import KeyResultRecord, QuarterExport, export_quarter, key_result_record
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import OutboxKind
-from okrbot.store.models import KeyResult, Objective
+from okrbot.store.models import CheckIn, KeyResult, Objective
 from okrbot.store.repositories import MeasuredValue
 from okrbot.store.uow import UnitOfWorkFactory
 
@@ -259,6 +259,74 @@ class ValueWriter:
         if problem is not None:
             raise ValueRefused("invalid", problem, quarter=objective.quarter)
         return kr, objective, text
+
+
+async def record_value(
+    uows: UnitOfWorkFactory,
+    workspace_id: str,
+    key_result_id: int,
+    value: float,
+    *,
+    comment: str | None,
+    at: datetime | None,
+    source: str,
+    now: datetime,
+    zone: tzinfo,
+    checked_in: bool = True,
+) -> RecordedValue:
+    """One value on its own, in a unit of work of its own (a data source's daily read;
+    the API's many values go through `ValueWriter`). Record a value of one of the
+    workspace's key results, measured `at` (default: now),
+    as a check-in of its objective by the objective's owner, which keeps the objective's
+    confidence (on track for one never checked in). It is the key result's latest value
+    unless a later one is recorded already. `ValueRefused` says why not. Unless
+    `checked_in`, the objective's last check-in stays as it was (a data source's value: the
+    owner is still prompted to add confidence and a comment)."""
+    moment = at or now
+    async with uows() as uow:
+        found = await uow.objectives.key_result_of(workspace_id, key_result_id)
+        if found is None:
+            raise ValueRefused("not_found")
+        kr, objective = found
+        if objective.status != Status.APPROVED.value:
+            raise ValueRefused("not_open", "objective", status=objective.status)
+        if kr.retired_at is not None:
+            raise ValueRefused("not_open", "retired")
+        problem = value_problem(value, kr.start_value, kr.target_value)
+        if problem is not None:
+            raise ValueRefused("invalid", problem, start=kr.start_value, target=kr.target_value)
+        text, problem = clean_comment(comment)
+        if problem is not None:
+            raise ValueRefused("invalid", problem)
+        problem = moment_problem(moment, now, Quarter.parse(objective.quarter), zone)
+        if problem is not None:
+            raise ValueRefused("invalid", problem, quarter=objective.quarter)
+        check_in = CheckIn(
+            workspace_id=workspace_id,
+            objective_id=objective.id,
+            author_id=objective.owner_id,
+            confidence=objective.confidence or Confidence.ON_TRACK.value,
+            comment=text,
+            created_at=moment,
+            source=source,
+        )
+        uow.check_ins.add(check_in)
+        await uow.flush()
+        await uow.check_ins.add_values([(check_in.id, kr.id, value)], moment)
+        current, current_at = await uow.check_ins.note_value(
+            objective.id, kr.id, value, moment, checked_in=checked_in
+        )
+        # The owner's Home shows the new value, as after a check-in from the form.
+        queue_home_refresh(uow, workspace_id, [objective.owner_id], now)
+        record = key_result_record(kr)
+        info = KeyResultInfo(
+            objective.id,
+            objective.status,
+            objective.quarter,
+            replace(record, current=current, current_at=current_at),
+        )
+        await uow.commit()
+    return RecordedValue(value, moment, text, source, info)
 
 
 async def key_result(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Protocol
@@ -94,6 +95,9 @@ def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
         return fallback
 
 
+BeforePrompts = Callable[[str, str, list[str]], Awaitable[object]]
+
+
 class Weekly:
     def __init__(
         self,
@@ -103,8 +107,12 @@ class Weekly:
         schedule: Schedule,
         org: Organisation,
         clock: Clock,
+        before_prompts: BeforePrompts | None = None,
     ) -> None:
         self._uow = uow
+        # Called with the workspace, the week and its owners just before their check-in
+        # prompts are made (their key results' data sources are read then).
+        self._before_prompts = before_prompts
         self._messenger = messenger
         self._fanout = fanout
         self._schedule = schedule
@@ -295,6 +303,8 @@ class Weekly:
                         _zone(zones.get(owner), self._schedule.zone),
                     )
                 ]
+            if todo and not reminder and self._before_prompts is not None:
+                await self._before_prompts(workspace_id, week, todo)
             send = await self._prompt_sender(
                 workspace_id, week, reminder, week_owners if todo else [], locales
             )

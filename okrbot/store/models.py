@@ -240,6 +240,40 @@ class CheckInReply(Base):
     undone_at: Mapped[datetime | None]
 
 
+class KeyResultSource(Base):
+    """Where a key result's value is read from, daily and before each check-in prompt:
+    an HTTP JSON document or a SQL query. Secrets are never here: `config` names the
+    environment variables that hold them."""
+
+    __tablename__ = "key_result_source"
+    __table_args__ = (UniqueConstraint("key_result_id"), Index(None, "workspace_id", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_result_id: Mapped[int] = mapped_column(ForeignKey("key_result.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    # "http" or "sql"; what each needs is in `config` (domain/sources.py).
+    kind: Mapped[str] = mapped_column(String(16))
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # "active", "paused" (three failures in a row) or "off".
+    status: Mapped[str] = mapped_column(String(16))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_value: Mapped[float | None] = mapped_column(Float)
+    # When the last read finished, and the workspace's day of the last daily read (claimed
+    # before reading, so that two processes never read the same source the same day).
+    last_read_at: Mapped[datetime | None]
+    last_read_on: Mapped[str | None] = mapped_column(String(10))
+    # The ISO week whose check-in prompt the source was last read for.
+    prompt_week: Mapped[str | None] = mapped_column(String(10))
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    # The owner hears of a failing source once, until it works again.
+    told_owner_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class InboxCheckIn(Base):
     """A check-in form okrbot has answered but not stored yet (services.inbox).
 

@@ -30,6 +30,7 @@ from okrbot.store.repositories import (
     ReplyRepository,
     RevisionRepository,
     ScoringRepository,
+    SourceRepository,
     TokenRepository,
     WorkspaceRepository,
 )
@@ -60,6 +61,7 @@ class UnitOfWork:
         self.workspaces = WorkspaceRepository(session)
         self.tokens = TokenRepository(session)
         self.replies = ReplyRepository(session)
+        self.sources = SourceRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:
         # Before taking a connection (or the write lock), never while holding one.

@@ -32,6 +32,7 @@ TABLES = {
     "decision_inbox",
     "delivery",
     "job_run",
+    "key_result_source",
     "key_result",
     "objective",
     "outbox",

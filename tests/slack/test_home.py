@@ -369,7 +369,8 @@ async def test_a_2000_objective_company_stays_within_100_blocks(box: Sandbox) ->
     async with box.uow() as uow:
         with counting_queries(box) as many:
             loaded = await load_home(uow, box.fake.team_id, approver, box.clock().date())
-    assert len(many) <= 12
+    # (13: the owner's failing data sources are one more.)
+    assert len(many) <= 13
     assert len(few) <= len(many)
     assert (loaded.requests.total, loaded.team_okrs.total, loaded.company.total) == (30, 399, 25)
 

@@ -31,7 +31,9 @@ EN: dict[str, str] = {
         "`/okr admin add @person`, `/okr admin remove @person` \u2014 who else may use "
         "`/okr admin`\n"
         "`/okr admin run checkin|reminder|digest` \u2014 run a weekly job now "
-        "(add `force` to post again this week)"
+        "(add `force` to post again this week)\n"
+        "`/okr admin source <key result id> \u2026`, `/okr admin sources` \u2014 key "
+        "results read from data (`/okr admin source` explains)"
     ),
     "admin.usage_env": (
         "`/okr admin run checkin|reminder|digest` \u2014 run a weekly job now "
@@ -106,7 +108,9 @@ NB: dict[str, str] = {
         "`/okr admin add @person`, `/okr admin remove @person` \u2014 hvem andre som kan "
         "bruke `/okr admin`\n"
         "`/okr admin run checkin|reminder|digest` \u2014 kjør en ukentlig jobb nå "
-        "(legg til `force` for å sende på nytt denne uken)"
+        "(legg til `force` for å sende på nytt denne uken)\n"
+        "`/okr admin source <nøkkelresultat-id> \u2026`, `/okr admin sources` \u2014 "
+        "nøkkelresultater lest fra data (`/okr admin source` forklarer)"
     ),
     "admin.usage_env": (
         "`/okr admin run checkin|reminder|digest` \u2014 kjør en ukentlig jobb nå "

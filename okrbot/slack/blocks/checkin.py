@@ -61,6 +61,10 @@ def _kr_input(kr: KRState, words: Translator) -> Block:
         if kr.current is not None
         else words("checkin.never")
     )
+    if kr.automatic is not None:
+        kind, at = kr.automatic
+        automatic = words("checkin.automatic", kind=kind.upper(), date=at.date().isoformat())
+        hint = f"{automatic} \u00b7 {hint}"
     return {
         "type": "input",
         "block_id": value_field(kr.id),

@@ -9,7 +9,15 @@ from okrbot.domain.okr import Status, format_number
 from okrbot.domain.progress import progress_bar
 from okrbot.i18n import Translator
 from okrbot.services.approvals import RequestRef
-from okrbot.services.home import HomeView, InFlight, KRLine, Page, Request, Tracked
+from okrbot.services.home import (
+    HomeView,
+    InFlight,
+    KRLine,
+    Page,
+    Request,
+    SourceTrouble,
+    Tracked,
+)
 from okrbot.slack import ids
 from okrbot.slack.blocks.common import (
     Block,
@@ -121,6 +129,16 @@ def _published(item: Tracked, words: Translator) -> Block:
     )
 
 
+def _trouble(trouble: SourceTrouble, words: Translator) -> str:
+    return words(
+        "home.source_paused" if trouble.paused else "home.source_failed",
+        title=escape(clip(trouble.description, 100)),
+        kind=trouble.kind,
+        error=f"`{escape(clip(trouble.error, 150))}`",
+        count=trouble.failures,
+    )
+
+
 def _more(page: Page[Any], line: str) -> list[Block]:
     return [context(line)] if page.more else []
 
@@ -144,6 +162,8 @@ def home_view(home: HomeView, words: Translator) -> dict[str, Any]:
         )
     else:
         blocks.append(section(words("home.mine.none", quarter=home.quarter)))
+    if home.sources:
+        blocks.append(context(clip("\n".join(_trouble(t, words) for t in home.sources), 2000)))
     if home.in_flight.items:
         blocks.append(section(words("home.mine.in_flight")))
         blocks += [_in_flight(item, words) for item in home.in_flight.items]

@@ -16,6 +16,7 @@ from okrbot.services.ports import DeliveryError, NotServed
 from okrbot.slack import payloads
 from okrbot.slack.blocks import common
 from okrbot.slack.deps import Deps
+from okrbot.slack.listeners import sources
 from okrbot.slack.payloads import Who
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ async def answer(deps: Deps, who: Who, rest: str, channel: str | None) -> str:
         resend = any(p.lower() == "resend-in-doubt" for p in parts[2:])
         deps.background.spawn(_run(deps, who, job, force, channel, words, resend=resend))
         return words("admin.running", job=job.value)
+    if verb in ("source", "sources"):
+        return await sources.answer(deps, who, rest, words)
     if verb in CONFIGURED:
         if not deps.tenancy.oauth:
             return words("admin.in_configuration", name=CONFIGURED[verb])

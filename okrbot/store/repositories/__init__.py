@@ -13,6 +13,7 @@ from okrbot.store.repositories.queues import (
 from okrbot.store.repositories.replies import ReplyRepository
 from okrbot.store.repositories.runs import DeliveryRepository, JobRunRepository
 from okrbot.store.repositories.scoring import ScoringRepository
+from okrbot.store.repositories.sources import SourceRepository, SourceRow
 from okrbot.store.repositories.tokens import TokenRepository
 from okrbot.store.repositories.workspaces import EventRepository, WorkspaceRepository
 
@@ -35,6 +36,8 @@ __all__ = [
     "ReplyRepository",
     "RevisionRepository",
     "ScoringRepository",
+    "SourceRepository",
+    "SourceRow",
     "TokenRepository",
     "WorkspaceRepository",
 ]

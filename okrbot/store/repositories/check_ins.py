@@ -280,11 +280,18 @@ class CheckInRepository(Repository):
         return {kr: (value, at) for kr, value, at in found}
 
     async def note_value(
-        self, objective_id: int, key_result_id: int, value: float, at: datetime
+        self,
+        objective_id: int,
+        key_result_id: int,
+        value: float,
+        at: datetime,
+        *,
+        checked_in: bool = True,
     ) -> tuple[float | None, datetime | None]:
         """Keep a value made at `at` as the key result's latest, and `at` as its objective's
-        last check-in, unless a later one is there already (a value sent late, or two sent
-        at once); the key result's latest (value, time) after."""
+        last check-in (unless not `checked_in`: a value read from a data source is no
+        check-in of the owner's), unless a later one is there already (a value sent late,
+        or two sent at once); the key result's latest (value, time) after."""
         await self.session.execute(
             update(KeyResult)
             .where(
@@ -293,14 +300,15 @@ class CheckInRepository(Repository):
             )
             .values(current_value=value, current_at=at)
         )
-        await self.session.execute(
-            update(Objective)
-            .where(
-                Objective.id == objective_id,
-                Objective.last_check_in_at.is_(None) | (Objective.last_check_in_at <= at),
+        if checked_in:
+            await self.session.execute(
+                update(Objective)
+                .where(
+                    Objective.id == objective_id,
+                    Objective.last_check_in_at.is_(None) | (Objective.last_check_in_at <= at),
+                )
+                .values(last_check_in_at=at)
             )
-            .values(last_check_in_at=at)
-        )
         row = (
             await self.session.execute(
                 select(KeyResult.current_value, KeyResult.current_at).where(
