@@ -60,10 +60,11 @@ class KRState:
     target: float
     current: float | None
     current_at: datetime | None
+    kind: str = "numeric"
 
     @property
     def progress(self) -> float:
-        return kr_progress(self.start, self.target, self.current)
+        return kr_progress(self.start, self.target, self.current, self.kind)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def to_state(objective: Objective) -> ObjectiveState:
                 kr.target_value,
                 kr.current_value,
                 kr.current_at,
+                kr.kind,
             )
             for number, kr in enumerate(objective.key_results, start=1)
         ),
@@ -135,6 +137,7 @@ def _kr_state(number: int, row: CheckableRow) -> KRState:
         row.target,
         row.current,
         row.current_at,
+        row.kind or "numeric",
     )
 
 
@@ -227,7 +230,7 @@ def check(
         values: list[tuple[int, float]] = []
         for kr in key_results:
             field = value_field(kr.kr_id)
-            value, problem = check_value(raw.values.get(field), kr.start, kr.target)
+            value, problem = check_value(raw.values.get(field), kr.start, kr.target, kr.kind)
             if problem:
                 errors.append(FieldError(field, problem))
             elif value is not None:
@@ -264,7 +267,7 @@ def form_fields(objectives: Sequence[tuple[int, Sequence[Bounds]]]) -> list[str]
 
 
 def _bounds(state: ObjectiveState) -> tuple[Bounds, ...]:
-    return tuple(Bounds(kr.id, kr.start, kr.target) for kr in state.key_results)
+    return tuple(Bounds(kr.id, kr.start, kr.target, kr.kind) for kr in state.key_results)
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def _scoring_objective(objective: Objective) -> ScoringObjective:
             kr.id,
             kr.position,
             kr.description,
-            kr_progress(kr.start_value, kr.target_value, kr.current_value),
+            kr_progress(kr.start_value, kr.target_value, kr.current_value, kr.kind),
             kr.score,
         )
         for kr in objective.key_results

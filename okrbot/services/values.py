@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
 from okrbot.domain.checkin import Confidence, clean_comment, value_problem
-from okrbot.domain.okr import Status
+from okrbot.domain.okr import Kind, Status
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.values import moment_problem
 from okrbot.services.export import KeyResultRecord, QuarterExport, export_quarter, key_result_record
@@ -50,7 +50,7 @@ async def record_value(
     uows: UnitOfWorkFactory,
     workspace_id: str,
     key_result_id: int,
-    value: float,
+    value: float | bool,
     *,
     comment: str | None,
     at: datetime | None,
@@ -72,7 +72,12 @@ async def record_value(
             raise ValueRefused("not_open", "objective", status=objective.status)
         if kr.retired_at is not None:
             raise ValueRefused("not_open", "retired")
-        problem = value_problem(value, kr.start_value, kr.target_value)
+        if isinstance(value, bool):
+            # true and false are a milestone's done and not done, and nothing else's.
+            if kr.kind != Kind.MILESTONE:
+                raise ValueRefused("invalid", "checkin.error.boolean")
+            value = float(value)
+        problem = value_problem(value, kr.start_value, kr.target_value, kr.kind)
         if problem is not None:
             raise ValueRefused("invalid", problem, start=kr.start_value, target=kr.target_value)
         text, problem = clean_comment(comment)

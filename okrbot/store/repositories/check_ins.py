@@ -28,6 +28,7 @@ class CheckableRow(NamedTuple):
     target: float | None
     current: float | None
     current_at: datetime | None
+    kind: str | None
 
 
 class CheckInRepository(Repository):
@@ -49,6 +50,7 @@ class CheckInRepository(Repository):
                 KeyResult.target_value,
                 KeyResult.current_value,
                 KeyResult.current_at,
+                KeyResult.kind,
             )
             .outerjoin(
                 KeyResult,
