@@ -92,7 +92,7 @@ def kind_of(text: str | None) -> Kind:
 
 
 # The kinds the objective form offers (and accepts).
-SELECTABLE_KINDS: tuple[Kind, ...] = (Kind.NUMERIC, Kind.MILESTONE)
+SELECTABLE_KINDS: tuple[Kind, ...] = (Kind.NUMERIC, Kind.MILESTONE, Kind.RANGE)
 
 # A milestone's stored bounds: not done, done.
 MILESTONE_START = 0.0

@@ -49,6 +49,23 @@ async def http(org_box: Sandbox) -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
+# Key result 1 a milestone, 2 a range: uptime kept between 99.5 and 100 %.
+RANGE_FORM: dict[str, Any] = {
+    **GOOD_FORM,
+    "title": "Keep the service up",
+    "kr1_desc": "Status page moved to the new host",
+    "kr1_kind": "milestone",
+    "kr1_start": None,
+    "kr1_target": None,
+    "kr1_unit": None,
+    "kr2_desc": "Uptime",
+    "kr2_kind": "range",
+    "kr2_start": "99.5",
+    "kr2_target": "100",
+    "kr2_unit": "%",
+}
+
+
 async def submit(box: Sandbox, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     view_id = await open_form(box, AUTHOR.id)
     response = await box.slack.submit_view(AUTHOR.id, view_id, values)
@@ -84,7 +101,11 @@ async def test_the_form_offers_a_kind_for_each_key_result(org_box: Sandbox) -> N
     [view] = org_box.fake.open_views_for(AUTHOR.id)
     kinds = [b for b in view["blocks"] if b.get("block_id", "").endswith("_kind")]
     assert [b["block_id"] for b in kinds] == ["kr1_kind", "kr2_kind", "kr3_kind"]
-    assert [o["value"] for o in kinds[0]["element"]["options"]] == ["numeric", "milestone"]
+    assert [o["value"] for o in kinds[0]["element"]["options"]] == [
+        "numeric",
+        "milestone",
+        "range",
+    ]
     assert kinds[0]["element"]["initial_option"]["value"] == "numeric"
 
 
@@ -180,3 +201,91 @@ async def test_a_milestone_end_to_end(
     rows = await export_csv(box, tmp_path)
     assert [r["kr_kind"] for r in rows] == ["numeric", "milestone"]
     assert rows[1]["kr_progress"] == "1"
+
+
+async def test_a_range_needs_its_low_bound_below_its_high_bound(org_box: Sandbox) -> None:
+    _, answer = await submit(org_box, {**RANGE_FORM, "kr2_start": "100", "kr2_target": "99.5"})
+    assert answer == {
+        "response_action": "errors",
+        "errors": {
+            "kr2_target": "For a range, the target (high bound) must be above the start (low)."
+        },
+    }
+    _, answer = await submit(org_box, {**RANGE_FORM, "kr2_target": None})
+    assert set(answer["errors"]) == {"kr2_target"}
+    assert await objectives(org_box) == []
+
+
+async def test_a_range_end_to_end(
+    org_box: Sandbox,
+    http: aiohttp.ClientSession,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    box = org_box
+    _, answer = await submit(box, RANGE_FORM)
+    assert answer == {}
+    [request] = requests_to(box, MANAGER.id)
+    assert "Uptime \u2014 keep between 99.5 and 100 %" in str(request.blocks)
+    await approve(box)
+    milestone, uptime = await key_results(box)
+    assert (milestone.kind, uptime.kind) == ("milestone", "range")
+    assert (uptime.start_value, uptime.target_value) == (99.5, 100.0)
+
+    # The form: a number, labelled with its bounds; inside is 100 %.
+    view = await open_checkin(box, AUTHOR.id)
+    first, second = value_blocks(view)
+    block = next(b for b in view["blocks"] if b.get("block_id") == second)
+    assert block["element"]["type"] == "number_input"
+    assert "keep between 99.5 and 100" in block["label"]["text"]
+    refused = await box.slack.submit_view(AUTHOR.id, view["id"], {first: "0", second: "1e9"})
+    assert set(refused.json()["errors"]) == {second}
+    response = await box.slack.submit_view(
+        AUTHOR.id, view["id"], {first: "0", second: "99.9", confidence_block(view): "on_track"}
+    )
+    assert response.json() == {}
+    await box.settle()
+    assert [kr.current_value for kr in await key_results(box)] == [0.0, 99.9]
+    home = json.dumps(box.fake.home_view(AUTHOR.id))
+    assert "Uptime \\u00b7 99.9 % (keep between 99.5 and 100) \\u00b7 100%" in home
+
+    # A reply: outside the range is no progress.
+    response, _ = await box.slack.dm(AUTHOR.id, "done, 98.7 at risk")
+    assert response.status == 200
+    await box.settle()
+    assert [kr.current_value for kr in await key_results(box)] == [1.0, 98.7]
+    [objective] = await objectives(box)
+    shown = await ask(box, COLLEAGUE.id, f"show {objective.id}")
+    assert "98.7 % (keep between 99.5 and 100) \u00b7 " in shown.body
+    # Done, and outside the range: (100 % + 0 %) / 2.
+    assert "50%" in shown.body
+    assert "100%" not in shown.body.split("98.7 %")[1].split("\n")[0]
+
+    # The API: back inside.
+    token = await make_token(box, capsys)
+    path = f"/key-results/{uptime.id}/values"
+    status, recorded, _ = await call(http, "POST", path, token, body={"value": 99.95})
+    assert status == 200, recorded
+    assert recorded["key_result"]["kind"] == "range"
+    assert recorded["key_result"]["progress"] == 1.0
+    status, refusal, _ = await call(http, "POST", path, token, body={"value": True})
+    assert (status, refusal["error"]) == (422, "invalid_value")
+    await box.settle()
+
+    await box.bot.jobs.run(Job.DIGEST)
+    await box.settle()
+    [digest] = digests(box)
+    assert digest.text.endswith(": 100% overall"), digest.text
+    rows = await export_csv(box, tmp_path)
+    assert [(r["kr_kind"], r["kr_start"], r["kr_target"]) for r in rows] == [
+        ("milestone", "0", "1"),
+        ("range", "99.5", "100"),
+    ]
+
+    # Scored at the close by the share of check-ins inside: 2 of 3, suggested 0.7.
+    await box.slack.slash(AUTHOR.id, "score")
+    await box.settle()
+    view = box.fake.open_views_for(AUTHOR.id)[-1]
+    assert view["callback_id"] == ids.SCORE_VIEW
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert [b["element"]["initial_value"] for b in inputs] == ["1.0", "0.7"]
