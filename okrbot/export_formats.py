@@ -57,6 +57,7 @@ CSV_COLUMNS = (
     "kr_progress",
     "kr_score",
     "kr_retired_at",
+    "kr_kind",
 )
 
 # Progress is a derived share; more digits than this only add noise to a spreadsheet.
@@ -128,6 +129,7 @@ def key_result_document(kr: KeyResultRecord) -> dict[str, Any]:
         "id": kr.id,
         "position": kr.position,
         "description": kr.description,
+        "kind": kr.kind,
         "start": kr.start,
         "target": kr.target,
         "unit": kr.unit,
@@ -243,7 +245,7 @@ def _objective_cells(o: ObjectiveRecord, export: QuarterExport) -> list[str]:
 
 def _key_result_cells(kr: KeyResultRecord | None) -> list[str]:
     if kr is None:
-        return [""] * 10
+        return [""] * 11
     return [
         str(kr.position),
         _text(kr.description),
@@ -255,6 +257,7 @@ def _key_result_cells(kr: KeyResultRecord | None) -> list[str]:
         _number(_progress(kr.progress)),
         _number(kr.score),
         _cell(timestamp(kr.retired_at)),
+        _cell(kr.kind),
     ]
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-12-16 10:00:00.000000
+Create Date: 2026-12-07 23:40:00.000000
 """
 
 from __future__ import annotations

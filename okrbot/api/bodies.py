@@ -27,7 +27,8 @@ class BadBody(Exception):
 
 @dataclass(frozen=True)
 class ValueBody:
-    value: float
+    # true and false are a milestone's done and not done; the key result decides.
+    value: float | bool
     comment: str | None
     at: datetime | None
 
@@ -66,15 +67,19 @@ def value_body(data: bytes) -> ValueBody:
     if "value" not in document:
         raise BadBody(422, "invalid_value", "value is missing")
     value = document["value"]
-    # JSON's true and false are not numbers, whatever Python thinks.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadBody(422, "invalid_value", "value must be a number")
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        raise BadBody(422, "invalid_value", "value must be a finite number")
+    number: float | bool
+    # JSON's true and false are not numbers, whatever Python thinks: they stay booleans.
+    if isinstance(value, bool):
+        number = value
+    elif not isinstance(value, int | float):
+        raise BadBody(422, "invalid_value", "value must be a number (or true/false)")
+    else:
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise BadBody(422, "invalid_value", "value must be a finite number")
     comment = document.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise BadBody(422, "invalid_comment", "comment must be a string")

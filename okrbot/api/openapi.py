@@ -7,6 +7,7 @@ from typing import Any
 from okrbot.api.bodies import BODY_MAX_BYTES
 from okrbot.api.ratelimit import PER_MINUTE
 from okrbot.domain.checkin import COMMENT_MAX
+from okrbot.domain.okr import Kind
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -173,7 +174,11 @@ DOCUMENT: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["value"],
                 "properties": {
-                    "value": {"type": "number", "description": "A finite number."},
+                    "value": {
+                        "type": ["number", "boolean"],
+                        "description": "A finite number. A milestone takes 1 or true (done), "
+                        "0 or false (not done); a range's value is what was measured.",
+                    },
                     "comment": {"type": ["string", "null"], "maxLength": COMMENT_MAX},
                     "at": {
                         **_TIME,
@@ -187,6 +192,12 @@ DOCUMENT: dict[str, Any] = {
                     "id": {"type": "integer"},
                     "position": {"type": "integer"},
                     "description": {"type": "string"},
+                    "kind": {
+                        "type": "string",
+                        "enum": [kind.value for kind in Kind],
+                        "description": "numeric: from start to target; milestone: 0 (not "
+                        "done) to 1 (done); range: kept between start (low) and target (high).",
+                    },
                     "start": {"type": "number"},
                     "target": {"type": "number"},
                     "unit": {"type": "string"},

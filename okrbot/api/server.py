@@ -39,6 +39,10 @@ MESSAGES = {
         "to be a measurement"
     ),
     "checkin.error.comment_long": "comment is too long",
+    "checkin.error.milestone": (
+        "this key result is a milestone: value must be 1 or true (done), 0 or false (not done)"
+    ),
+    "checkin.error.boolean": "true and false are for milestones: this key result takes a number",
     "future": "at is in the future",
     "before_quarter": "at is before the key result's quarter ({quarter}) began",
     "objective": "the key result's objective is not published (it is {status})",
@@ -171,7 +175,7 @@ class Api:
                 now=self.clock(),
             )
         except values.ValueRefused as refused:
-            return _refusal(refused, body.value)
+            return _refusal(refused, float(body.value))
         log.info(
             "recorded a value of key result %s from API token %s",
             key_result_id,

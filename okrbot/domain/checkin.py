@@ -38,6 +38,7 @@ class Bounds(NamedTuple):
     kr_id: int
     start: float
     target: float
+    kind: str = "numeric"
 
 
 COMMENT_MAX = 1000
@@ -45,25 +46,33 @@ COMMENT_MAX = 1000
 ABSURD_FACTOR = 100.0
 
 
-def check_value(text: str | None, start: float, target: float) -> tuple[float | None, str | None]:
+def check_value(
+    text: str | None, start: float, target: float, kind: str = "numeric"
+) -> tuple[float | None, str | None]:
     """(value, error key) for a key result's new value as typed."""
     if text is None or not text.strip():
         return None, "checkin.error.empty"
     value = parse_number(text)
     if value is None:
         return None, "checkin.error.number"
-    problem = value_problem(value, start, target)
+    problem = value_problem(value, start, target, kind)
     if problem is not None:
         return None, problem
     return value, None
 
 
-def value_problem(value: float, start: float, target: float) -> str | None:
+def value_problem(value: float, start: float, target: float, kind: str = "numeric") -> str | None:
     """The error key for a key result's new value, already a number, or None when it may be
-    recorded: the form's check (`check_value`) and a check-in by reply both come here."""
+    recorded: the form's check (`check_value`) and a check-in by reply both come here.
+    A milestone takes 1 (done) or 0 (not done)."""
     if not math.isfinite(value):
         return "checkin.error.number"
+    if kind == "milestone":
+        return None if value in (0.0, 1.0) else "checkin.error.milestone"
     span = abs(target - start)
+    if kind == "range":
+        # Bounds close together (99.5 to 100) say nothing of how far outside a value may be.
+        span = max(span, abs(start), abs(target))
     if abs(value) > ABS_VALUE_MAX or abs(value - start) > ABSURD_FACTOR * span:
         return "checkin.error.absurd"
     return None

@@ -53,6 +53,7 @@ class DigestKR:
     current: float | None
     # None: no value yet a week ago, so the start value was the standing then.
     week_ago: float | None
+    kind: str = "numeric"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,14 +188,14 @@ def _row(
     objective: DigestObjective, now: datetime, today: date, expected: float, points: float
 ) -> DigestRow:
     progress = objective_progress(
-        [kr_progress(kr.start, kr.target, kr.current) for kr in objective.krs]
+        [kr_progress(kr.start, kr.target, kr.current, kr.kind) for kr in objective.krs]
     )
     change: float | None = None
     if objective.published_at is None or now - objective.published_at >= _WEEK:
         # kr_progress treats None as the start value, which is what "no value a week
         # ago" means.
         before = objective_progress(
-            [kr_progress(kr.start, kr.target, kr.week_ago) for kr in objective.krs]
+            [kr_progress(kr.start, kr.target, kr.week_ago, kr.kind) for kr in objective.krs]
         )
         change = progress - before
     return DigestRow(

@@ -74,12 +74,38 @@ _STATUS_LABELS = {
 }
 
 
+class Kind(StrEnum):
+    """What a key result measures. A milestone is stored as 0 (not done) to 1 (done); a
+    range keeps its low bound as the start and its high bound as the target."""
+
+    NUMERIC = "numeric"
+    MILESTONE = "milestone"
+    RANGE = "range"
+
+
+def kind_of(text: str | None) -> Kind:
+    """A stored kind; anything unknown reads as numeric, what every key result was before."""
+    try:
+        return Kind(text or Kind.NUMERIC)
+    except ValueError:
+        return Kind.NUMERIC
+
+
+# The kinds the objective form offers (and accepts).
+SELECTABLE_KINDS: tuple[Kind, ...] = (Kind.NUMERIC, Kind.MILESTONE, Kind.RANGE)
+
+# A milestone's stored bounds: not done, done.
+MILESTONE_START = 0.0
+MILESTONE_TARGET = 1.0
+
+
 @dataclass(frozen=True)
 class KeyResultDraft:
     description: str
     start: float
     target: float
     unit: str = ""
+    kind: Kind = Kind.NUMERIC
 
 
 @dataclass(frozen=True)
@@ -113,6 +139,8 @@ class RawKeyResult:
     start: str | None = None
     target: str | None = None
     unit: str | None = None
+    # The kind select always carries a choice, so it alone never makes a slot filled.
+    kind: str | None = None
 
     @property
     def is_blank(self) -> bool:
@@ -328,9 +356,26 @@ def _validate_key_results(
                 )
             )
             ok = False
+        try:
+            kind = Kind((kr.kind or Kind.NUMERIC).strip())
+            if kind not in SELECTABLE_KINDS:
+                raise ValueError(kind)
+        except ValueError:
+            errors.append(FieldError(kr_field(index, "kind"), "form.kr.kind.choose"))
+            continue
+        if kind is Kind.MILESTONE:
+            # Done or not done: whatever start and target say, a milestone has none.
+            if ok:
+                drafts.append(
+                    KeyResultDraft(desc, MILESTONE_START, MILESTONE_TARGET, unit, Kind.MILESTONE)
+                )
+            continue
         start = _check_number(kr.start, kr_field(index, "start"), "start", errors)
         target = _check_number(kr.target, kr_field(index, "target"), "target", errors)
-        if start is not None and target is not None and start == target:
+        if kind is Kind.RANGE and start is not None and target is not None and start >= target:
+            errors.append(FieldError(kr_field(index, "target"), "form.range.order"))
+            ok = False
+        elif start is not None and target is not None and start == target:
             errors.append(
                 FieldError(
                     kr_field(index, "target"),
@@ -339,7 +384,7 @@ def _validate_key_results(
             )
             ok = False
         if ok and start is not None and target is not None:
-            drafts.append(KeyResultDraft(desc, start, target, unit))
+            drafts.append(KeyResultDraft(desc, start, target, unit, kind))
 
     if len(filled) < MIN_KEY_RESULTS:
         # Point at the first empty slot, which is where the person should type next.

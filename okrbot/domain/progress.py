@@ -4,18 +4,47 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+MILESTONE = "milestone"
+RANGE = "range"
 
-def kr_progress(start: float, target: float, current: float | None) -> float:
-    """Share of the way from start to target, clamped to 0..1; works for decreasing KRs."""
-    if current is None or target == start:
+
+def kr_progress(start: float, target: float, current: float | None, kind: str = "numeric") -> float:
+    """Share of the way from start to target, clamped to 0..1; works for decreasing KRs.
+
+    A milestone (0 to 1) is done or not; a range (start and target its bounds) is all
+    there while the value is inside, nothing outside."""
+    if current is None:
+        return 0.0
+    if kind == RANGE:
+        return 1.0 if inside(start, target, current) else 0.0
+    if kind == MILESTONE:
+        return 1.0 if current >= 0.5 else 0.0
+    if target == start:
         return 0.0
     share = (current - start) / (target - start)
     return min(1.0, max(0.0, share))
 
 
-def kr_progress_each(start: float, target: float, values: Iterable[float | None]) -> list[float]:
+def inside(low: float, high: float, value: float) -> bool:
+    """A range key result's value within its bounds (both included)."""
+    return min(low, high) <= value <= max(low, high)
+
+
+def share_inside(low: float, high: float, values: Sequence[float]) -> float:
+    """A range key result's score at the quarter's close: the share of its check-ins
+    that were inside the bounds (none checked in: nothing)."""
+    if not values:
+        return 0.0
+    return sum(1 for v in values if inside(low, high, v)) / len(values)
+
+
+def kr_progress_each(
+    start: float, target: float, values: Iterable[float | None], kind: str = "numeric"
+) -> list[float]:
     """kr_progress of each of `values` in one call, for the trend: every key result of the
     company at every week of the quarter."""
+    if kind != "numeric":
+        return [kr_progress(start, target, v, kind) for v in values]
     if target == start:
         return [0.0 for _ in values]
     span = target - start

@@ -81,6 +81,12 @@ through the form's own check (`clean_comment`: at most 1000 characters), and eve
 value given through the form's bounds check (`value_problem`), so a reply records what
 the form would.
 
+Milestones: when one of the person's key results is a milestone, `done` and `ferdig`
+(any case, also `:white_check_mark:`) are read as the value 1 and `not done` and `ikke
+ferdig` as 0, wherever a number may stand; 1 and 0 do as well. Such a word once every key
+result has a value starts the comment. A word for a key result that is not a milestone,
+and any other number for a milestone, is unclear.
+
 `NotACheckIn` is the answer when the head holds no number (digits) and no addressed
 pair: text starting with a word, only confidence words, only dashes, or nothing.
 
@@ -130,6 +136,8 @@ class ReplyKR:
     current: float | None = None
     unit: str = ""
     kr_id: int | None = None
+    # numeric, milestone or range (domain.okr.Kind)
+    kind: str = "numeric"
 
     @property
     def value(self) -> float:
@@ -225,6 +233,10 @@ _CONFIDENCE = re.compile(
     rf"|(?P<off_track>off{_SPACE}track|ute{_WORDS}av{_WORDS}kurs|:red_circle:)",
     re.IGNORECASE,
 )
+_DONE = re.compile(
+    r"(?P<no>not[^\S\n]+done|ikke[^\S\n]+ferdig)|(?P<yes>done|ferdig|:white_check_mark:)",
+    re.IGNORECASE,
+)
 _GROUP_BREAK = re.compile("[\u00a0\u202f]")
 _ENGLISH_GROUPS = re.compile(r"(\d{1,3}(?:,\d{3})+)(?:\.(\d+))?")
 _DOT_GROUPS = re.compile(r"(\d{1,3}(?:\.\d{3})+)(?:,(\d+))?")
@@ -258,6 +270,8 @@ class _Token:
     digits: str = ""
     fraction: str = ""
     gap: str = ""
+    # A milestone's word (`done`, `ikke ferdig`) rather than digits.
+    word: bool = False
 
 
 @dataclass(frozen=True)
@@ -290,7 +304,8 @@ def read_reply(
         raise ValueError("every objective needs at least one key result")
     if not objectives:
         return NotACheckIn()
-    scan = _scan(text, _units(objectives))
+    milestones = any(kr.kind == "milestone" for krs in objectives for kr in krs)
+    scan = _scan(text, _units(objectives), milestones)
     tokens = scan.tokens
     if not any(t.kind in ("num", "addr") for t in tokens):
         if scan.bad is not None and not any(c.isalpha() for c in scan.bad):
@@ -322,7 +337,7 @@ def _in_order(
                 cut += 1
             comment_at = tokens[cut - 1].end
             break
-        if token.kind == "keep" and count >= expected:
+        if (token.kind == "keep" or token.word) and count >= expected:
             cut, comment_at = index, token.start
             break
         if token.kind in ("num", "keep"):
@@ -433,7 +448,7 @@ def _addressed(
         if values is not None and (not values or _joinable(values[-1], token)):
             values.append(token)
             continue
-        if token.kind == "keep":
+        if token.kind == "keep" or token.word:
             comment_at = token.start
             break
         stray = token
@@ -520,7 +535,22 @@ def _understood(
             if value is None:
                 items.append(KRUpdate(o, k, kr, kr.value, given=False))
                 continue
-            problem = value_problem(value, kr.start, kr.target)
+            text = texts.get((o, k), "")
+            worded = _DONE.fullmatch(text.strip()) is not None
+            if (worded or kr.kind == "milestone") and (
+                kr.kind != "milestone" or value_problem(value, kr.start, kr.target, kr.kind)
+            ):
+                return Unclear(
+                    "reply.unclear.milestone" if kr.kind == "milestone" else "reply.unclear.word",
+                    _frozen(
+                        {"address": position_label(o, k), "number": text}
+                        if kr.kind == "milestone"
+                        else {"word": text}
+                    ),
+                    read,
+                    comment,
+                )
+            problem = value_problem(value, kr.start, kr.target, kr.kind)
             if problem is not None:
                 return Unclear(
                     "reply.unclear.absurd",
@@ -649,8 +679,9 @@ def _skip(text: str, pos: int, bullets: bool) -> int:
     return pos
 
 
-def _scan(text: str, units: Sequence[str]) -> _Scan:
-    """The head's tokens, from the start up to the first word that is none of them."""
+def _scan(text: str, units: Sequence[str], milestones: bool = False) -> _Scan:
+    """The head's tokens, from the start up to the first word that is none of them;
+    with `milestones`, their words too."""
     scan = _Scan()
     bullets = len(_BULLET_LINE.findall(text)) >= 2
     pos = 0
@@ -660,7 +691,13 @@ def _scan(text: str, units: Sequence[str]) -> _Scan:
         start = _skip(text, pos, bullets)
         if start >= len(text):
             return scan
-        token = _address(text, start, units) or _confidence(text, start) or _keep(text, start)
+        token = (
+            _address(text, start, units, milestones)
+            or _confidence(text, start)
+            or _keep(text, start)
+        )
+        if token is None and milestones:
+            token = _done(text, start)
         if token is None:
             number = _number(text, start, units)
             if isinstance(number, str):
@@ -682,13 +719,17 @@ def _boundary(text: str, pos: int) -> bool:
     return pos >= len(text) or not text[pos].isalnum()
 
 
-def _address(text: str, pos: int, units: Sequence[str]) -> _Token | None:
+def _address(text: str, pos: int, units: Sequence[str], milestones: bool = False) -> _Token | None:
     match = _ADDRESS.match(text, pos)
     if match is None:
         return None
     # Only an address when a value follows it: `20.5: shipped` is a number and a comment.
     after = match.end()
-    if _keep(text, after) is None and not isinstance(_number(text, after, units), _Token):
+    if (
+        _keep(text, after) is None
+        and not isinstance(_number(text, after, units), _Token)
+        and not (milestones and _done(text, after) is not None)
+    ):
         return None
     return _Token(
         "addr",
@@ -706,6 +747,15 @@ def _confidence(text: str, pos: int) -> _Token | None:
     kind = match.lastgroup
     assert kind is not None
     return _Token("conf", pos, match.end(), match.group(0), confidence=Confidence(kind))
+
+
+def _done(text: str, pos: int) -> _Token | None:
+    """A milestone's word at `pos`: a value of 1 (done) or 0 (not done)."""
+    match = _DONE.match(text, pos)
+    if match is None or not _boundary(text, match.end()):
+        return None
+    value = 0.0 if match.group("no") else 1.0
+    return _Token("num", pos, match.end(), match.group(0), value=value, word=True)
 
 
 def _keep(text: str, pos: int) -> _Token | None:

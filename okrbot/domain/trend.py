@@ -15,6 +15,7 @@ class TrendKR:
     objective_id: int
     start: float
     target: float
+    kind: str = "numeric"
 
 
 def values_at(
@@ -58,6 +59,8 @@ class KRBounds(Protocol):
     def start(self) -> float: ...
     @property
     def target(self) -> float: ...
+    @property
+    def kind(self) -> str: ...
 
 
 def progress_at(
@@ -94,7 +97,9 @@ def objectives_progress_at(
         slots = values.get(kr_id)
         if slots is None:
             continue  # never checked in: at its start, no progress
-        progress = kr_progress_each(kr.start, kr.target, [slots[index] for index in indexes])
+        progress = kr_progress_each(
+            kr.start, kr.target, [slots[index] for index in indexes], kr.kind
+        )
         for position, share in enumerate(progress):
             row[position] += share
     return {

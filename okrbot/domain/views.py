@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from okrbot.domain.okr import Level, Status
+from okrbot.domain.okr import Kind, Level, Status
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,7 @@ class KeyResultView:
     start: float
     target: float
     unit: str
+    kind: Kind = Kind.NUMERIC
 
 
 @dataclass(frozen=True)

@@ -60,12 +60,13 @@ class KRState:
     target: float
     current: float | None
     current_at: datetime | None
+    kind: str = "numeric"
     # Read from a data source: its kind ("http", "sql") and when, for the form to say so.
     automatic: tuple[str, datetime] | None = None
 
     @property
     def progress(self) -> float:
-        return kr_progress(self.start, self.target, self.current)
+        return kr_progress(self.start, self.target, self.current, self.kind)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def to_state(objective: Objective) -> ObjectiveState:
                 kr.target_value,
                 kr.current_value,
                 kr.current_at,
+                kr.kind,
             )
             for number, kr in enumerate(objective.key_results, start=1)
         ),
@@ -137,6 +139,7 @@ def _kr_state(number: int, row: CheckableRow) -> KRState:
         row.target,
         row.current,
         row.current_at,
+        row.kind or "numeric",
     )
 
 
@@ -237,7 +240,7 @@ def check(
         values: list[tuple[int, float]] = []
         for kr in key_results:
             field = value_field(kr.kr_id)
-            value, problem = check_value(raw.values.get(field), kr.start, kr.target)
+            value, problem = check_value(raw.values.get(field), kr.start, kr.target, kr.kind)
             if problem:
                 errors.append(FieldError(field, problem))
             elif value is not None:
@@ -274,7 +277,7 @@ def form_fields(objectives: Sequence[tuple[int, Sequence[Bounds]]]) -> list[str]
 
 
 def _bounds(state: ObjectiveState) -> tuple[Bounds, ...]:
-    return tuple(Bounds(kr.id, kr.start, kr.target) for kr in state.key_results)
+    return tuple(Bounds(kr.id, kr.start, kr.target, kr.kind) for kr in state.key_results)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from okrbot.domain.closing import (
     scoring_due,
     suggested_score,
 )
-from okrbot.domain.okr import FieldError
-from okrbot.domain.progress import kr_progress, objective_progress
+from okrbot.domain.okr import FieldError, Kind
+from okrbot.domain.progress import kr_progress, objective_progress, share_inside
 from okrbot.domain.quarters import Quarter
 from okrbot.services import runs
 from okrbot.services.common import Actor, InvalidForm, Organisation, PageStored, store_then_page
@@ -27,7 +27,7 @@ from okrbot.services.fanout import FanOut, FanOutReport
 from okrbot.services.nudges import zone_of
 from okrbot.services.ports import Clock, MessageRef
 from okrbot.services.threads import Part, ThreadPoster
-from okrbot.store.models import JobRun, Objective
+from okrbot.store.models import JobRun, KeyResult, Objective
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -81,13 +81,30 @@ def quarter_to_score(today: date) -> Quarter:
     return Quarter.containing(today)
 
 
-def _scoring_objective(objective: Objective) -> ScoringObjective:
+def _kr_score_base(kr: KeyResult, history: Mapping[int, Sequence[float]]) -> float:
+    """Where a key result's score starts from: its progress, and for a range the share
+    of its check-ins that were inside."""
+    if kr.kind == Kind.RANGE:
+        return share_inside(kr.start_value, kr.target_value, history.get(kr.id, ()))
+    return kr_progress(kr.start_value, kr.target_value, kr.current_value, kr.kind)
+
+
+async def _range_history(
+    uow: UnitOfWork, objectives: Sequence[Objective]
+) -> dict[int, list[float]]:
+    ranges = [kr.id for o in objectives for kr in o.key_results if kr.kind == Kind.RANGE]
+    return await uow.check_ins.values_of(ranges)
+
+
+def _scoring_objective(
+    objective: Objective, history: Mapping[int, Sequence[float]] | None = None
+) -> ScoringObjective:
     krs = tuple(
         ScoringKR(
             kr.id,
             kr.position,
             kr.description,
-            kr_progress(kr.start_value, kr.target_value, kr.current_value),
+            _kr_score_base(kr, history or {}),
             kr.score,
         )
         for kr in objective.key_results
@@ -103,7 +120,8 @@ def _scoring_objective(objective: Objective) -> ScoringObjective:
 
 async def _scorable(uow: UnitOfWork, actor: Actor, quarter: Quarter) -> list[ScoringObjective]:
     rows = await uow.objectives.approved_of(actor.workspace_id, actor.user_id, str(quarter))
-    return [_scoring_objective(o) for o in rows]
+    history = await _range_history(uow, rows)
+    return [_scoring_objective(o, history) for o in rows]
 
 
 async def scoring_page(uows: UnitOfWorkFactory, actor: Actor, today: date) -> ScoringPage:
@@ -329,10 +347,11 @@ class Closing:
     async def build_report(self, workspace_id: str, quarter: Quarter) -> QuarterReport:
         async with self._uow(readonly=True) as uow:
             objectives = await uow.objectives.approved_in(workspace_id, str(quarter))
+            history = await _range_history(uow, objectives)
             people = {p.user_id: p for p in await uow.people.all(workspace_id)}
         teams: dict[str, list[ReportLine]] = defaultdict(list)
         for objective in objectives:
-            state = _scoring_objective(objective)
+            state = _scoring_objective(objective, history)
             person = people.get(objective.owner_id)
             teams[objective.team or ""].append(
                 ReportLine(

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from okrbot.domain.okr import FieldError, Level, Status
+from okrbot.domain.okr import FieldError, Level, Status, kind_of
 from okrbot.domain.permissions import may_administer
 from okrbot.domain.views import KeyResultView, ObjectiveView
 from okrbot.store.models import Objective
@@ -97,7 +97,9 @@ async def store_then_page(
 def key_result_views(objective: Objective) -> tuple[KeyResultView, ...]:
     """Numbered 1, 2, 3...: stored positions keep gaps where a key result retired."""
     return tuple(
-        KeyResultView(number, kr.description, kr.start_value, kr.target_value, kr.unit)
+        KeyResultView(
+            number, kr.description, kr.start_value, kr.target_value, kr.unit, kind_of(kr.kind)
+        )
         for number, kr in enumerate(objective.key_results, start=1)
     )
 

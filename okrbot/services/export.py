@@ -35,10 +35,12 @@ class KeyResultRecord:
     current_at: datetime | None
     score: float | None
     retired_at: datetime | None
+    # numeric, milestone or range (domain.okr.Kind)
+    kind: str = "numeric"
 
     @property
     def progress(self) -> float:
-        return kr_progress(self.start, self.target, self.current)
+        return kr_progress(self.start, self.target, self.current, self.kind)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ def key_result_record(kr: KeyResult) -> KeyResultRecord:
         current_at=kr.current_at,
         score=kr.score,
         retired_at=kr.retired_at,
+        kind=kr.kind,
     )
 
 

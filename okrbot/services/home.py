@@ -50,6 +50,7 @@ class KRLine:
     target: float
     current: float | None
     progress: float
+    kind: str = "numeric"
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ def _tracked(objective: Objective, today: date, points: float) -> Tracked:
             kr.start_value,
             kr.target_value,
             kr.current_value,
-            kr_progress(kr.start_value, kr.target_value, kr.current_value),
+            kr_progress(kr.start_value, kr.target_value, kr.current_value, kr.kind),
+            kr.kind,
         )
         for kr in objective.key_results
     )
@@ -194,7 +196,7 @@ def _request(approval: Approval, objective: Objective, proposed: Revision | None
             quarter=change.quarter,
             level=change.level,
             key_results=tuple(
-                KeyResultView(number, kr.description, kr.start, kr.target, kr.unit)
+                KeyResultView(number, kr.description, kr.start, kr.target, kr.unit, kr.kind)
                 for number, kr in enumerate(change.key_results, start=1)
             ),
             requested_at=approval.created_at,

@@ -264,7 +264,9 @@ async def _submit(
     if editing is not None and Status(editing.status) is Status.APPROVED:
         return await _revise(uow, actor, editing, draft, chain, now)
     status = status_after_submit(chain)
-    kr_rows = [(kr.description, kr.start, kr.target, kr.unit) for kr in draft.key_results]
+    kr_rows = [
+        (kr.description, kr.start, kr.target, kr.unit, kr.kind.value) for kr in draft.key_results
+    ]
 
     superseded: list[str] = []
     if editing is None:

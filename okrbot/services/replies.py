@@ -76,7 +76,7 @@ def numbered(objectives: Iterable[ObjectiveState]) -> list[ObjectiveState]:
 def reply_krs(objectives: Iterable[ObjectiveState]) -> list[list[ReplyKR]]:
     """The key results as a reply is read against them (and its example is written)."""
     return [
-        [ReplyKR(kr.start, kr.target, kr.current, kr.unit, kr.id) for kr in o.key_results]
+        [ReplyKR(kr.start, kr.target, kr.current, kr.unit, kr.id, kr.kind) for kr in o.key_results]
         for o in numbered(objectives)
     ]
 
@@ -305,6 +305,7 @@ async def _record(
                     "given": kr.given,
                     "start": kr_state.start,
                     "target": kr_state.target,
+                    "kind": kr_state.kind,
                 }
             )
         shown.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from okrbot.domain.okr import KeyResultDraft, Level, ObjectiveDraft, Status
+from okrbot.domain.okr import KeyResultDraft, Level, ObjectiveDraft, Status, kind_of
 from okrbot.domain.views import KeyResultView, ObjectiveView
 from okrbot.domain.workflow import Step
 from okrbot.store.models import Objective, Revision
@@ -27,7 +27,13 @@ def content_of(draft: ObjectiveDraft) -> dict[str, Any]:
         "quarter": draft.quarter,
         "aligned_to": draft.aligned_to,
         "key_results": [
-            {"description": kr.description, "start": kr.start, "target": kr.target, "unit": kr.unit}
+            {
+                "description": kr.description,
+                "start": kr.start,
+                "target": kr.target,
+                "unit": kr.unit,
+                "kind": kr.kind.value,
+            }
             for kr in draft.key_results
         ],
     }
@@ -42,7 +48,11 @@ def draft_of(content: dict[str, Any]) -> ObjectiveDraft:
         aligned_to=content.get("aligned_to"),
         key_results=tuple(
             KeyResultDraft(
-                str(kr["description"]), float(kr["start"]), float(kr["target"]), str(kr["unit"])
+                str(kr["description"]),
+                float(kr["start"]),
+                float(kr["target"]),
+                str(kr["unit"]),
+                kind_of(kr.get("kind")),
             )
             for kr in content["key_results"]
         ),
@@ -58,7 +68,7 @@ def approved_part(objective: Objective) -> tuple[object, ...]:
         objective.quarter,
         objective.aligned_to_id,
         tuple(
-            (kr.description, kr.start_value, kr.target_value)
+            (kr.description, kr.start_value, kr.target_value, kind_of(kr.kind))
             for kr in objective.key_results
             if kr.retired_at is None
         ),
@@ -71,7 +81,7 @@ def approved_part_of(draft: ObjectiveDraft) -> tuple[object, ...]:
         draft.level.value,
         draft.quarter,
         draft.aligned_to,
-        tuple((kr.description, kr.start, kr.target) for kr in draft.key_results),
+        tuple((kr.description, kr.start, kr.target, kr.kind) for kr in draft.key_results),
     )
 
 
@@ -127,7 +137,9 @@ async def apply_revision(
     live = sorted(
         (kr for kr in objective.key_results if kr.retired_at is None), key=lambda kr: kr.position
     )
-    rows = [(kr.description, kr.start, kr.target, kr.unit) for kr in draft.key_results]
+    rows = [
+        (kr.description, kr.start, kr.target, kr.unit, kr.kind.value) for kr in draft.key_results
+    ]
     await uow.objectives.revise_key_results(objective, live, rows, now)
 
 
@@ -145,7 +157,7 @@ def revision_view(objective: ObjectiveView, revision: Revision) -> ObjectiveView
         description=draft.description,
         status=Status(revision.status) if revision.status in OPEN else objective.status,
         key_results=tuple(
-            KeyResultView(i, kr.description, kr.start, kr.target, kr.unit)
+            KeyResultView(i, kr.description, kr.start, kr.target, kr.unit, kr.kind)
             for i, kr in enumerate(draft.key_results, start=1)
         ),
         aligned_to_id=draft.aligned_to,

@@ -11,7 +11,7 @@ from datetime import datetime, tzinfo
 
 from okrbot.background import Answers
 from okrbot.domain.checkin import Confidence, clean_comment, value_problem
-from okrbot.domain.okr import Status
+from okrbot.domain.okr import Kind, Status
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.values import moment_problem
 from okrbot.services.export import KeyResultRecord, QuarterExport, export_quarter, key_result_record
@@ -63,7 +63,8 @@ class RecordedValue:
 class _Wanted:
     workspace_id: str
     key_result_id: int
-    value: float
+    # true / false: a milestone's done / not done.
+    value: float | bool
     comment: str | None
     at: datetime | None
     source: str
@@ -115,7 +116,7 @@ class ValueWriter:
         self,
         workspace_id: str,
         key_result_id: int,
-        value: float,
+        value: float | bool,
         *,
         comment: str | None,
         at: datetime | None,
@@ -201,7 +202,7 @@ class ValueWriter:
                         objective.owner_id,
                         objective.confidence or Confidence.ON_TRACK.value,
                         text,
-                        wanted.value,
+                        float(wanted.value),
                         wanted.at or wanted.now,
                         wanted.source,
                     )
@@ -231,7 +232,7 @@ class ValueWriter:
                 replace(key_result_record(kr), current=current, current_at=current_at),
             )
             outcomes[place] = RecordedValue(
-                wanted.value, wanted.at or wanted.now, text, wanted.source, info
+                float(wanted.value), wanted.at or wanted.now, text, wanted.source, info
             )
         return [o for o in outcomes if o is not None]
 
@@ -248,7 +249,10 @@ class ValueWriter:
             raise ValueRefused("not_open", "objective", status=objective.status)
         if kr.retired_at is not None:
             raise ValueRefused("not_open", "retired")
-        problem = value_problem(wanted.value, kr.start_value, kr.target_value)
+        if isinstance(wanted.value, bool) and kr.kind != Kind.MILESTONE:
+            # true and false are a milestone's done and not done, and nothing else's.
+            raise ValueRefused("invalid", "checkin.error.boolean")
+        problem = value_problem(float(wanted.value), kr.start_value, kr.target_value, kr.kind)
         if problem is not None:
             raise ValueRefused("invalid", problem, start=kr.start_value, target=kr.target_value)
         text, problem = clean_comment(wanted.comment)
@@ -265,7 +269,7 @@ async def record_value(
     uows: UnitOfWorkFactory,
     workspace_id: str,
     key_result_id: int,
-    value: float,
+    value: float | bool,
     *,
     comment: str | None,
     at: datetime | None,
@@ -292,7 +296,12 @@ async def record_value(
             raise ValueRefused("not_open", "objective", status=objective.status)
         if kr.retired_at is not None:
             raise ValueRefused("not_open", "retired")
-        problem = value_problem(value, kr.start_value, kr.target_value)
+        if isinstance(value, bool):
+            # true and false are a milestone's done and not done, and nothing else's.
+            if kr.kind != Kind.MILESTONE:
+                raise ValueRefused("invalid", "checkin.error.boolean")
+            value = float(value)
+        problem = value_problem(value, kr.start_value, kr.target_value, kr.kind)
         if problem is not None:
             raise ValueRefused("invalid", problem, start=kr.start_value, target=kr.target_value)
         text, problem = clean_comment(comment)

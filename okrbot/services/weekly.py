@@ -512,7 +512,11 @@ class Weekly:
             kr_values = values.get(kr.id)
             by_objective[kr.objective_id].append(
                 DigestKR(
-                    kr.start, kr.target, kr.current, kr_values[week_ago] if kr_values else None
+                    kr.start,
+                    kr.target,
+                    kr.current,
+                    kr_values[week_ago] if kr_values else None,
+                    kr.kind,
                 )
             )
         digest = build_digest(

@@ -40,4 +40,4 @@ def kr_block(index: int, part: str) -> str:
     return kr_field(index, part)
 
 
-KR_PARTS = ("desc", "start", "target", "unit")
+KR_PARTS = ("desc", "kind", "start", "target", "unit")

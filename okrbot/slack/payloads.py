@@ -143,6 +143,7 @@ def objective_form(body: dict[str, Any]) -> tuple[RawObjective, str | None]:
             start=_state_value(values, ids.kr_block(i, "start")),
             target=_state_value(values, ids.kr_block(i, "target")),
             unit=_state_value(values, ids.kr_block(i, "unit")),
+            kind=_state_value(values, ids.kr_block(i, "kind")),
         )
         # A forged payload may carry more slots than the form has; they still count.
         for i in range(MAX_KEY_RESULTS + 1)

@@ -142,6 +142,8 @@ class KeyResult(Base):
     start_value: Mapped[float] = mapped_column(Float)
     target_value: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(30), default="")
+    # numeric, milestone (0 to 1) or range (start and target its bounds): domain.okr.Kind.
+    kind: Mapped[str] = mapped_column(String(16), default="numeric", server_default="numeric")
     # The latest check-in's value (the history is in check_in_value).
     current_value: Mapped[float | None] = mapped_column(Float)
     current_at: Mapped[datetime | None]

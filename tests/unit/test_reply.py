@@ -533,3 +533,46 @@ def test_an_address_right_after_another_has_no_value() -> None:
     assert result.reason == "reply.unclear.address_value"
     assert result.params == {"address": "1.1"}
     assert result.read == (ReadValue((2, 1), 5, "5"),)
+
+
+# Milestones ----------------------------------------------------------------------------
+
+# Objective 1: a number and a milestone.
+MILESTONES = ((ReplyKR(0, 100, 40, "%", kr_id=1), ReplyKR(0, 1, None, kr_id=2, kind="milestone")),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("50, done", [50.0, 1.0]),
+        ("50, DONE on track", [50.0, 1.0]),
+        ("50; ferdig i rute", [50.0, 1.0]),
+        ("50, not done", [50.0, 0.0]),
+        ("50 ikke ferdig", [50.0, 0.0]),
+        ("50, 1", [50.0, 1.0]),
+        ("50, 0", [50.0, 0.0]),
+        ("1.2: done", [40.0, 1.0]),
+        ("50 :white_check_mark:", [50.0, 1.0]),
+    ],
+)
+def test_a_milestone_takes_done_words_or_one_and_zero(text: str, expected: list[float]) -> None:
+    assert values(understood(text, MILESTONES)) == expected
+
+
+def test_a_done_word_once_every_value_is_there_starts_the_comment() -> None:
+    result = understood("50, 1 done with the migration", MILESTONES)
+    assert values(result) == [50.0, 1.0]
+    assert result.comment == "done with the migration"
+
+
+def test_a_number_for_a_milestone_or_a_done_word_for_a_number_is_unclear() -> None:
+    assert unclear("50, 7", MILESTONES).reason == "reply.unclear.milestone"
+    assert unclear("50, 0.5", MILESTONES).reason == "reply.unclear.milestone"
+    assert unclear("done, 1", MILESTONES).reason == "reply.unclear.word"
+
+
+def test_without_a_milestone_done_is_no_value() -> None:
+    result = read_reply("done", PROMPT)
+    assert isinstance(result, NotACheckIn)
+    assert check_value("0.5", 0, 1, "milestone") == (None, "checkin.error.milestone")
+    assert value_problem(1.0, 0, 1, "milestone") is None

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from okrbot.domain.checkin import Confidence
-from okrbot.domain.okr import Level, Status, format_number
+from okrbot.domain.okr import Kind, Level, Status, format_number
 from okrbot.domain.progress import progress_bar
 from okrbot.i18n import Translator
 from okrbot.services.browse import (
@@ -44,6 +44,7 @@ from okrbot.slack.blocks.common import (
     section,
     user,
 )
+from okrbot.slack.blocks.objective import kind_note, kr_value
 from okrbot.slack.blocks.pace import pace_details
 from okrbot.slack.limits import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX
 
@@ -264,15 +265,24 @@ def detail_message(detail: Detail, words: Translator) -> Message:
         krs = [words("browse.show.key_results")]
         for kr in detail.key_results:
             unit = f" {_esc(kr.unit, 30)}" if kr.unit else ""
-            values = words(
-                "browse.show.kr_values",
-                start=_number(kr.start),
-                current=_number(kr.current) if kr.current is not None else "\u2013",
-                target=_number(kr.target),
-                unit=unit,
-                bar=progress_bar(kr.progress, BAR_WIDTH),
-                percent=_percent(kr.progress),
-            )
+            if kr.kind == Kind.NUMERIC:
+                values = words(
+                    "browse.show.kr_values",
+                    start=_number(kr.start),
+                    current=_number(kr.current) if kr.current is not None else "\u2013",
+                    target=_number(kr.target),
+                    unit=unit,
+                    bar=progress_bar(kr.progress, BAR_WIDTH),
+                    percent=_percent(kr.progress),
+                )
+            else:
+                # A milestone: done or not; a range: the value and its bounds.
+                now = kr_value(kr.current, kr.kind, words)
+                if kr.kind == Kind.RANGE:
+                    now += f"{unit} ({kind_note(kr.kind, kr.start, kr.target, words)})"
+                values = (
+                    f"{now} \u00b7 {progress_bar(kr.progress, BAR_WIDTH)} {_percent(kr.progress)}"
+                )
             if kr.current_at is not None:
                 values += " \u00b7 " + words("browse.show.kr_updated", date=_day(kr.current_at))
             values += " \u00b7 " + words("browse.show.kr_id", id=kr.id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from okrbot.domain.checkin import COMMENT_MAX, Bounds, Confidence
-from okrbot.domain.okr import format_number
+from okrbot.domain.okr import MILESTONE_TARGET, Kind, format_number
 from okrbot.domain.progress import progress_bar
 from okrbot.i18n import Translator
 from okrbot.services import nochange
@@ -33,14 +33,18 @@ from okrbot.slack.blocks.common import (
     plain,
     section,
 )
+from okrbot.slack.blocks.objective import kind_note, kr_value
 from okrbot.slack.blocks.replies import how_to
 
 # Objectives listed in a prompt; a person with more sees a count and the form has them all.
 PROMPT_MAX = 10
 
 
-def _kr_label(kr: KRState) -> str:
+def _kr_label(kr: KRState, words: Translator) -> str:
     unit = f" ({kr.unit})" if kr.unit else ""
+    note = kind_note(kr.kind, kr.start, kr.target, words)
+    if note:
+        return clip(f"{kr.position}. {kr.description}{unit} \u00b7 {note}", 2000)
     return clip(
         f"{kr.position}. {kr.description}{unit} \u00b7 "
         f"{format_number(kr.start)} \u2192 {format_number(kr.target)}",
@@ -48,7 +52,35 @@ def _kr_label(kr: KRState) -> str:
     )
 
 
+def _milestone_input(kr: KRState, words: Translator) -> Block:
+    """Done or not done, as 1 or 0: what the value check and the progress read."""
+    options = [
+        option(words("checkin.milestone.done"), "1"),
+        option(words("checkin.milestone.not_done"), "0"),
+    ]
+    done = kr.current is not None and kr.current >= MILESTONE_TARGET
+    hint = (
+        words("checkin.last", value=kr_value(kr.current, kr.kind, words))
+        if kr.current is not None
+        else words("checkin.milestone.never")
+    )
+    return {
+        "type": "input",
+        "block_id": value_field(kr.id),
+        "label": plain(_kr_label(kr, words), 2000),
+        "hint": plain(hint, 2000),
+        "element": {
+            "type": "radio_buttons",
+            "action_id": ids.VALUE,
+            "options": options,
+            "initial_option": options[0 if done else 1],
+        },
+    }
+
+
 def _kr_input(kr: KRState, words: Translator) -> Block:
+    if kr.kind == Kind.MILESTONE:
+        return _milestone_input(kr, words)
     element: dict[str, Any] = {
         "type": "number_input",
         "is_decimal_allowed": True,
@@ -68,7 +100,7 @@ def _kr_input(kr: KRState, words: Translator) -> Block:
     return {
         "type": "input",
         "block_id": value_field(kr.id),
-        "label": plain(_kr_label(kr), 2000),
+        "label": plain(_kr_label(kr, words), 2000),
         "hint": plain(hint, 2000),
         "element": element,
     }
@@ -126,7 +158,7 @@ def checkin_modal(page: CheckInPage, words: Translator) -> dict[str, Any]:
         {}
         if page.remaining
         else {
-            o.id: tuple(Bounds(kr.id, kr.start, kr.target) for kr in o.key_results)
+            o.id: tuple(Bounds(kr.id, kr.start, kr.target, kr.kind) for kr in o.key_results)
             for o in page.objectives
         }
     )

@@ -137,9 +137,17 @@ def _unpack_number(text: str) -> float:
     return float(value)
 
 
+# A key result's kind in the packed bounds: one letter after the target, none for numeric
+# (what forms sent before there were kinds carry).
+_KIND_LETTERS = {"milestone": "m", "range": "r"}
+_LETTER_KINDS = {letter: kind for kind, letter in _KIND_LETTERS.items()}
+
+
 def _pack_bounds(key_results: tuple[Bounds, ...]) -> str:
     return ";".join(
-        f"{kr.kr_id},{_pack_number(kr.start)},{_pack_number(kr.target)}" for kr in key_results
+        f"{kr.kr_id},{_pack_number(kr.start)},{_pack_number(kr.target)}"
+        + (f",{_KIND_LETTERS[kr.kind]}" if kr.kind in _KIND_LETTERS else "")
+        for kr in key_results
     )
 
 
@@ -148,8 +156,11 @@ def _unpack_bounds(text: str) -> tuple[Bounds, ...]:
         return ()
     key_results = []
     for part in text.split(";"):
-        kr_id, start, target = part.split(",")
-        key_results.append(Bounds(int(kr_id), _unpack_number(start), _unpack_number(target)))
+        kr_id, start, target, *letter = part.split(",")
+        if len(letter) > 1:
+            raise ValueError("too many parts")
+        kind = _LETTER_KINDS[letter[0]] if letter else "numeric"
+        key_results.append(Bounds(int(kr_id), _unpack_number(start), _unpack_number(target), kind))
     return tuple(key_results)
 
 

@@ -11,8 +11,10 @@ from okrbot.domain.okr import (
     KR_DESCRIPTION_MAX,
     MAX_KEY_RESULTS,
     MIN_KEY_RESULTS,
+    SELECTABLE_KINDS,
     TITLE_MAX,
     UNIT_MAX,
+    Kind,
     Level,
     Status,
 )
@@ -149,16 +151,27 @@ def _kr_blocks(index: int, kr: KeyResultView | None, words: Translator) -> list[
             optional=not required,
         ),
         _input(
+            ids.kr_block(index, "kind"),
+            words("objective_form.kr.kind"),
+            _select(
+                [option(words(f"kind.{kind.value}"), kind.value) for kind in SELECTABLE_KINDS],
+                kr.kind.value if kr else Kind.NUMERIC.value,
+            ),
+            hint=words("objective_form.kr.kind.hint"),
+        ),
+        # Optional to Slack whatever the slot: a milestone has neither; the form's check
+        # asks for them where the kind needs them.
+        _input(
             ids.kr_block(index, "start"),
             words("objective_form.kr.start"),
-            _number(kr.start if kr else None),
-            optional=not required,
+            _number(kr.start if kr and kr.kind is not Kind.MILESTONE else None),
+            optional=True,
         ),
         _input(
             ids.kr_block(index, "target"),
             words("objective_form.kr.target"),
-            _number(kr.target if kr else None),
-            optional=not required,
+            _number(kr.target if kr and kr.kind is not Kind.MILESTONE else None),
+            optional=True,
             hint=words("objective_form.kr.target.hint"),
         ),
         _input(

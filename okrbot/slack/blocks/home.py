@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from okrbot.domain.okr import Status, format_number
+from okrbot.domain.okr import Kind, Status, format_number
 from okrbot.domain.progress import progress_bar
 from okrbot.i18n import Translator
 from okrbot.services.approvals import RequestRef
@@ -30,7 +30,7 @@ from okrbot.slack.blocks.common import (
     section,
     user,
 )
-from okrbot.slack.blocks.objective import kr_line
+from okrbot.slack.blocks.objective import kind_note, kr_line, kr_value
 from okrbot.slack.blocks.pace import pace_badges
 from okrbot.slack.limits import VIEW_BLOCKS_MAX
 
@@ -44,8 +44,18 @@ def _bar(share: float) -> str:
     return f"`{progress_bar(share)}` {share:.0%}"
 
 
-def _kr(kr: KRLine) -> str:
+def _kr(kr: KRLine, words: Translator) -> str:
     unit = f" {escape(kr.unit)}" if kr.unit else ""
+    if kr.kind == Kind.MILESTONE:
+        done = kr_value(kr.current, kr.kind, words)
+        return f"{kr.position}. {escape(clip(kr.description, 150))} \u00b7 {done}"
+    if kr.kind == Kind.RANGE:
+        now = kr_value(kr.current, kr.kind, words)
+        where = kind_note(kr.kind, kr.start, kr.target, words)
+        return (
+            f"{kr.position}. {escape(clip(kr.description, 150))} \u00b7 "
+            f"{now}{unit} ({where}) \u00b7 {kr.progress:.0%}"
+        )
     now = format_number(kr.current if kr.current is not None else kr.start)
     return (
         f"{kr.position}. {escape(clip(kr.description, 150))} \u00b7 "
@@ -69,7 +79,7 @@ def _mine(item: Tracked, words: Translator) -> Block:
         f"*{escape(clip(item.title, 150))}*",
         f"{_bar(item.progress)}{_confidence(item, words)}{pace_badges(item.pace, words)}"
         f" \u00b7 {checked}",
-        *(_kr(kr) for kr in item.key_results),
+        *(_kr(kr, words) for kr in item.key_results),
     ]
     return section("\n".join(lines))
 
@@ -103,7 +113,7 @@ def _request(item: Request, words: Translator) -> list[Block]:
         stage=words(f"home.stage.{item.stage.value}"),
         when=_date(item.requested_at),
     )
-    krs = "\n".join(kr_line(kr) for kr in item.key_results)
+    krs = "\n".join(kr_line(kr, words) for kr in item.key_results)
     return [
         section(f"*{escape(clip(item.title, 150))}* \u00b7 {item.quarter}\n{asks}\n{krs}"),
         {

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
-from okrbot.domain.okr import format_number
+from okrbot.domain.okr import MILESTONE_TARGET, Kind, format_number
 from okrbot.domain.views import KeyResultView, ObjectiveView
 from okrbot.i18n import Translator
 from okrbot.slack.blocks.common import Block, clip, context, escape, section, user
 
 
-def kr_line(kr: KeyResultView) -> str:
+def kr_value(value: float | None, kind: str, words: Translator) -> str:
+    """A key result's value as people read it: a number, or done / not done."""
+    if kind == Kind.MILESTONE:
+        done = value is not None and value >= MILESTONE_TARGET
+        return words("milestone.done" if done else "milestone.not_done")
+    return "\u2013" if value is None else format_number(value)
+
+
+def kind_note(kind: str, start: float, target: float, words: Translator) -> str:
+    """What a key result that is not a number from start to target asks for, or ""."""
+    if kind == Kind.MILESTONE:
+        return words("milestone.line")
+    if kind == Kind.RANGE:
+        return words("range.line", low=format_number(start), high=format_number(target))
+    return ""
+
+
+def kr_line(kr: KeyResultView, words: Translator) -> str:
     unit = f" {escape(kr.unit)}" if kr.unit else ""
+    note = kind_note(kr.kind, kr.start, kr.target, words)
+    if note:
+        return f"{kr.position}. {escape(kr.description)} \u2014 {note}{unit}"
     arrow = "\u2198" if kr.target < kr.start else "\u2197"
     return (
         f"{kr.position}. {escape(kr.description)} \u2014 "
@@ -41,7 +61,7 @@ def objective_blocks(objective: ObjectiveView, words: Translator) -> list[Block]
     title = f"*{escape(clip(objective.title, 150))}*"
     if objective.description:
         title += "\n" + escape(clip(objective.description, 2000))
-    krs = "\n".join(kr_line(kr) for kr in objective.key_results)
+    krs = "\n".join(kr_line(kr, words) for kr in objective.key_results)
     return [
         section(title),
         section(f"{words('objective.key_results')}\n{krs}"),

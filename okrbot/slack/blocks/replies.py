@@ -13,6 +13,7 @@ from okrbot.i18n import Translator
 from okrbot.services.notices import ReplyAnswer, ReplyUndone
 from okrbot.slack import ids
 from okrbot.slack.blocks.common import Block, button, clip, context, escape, plain, section, when
+from okrbot.slack.blocks.objective import kr_value
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,19 @@ def _amount(value: float, unit: str, language: str) -> str:
 
 def _kr_line(kr: Mapping[str, Any], words: Translator) -> str:
     unit = str(kr.get("unit") or "")
+    kind = str(kr.get("kind") or "numeric")
     new = float(kr["new"])
-    progress = kr_progress(float(kr["start"]), float(kr["target"]), new)
+    progress = kr_progress(float(kr["start"]), float(kr["target"]), new, kind)
+
+    def amount(value: float) -> str:
+        if kind == "milestone":
+            return kr_value(value, kind, words)
+        return _amount(value, unit, words.language)
+
     params = {
         "position": kr["position"],
         "description": escape(clip(str(kr["description"]), 150)),
-        "new": _amount(new, unit, words.language),
+        "new": amount(new),
         "progress": f"{progress:.0%}",
     }
     old = kr.get("old")
@@ -49,7 +57,7 @@ def _kr_line(kr: Mapping[str, Any], words: Translator) -> str:
         return words("reply.recorded.kr.kept", **params)
     if old is None:
         return words("reply.recorded.kr.first", **params)
-    return words("reply.recorded.kr", old=_amount(float(old), unit, words.language), **params)
+    return words("reply.recorded.kr", old=amount(float(old)), **params)
 
 
 def _recorded(content: Mapping[str, Any], words: Translator) -> tuple[str, list[Block]]:

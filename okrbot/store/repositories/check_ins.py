@@ -42,6 +42,7 @@ class CheckableRow(NamedTuple):
     target: float | None
     current: float | None
     current_at: datetime | None
+    kind: str | None
 
 
 class CheckInRepository(Repository):
@@ -63,6 +64,7 @@ class CheckInRepository(Repository):
                 KeyResult.target_value,
                 KeyResult.current_value,
                 KeyResult.current_at,
+                KeyResult.kind,
             )
             .outerjoin(
                 KeyResult,
@@ -199,6 +201,21 @@ class CheckInRepository(Repository):
         )
         rows = (await self.session.execute(stmt)).all()
         return [(check_in, position, value) for check_in, position, value in rows]
+
+    async def values_of(self, key_result_ids: Sequence[int]) -> dict[int, list[float]]:
+        """Every value checked in for each of these key results, in the order they were
+        checked in: what a range key result is scored on."""
+        found: dict[int, list[float]] = {kr_id: [] for kr_id in key_result_ids}
+        if not found:
+            return found
+        stmt = (
+            select(CheckInValue.key_result_id, CheckInValue.value)
+            .where(CheckInValue.key_result_id.in_(list(found)))
+            .order_by(CheckInValue.key_result_id, CheckInValue.id)
+        )
+        for kr_id, value in (await self.session.execute(stmt)).all():
+            found[kr_id].append(value)
+        return found
 
     def add(self, check_in: CheckIn) -> None:
         self.session.add(check_in)

@@ -33,6 +33,7 @@ class ProgressKR(NamedTuple):
     start: float
     target: float
     current: float | None
+    kind: str
 
 
 class ObjectiveRepository(Repository):
@@ -158,6 +159,7 @@ class ObjectiveRepository(Repository):
                 KeyResult.start_value,
                 KeyResult.target_value,
                 KeyResult.current_value,
+                KeyResult.kind,
             )
             .join(Objective, Objective.id == KeyResult.objective_id)
             .where(*published_in(workspace_id, quarter), KeyResult.retired_at.is_(None))
@@ -222,7 +224,7 @@ class ObjectiveRepository(Repository):
         self,
         objective: Objective,
         live: Sequence[KeyResult],
-        rows: Sequence[tuple[str, float, float, str]],
+        rows: Sequence[tuple[str, float, float, str, str]],
         now: datetime,
     ) -> None:
         """Apply an approved change. A key result keeps its identity, and its check-ins,
@@ -238,14 +240,15 @@ class ObjectiveRepository(Repository):
         )
         next_position = int(highest or 0) + 1
         kept: set[int] = set()
-        for description, start, target, unit in rows:
+        for description, start, target, unit, kind in rows:
             kr = by_description.pop(same(description), None)
             if kr is not None:
-                kr.description, kr.start_value, kr.target_value, kr.unit = (
+                kr.description, kr.start_value, kr.target_value, kr.unit, kr.kind = (
                     description,
                     start,
                     target,
                     unit,
+                    kind,
                 )
                 kept.add(kr.id)
                 continue
@@ -256,6 +259,7 @@ class ObjectiveRepository(Repository):
                     start_value=start,
                     target_value=target,
                     unit=unit,
+                    kind=kind,
                 )
             )
             next_position += 1
@@ -272,10 +276,10 @@ class ObjectiveRepository(Repository):
         )
 
     def add_key_results(
-        self, objective: Objective, rows: Sequence[tuple[str, float, float, str]]
+        self, objective: Objective, rows: Sequence[tuple[str, float, float, str, str]]
     ) -> None:
         """A new objective's key results, numbered from 1."""
-        for position, (description, start, target, unit) in enumerate(rows, start=1):
+        for position, (description, start, target, unit, kind) in enumerate(rows, start=1):
             objective.key_results.append(
                 KeyResult(
                     position=position,
@@ -283,6 +287,7 @@ class ObjectiveRepository(Repository):
                     start_value=start,
                     target_value=target,
                     unit=unit,
+                    kind=kind,
                 )
             )
 
