@@ -31,13 +31,17 @@ EN: dict[str, str] = {
         "`/okr admin add @person`, `/okr admin remove @person` \u2014 who else may use "
         "`/okr admin`\n"
         "`/okr admin run checkin|reminder|digest` \u2014 run a weekly job now "
-        "(add `force` to post again this week)\n"
+        "(add `force` to post again this week, `resend-in-doubt` to send what nobody "
+        "could tell had gone out)\n"
         "`/okr admin source <key result id> \u2026`, `/okr admin sources` \u2014 key "
         "results read from data (`/okr admin source` explains)"
     ),
     "admin.usage_env": (
         "`/okr admin run checkin|reminder|digest` \u2014 run a weekly job now "
-        "(add `force` to post again this week)\n"
+        "(add `force` to post again this week, `resend-in-doubt` to send what nobody "
+        "could tell had gone out)\n"
+        "`/okr admin source <key result id> \u2026`, `/okr admin sources` \u2014 key "
+        "results read from data (`/okr admin source` explains)\n"
         "The CEO, the channel and the admins are set in okrbot's configuration "
         "(`OKRBOT_CEO`, `OKRBOT_CHANNEL`, `OKRBOT_ADMINS`)."
     ),
@@ -108,13 +112,17 @@ NB: dict[str, str] = {
         "`/okr admin add @person`, `/okr admin remove @person` \u2014 hvem andre som kan "
         "bruke `/okr admin`\n"
         "`/okr admin run checkin|reminder|digest` \u2014 kjør en ukentlig jobb nå "
-        "(legg til `force` for å sende på nytt denne uken)\n"
+        "(legg til `force` for å sende på nytt denne uken, `resend-in-doubt` for å sende "
+        "det ingen kunne si om hadde gått ut)\n"
         "`/okr admin source <nøkkelresultat-id> \u2026`, `/okr admin sources` \u2014 "
         "nøkkelresultater lest fra data (`/okr admin source` forklarer)"
     ),
     "admin.usage_env": (
         "`/okr admin run checkin|reminder|digest` \u2014 kjør en ukentlig jobb nå "
-        "(legg til `force` for å sende på nytt denne uken)\n"
+        "(legg til `force` for å sende på nytt denne uken, `resend-in-doubt` for å sende "
+        "det ingen kunne si om hadde gått ut)\n"
+        "`/okr admin source <nøkkelresultat-id> \u2026`, `/okr admin sources` \u2014 "
+        "nøkkelresultater lest fra data (`/okr admin source` forklarer)\n"
         "Daglig leder, kanalen og administratorene settes i okrbots konfigurasjon "
         "(`OKRBOT_CEO`, `OKRBOT_CHANNEL`, `OKRBOT_ADMINS`)."
     ),
