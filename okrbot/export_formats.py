@@ -58,6 +58,7 @@ CSV_COLUMNS = (
     "kr_score",
     "kr_retired_at",
     "kr_kind",
+    "kr_owner",
 )
 
 # Progress is a derived share; more digits than this only add noise to a spreadsheet.
@@ -130,6 +131,7 @@ def key_result_document(kr: KeyResultRecord) -> dict[str, Any]:
         "position": kr.position,
         "description": kr.description,
         "kind": kr.kind,
+        "owner": kr.owner,
         "start": kr.start,
         "target": kr.target,
         "unit": kr.unit,
@@ -245,7 +247,7 @@ def _objective_cells(o: ObjectiveRecord, export: QuarterExport) -> list[str]:
 
 def _key_result_cells(kr: KeyResultRecord | None) -> list[str]:
     if kr is None:
-        return [""] * 11
+        return [""] * 12
     return [
         str(kr.position),
         _text(kr.description),
@@ -258,6 +260,7 @@ def _key_result_cells(kr: KeyResultRecord | None) -> list[str]:
         _number(kr.score),
         _cell(timestamp(kr.retired_at)),
         _cell(kr.kind),
+        _cell(kr.owner or ""),
     ]
 
 

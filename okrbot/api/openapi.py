@@ -198,6 +198,11 @@ DOCUMENT: dict[str, Any] = {
                         "description": "numeric: from start to target; milestone: 0 (not "
                         "done) to 1 (done); range: kept between start (low) and target (high).",
                     },
+                    "owner": {
+                        "type": ["string", "null"],
+                        "description": "The Slack user id of the key result's own owner, "
+                        "who checks it in; null: the objective's owner.",
+                    },
                     "start": {"type": "number"},
                     "target": {"type": "number"},
                     "unit": {"type": "string"},

@@ -106,6 +106,8 @@ class KeyResultDraft:
     target: float
     unit: str = ""
     kind: Kind = Kind.NUMERIC
+    # Someone other than the objective's owner who checks it in; None: the owner alone.
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ class RawKeyResult:
     unit: str | None = None
     # The kind select always carries a choice, so it alone never makes a slot filled.
     kind: str | None = None
+    # A user id from the user select; like the kind, it alone never makes a slot filled.
+    owner: str | None = None
 
     @property
     def is_blank(self) -> bool:
@@ -356,6 +360,7 @@ def _validate_key_results(
                 )
             )
             ok = False
+        owner = (kr.owner or "").strip() or None
         try:
             kind = Kind((kr.kind or Kind.NUMERIC).strip())
             if kind not in SELECTABLE_KINDS:
@@ -367,7 +372,9 @@ def _validate_key_results(
             # Done or not done: whatever start and target say, a milestone has none.
             if ok:
                 drafts.append(
-                    KeyResultDraft(desc, MILESTONE_START, MILESTONE_TARGET, unit, Kind.MILESTONE)
+                    KeyResultDraft(
+                        desc, MILESTONE_START, MILESTONE_TARGET, unit, Kind.MILESTONE, owner
+                    )
                 )
             continue
         start = _check_number(kr.start, kr_field(index, "start"), "start", errors)
@@ -384,7 +391,7 @@ def _validate_key_results(
             )
             ok = False
         if ok and start is not None and target is not None:
-            drafts.append(KeyResultDraft(desc, start, target, unit, kind))
+            drafts.append(KeyResultDraft(desc, start, target, unit, kind, owner))
 
     if len(filled) < MIN_KEY_RESULTS:
         # Point at the first empty slot, which is where the person should type next.

@@ -15,6 +15,8 @@ class KeyResultView:
     target: float
     unit: str
     kind: Kind = Kind.NUMERIC
+    # Its own owner, when not the objective's owner.
+    owner: str | None = None
 
 
 @dataclass(frozen=True)

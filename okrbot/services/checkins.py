@@ -63,6 +63,8 @@ class KRState:
     kind: str = "numeric"
     # Read from a data source: its kind ("http", "sql") and when, for the form to say so.
     automatic: tuple[str, datetime] | None = None
+    # Its own owner, when someone other than the objective's owner checks it in.
+    owner: str | None = None
 
     @property
     def progress(self) -> float:
@@ -77,6 +79,9 @@ class ObjectiveState:
     confidence: Confidence | None
     last_check_in_at: datetime | None
     key_results: tuple[KRState, ...]
+    # False when listed for someone who owns only some of its key results (those alone
+    # are listed): they check in those values; its confidence stays its owner's.
+    owned: bool = True
 
     @property
     def progress(self) -> float:
@@ -120,6 +125,7 @@ def to_state(objective: Objective) -> ObjectiveState:
                 kr.current_value,
                 kr.current_at,
                 kr.kind,
+                owner=kr.owner_id,
             )
             for number, kr in enumerate(objective.key_results, start=1)
         ),
@@ -140,11 +146,13 @@ def _kr_state(number: int, row: CheckableRow) -> KRState:
         row.current,
         row.current_at,
         row.kind or "numeric",
+        owner=row.kr_owner,
     )
 
 
 async def checkable(uow: UnitOfWork, actor: Actor, today: date) -> list[ObjectiveState]:
-    """The person's approved objectives of the current quarter."""
+    """The person's approved objectives of the current quarter, then the others' approved
+    objectives in which they own key results (only those listed, `owned` False)."""
     quarter = str(Quarter.containing(today))
     rows = await uow.check_ins.checkable(actor.workspace_id, actor.user_id, quarter)
     states: list[ObjectiveState] = []
@@ -160,6 +168,7 @@ async def checkable(uow: UnitOfWork, actor: Actor, today: date) -> list[Objectiv
                 confidence=parse_confidence(first.confidence),
                 last_check_in_at=first.last_check_in_at,
                 key_results=tuple(_kr_state(n, row) for n, row in enumerate(krs, start=1)),
+                owned=first.owned,
             )
         )
     return states
@@ -221,15 +230,20 @@ class CheckedObjective:
     """One objective's part of a check-in, every field of it valid."""
 
     objective_id: int
-    confidence: Confidence
+    # None for an objective whose key results alone were checked in (`values_only`).
+    confidence: Confidence | None
     comment: str | None
     values: tuple[tuple[int, float], ...]
 
 
 def check(
-    objectives: Sequence[tuple[int, Sequence[Bounds]]], raw: RawCheckIn
+    objectives: Sequence[tuple[int, Sequence[Bounds]]],
+    raw: RawCheckIn,
+    values_only: Collection[int] = (),
 ) -> tuple[list[CheckedObjective], list[FieldError]]:
     """Every field of the form against its key results' bounds, the objectives in order.
+    Of the objectives in `values_only` (someone else's, in which the person owns key
+    results) only the values are read: no confidence, no comment.
 
     No database: the answer to the form checks what the form itself carries, and `record`
     checks the same way against the rows.
@@ -245,6 +259,9 @@ def check(
                 errors.append(FieldError(field, problem))
             elif value is not None:
                 values.append((kr.kr_id, value))
+        if objective_id in values_only:
+            checked.append(CheckedObjective(objective_id, None, None, tuple(values)))
+            continue
         confidence = parse_confidence(raw.values.get(confidence_field(objective_id)))
         if confidence is None:
             errors.append(FieldError(confidence_field(objective_id), "checkin.error.confidence"))
@@ -257,21 +274,28 @@ def check(
 
 
 def validate(
-    objectives: Sequence[tuple[int, Sequence[Bounds]]], raw: RawCheckIn
+    objectives: Sequence[tuple[int, Sequence[Bounds]]],
+    raw: RawCheckIn,
+    values_only: Collection[int] = (),
 ) -> list[FieldError]:
     """What is wrong with the form, by field; empty when it can be stored as it is."""
-    return check(objectives, raw)[1]
+    return check(objectives, raw, values_only)[1]
 
 
-def form_fields(objectives: Sequence[tuple[int, Sequence[Bounds]]]) -> list[str]:
+def form_fields(
+    objectives: Sequence[tuple[int, Sequence[Bounds]]], values_only: Collection[int] = ()
+) -> list[str]:
     """The names of the fields a check-in of these objectives reads."""
     return [
         name
         for objective_id, key_results in objectives
         for name in (
             *(value_field(kr.kr_id) for kr in key_results),
-            confidence_field(objective_id),
-            comment_field(objective_id),
+            *(
+                ()
+                if objective_id in values_only
+                else (confidence_field(objective_id), comment_field(objective_id))
+            ),
         )
     ]
 
@@ -320,7 +344,11 @@ async def record(
             raise InvalidCheckIn(
                 [FieldError(confidence_field(i), "checkin.error.changed") for i in changed]
             )
-    accepted, errors = check([(i, _bounds(states[i])) for i in objective_ids if i in states], raw)
+    accepted, errors = check(
+        [(i, _bounds(states[i])) for i in objective_ids if i in states],
+        raw,
+        {i for i, state in states.items() if not state.owned},
+    )
     if errors:
         raise InvalidCheckIn(errors)
 
@@ -330,7 +358,8 @@ async def record(
             workspace_id=actor.workspace_id,
             objective_id=objective.objective_id,
             author_id=actor.user_id,
-            confidence=objective.confidence.value,
+            # A key result owner's check-in keeps the objective's confidence as it was.
+            confidence=_confidence_of(objective, states[objective.objective_id]).value,
             comment=objective.comment,
             created_at=now,
             submission_key=submission_key,
@@ -346,7 +375,11 @@ async def record(
     ]
     await uow.check_ins.add_values(rows, now)
     await uow.check_ins.note_latest(
-        [(o.objective_id, o.confidence.value, dict(o.values)) for o in accepted], now
+        [
+            (o.objective_id, o.confidence.value if o.confidence else None, dict(o.values))
+            for o in accepted
+        ],
+        now,
     )
     count = len(rows)
     if accepted:
@@ -368,3 +401,9 @@ async def record(
             )
         queue_home_refresh(uow, actor.workspace_id, [actor.user_id], now)
     return Recorded(len(accepted), count)
+
+
+def _confidence_of(checked: CheckedObjective, state: ObjectiveState) -> Confidence:
+    """The confidence a check-in keeps: its own, else the objective's (a check-in row
+    always has one; an objective never checked in reads as on track)."""
+    return checked.confidence or state.confidence or Confidence.ON_TRACK

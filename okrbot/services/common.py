@@ -98,7 +98,13 @@ def key_result_views(objective: Objective) -> tuple[KeyResultView, ...]:
     """Numbered 1, 2, 3...: stored positions keep gaps where a key result retired."""
     return tuple(
         KeyResultView(
-            number, kr.description, kr.start_value, kr.target_value, kr.unit, kind_of(kr.kind)
+            number,
+            kr.description,
+            kr.start_value,
+            kr.target_value,
+            kr.unit,
+            kind_of(kr.kind),
+            kr.owner_id,
         )
         for number, kr in enumerate(objective.key_results, start=1)
     )

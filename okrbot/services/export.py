@@ -37,6 +37,8 @@ class KeyResultRecord:
     retired_at: datetime | None
     # numeric, milestone or range (domain.okr.Kind)
     kind: str = "numeric"
+    # Its own owner; None: the objective's owner.
+    owner: str | None = None
 
     @property
     def progress(self) -> float:
@@ -213,6 +215,7 @@ def key_result_record(kr: KeyResult) -> KeyResultRecord:
         score=kr.score,
         retired_at=kr.retired_at,
         kind=kr.kind,
+        owner=kr.owner_id,
     )
 
 

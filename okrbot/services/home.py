@@ -51,6 +51,8 @@ class KRLine:
     current: float | None
     progress: float
     kind: str = "numeric"
+    # Its own owner, when not the objective's owner.
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def _tracked(objective: Objective, today: date, points: float) -> Tracked:
             kr.current_value,
             kr_progress(kr.start_value, kr.target_value, kr.current_value, kr.kind),
             kr.kind,
+            kr.owner_id,
         )
         for kr in objective.key_results
     )
@@ -196,7 +199,9 @@ def _request(approval: Approval, objective: Objective, proposed: Revision | None
             quarter=change.quarter,
             level=change.level,
             key_results=tuple(
-                KeyResultView(number, kr.description, kr.start, kr.target, kr.unit, kr.kind)
+                KeyResultView(
+                    number, kr.description, kr.start, kr.target, kr.unit, kr.kind, kr.owner
+                )
                 for number, kr in enumerate(change.key_results, start=1)
             ),
             requested_at=approval.created_at,

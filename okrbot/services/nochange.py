@@ -43,7 +43,7 @@ def offered(objectives: Sequence[ObjectiveState]) -> bool:
 
 
 def _has_before(objective: ObjectiveState) -> bool:
-    return objective.confidence is not None and all(
+    return (objective.confidence is not None or not objective.owned) and all(
         kr.current is not None for kr in objective.key_results
     )
 
@@ -111,11 +111,13 @@ async def prepare(
         return NoChange(Outcome.FORM)
     fields: dict[str, str | None] = {}
     for state in states:
-        assert state.confidence is not None
         for kr in state.key_results:
             assert kr.current is not None
             fields[checkins.value_field(kr.id)] = _number(kr.current)
-        fields[checkins.confidence_field(state.id)] = state.confidence.value
+        if state.owned:
+            # Someone else's objective keeps its confidence: its key results' values alone.
+            assert state.confidence is not None
+            fields[checkins.confidence_field(state.id)] = state.confidence.value
     submission = Submission(
         actor.workspace_id,
         actor.user_id,

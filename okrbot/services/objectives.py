@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from okrbot.domain.okr import (
     ObjectiveDraft,
     RawObjective,
     Status,
+    kr_field,
     one_more_key_result,
     validate_objective,
 )
@@ -236,6 +237,9 @@ async def _submit(
         else:
             manager = choice
 
+    if draft is not None:
+        draft = await _check_kr_owners(uow, actor, org, raw, draft, errors)
+
     if editing is not None and (
         editing.version != (edit_of[1] if edit_of else editing.version)
         or Status(editing.status) not in REVISABLE
@@ -265,7 +269,8 @@ async def _submit(
         return await _revise(uow, actor, editing, draft, chain, now)
     status = status_after_submit(chain)
     kr_rows = [
-        (kr.description, kr.start, kr.target, kr.unit, kr.kind.value) for kr in draft.key_results
+        (kr.description, kr.start, kr.target, kr.unit, kr.kind.value, kr.owner)
+        for kr in draft.key_results
     ]
 
     superseded: list[str] = []
@@ -335,6 +340,29 @@ async def _submit(
     queue_home_refresh(uow, ws, [actor.user_id, approver, *superseded], now)
     await uow.commit()
     return Submitted(objective.id, objective.version, status, approver, editing is not None)
+
+
+async def _check_kr_owners(
+    uow: UnitOfWork,
+    actor: Actor,
+    org: Organisation,
+    raw: RawObjective,
+    draft: ObjectiveDraft,
+    errors: list[FieldError],
+) -> ObjectiveDraft:
+    """Each key result's own owner must be someone okrbot knows in the workspace (in its
+    org chart, or who has used it); the objective's owner chosen as one is no owner of its
+    own. The draft with those cleared; what is wrong added to `errors`."""
+    for index, kr in enumerate(raw.key_results):
+        owner = (kr.owner or "").strip()
+        if kr.is_blank or not owner or owner in (actor.user_id, org.ceo):
+            continue
+        if await uow.people.get(actor.workspace_id, owner) is None:
+            errors.append(FieldError(kr_field(index, "owner"), "form.kr.owner.unknown"))
+    key_results = tuple(
+        replace(kr, owner=None) if kr.owner == actor.user_id else kr for kr in draft.key_results
+    )
+    return replace(draft, key_results=key_results)
 
 
 async def _revise(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -59,13 +59,27 @@ RECORDED, UNCLEAR, HELP, UNDONE = "recorded", "unclear", "help", "undone"
 async def listed(
     uow: UnitOfWork, workspace_id: str, quarter: str, owners: Sequence[str]
 ) -> dict[str, tuple[ObjectiveState, ...]]:
-    """Each owner's published objectives of the quarter with their live key results, in
-    the order the weekly prompt lists them (objective by objective, key result by key
-    result): the prompt and the reading of a reply to it both come from here."""
+    """Each owner's published objectives of the quarter with their live key results, then
+    the others' objectives in which they own key results, with those alone (`owned`
+    False), in the order the weekly prompt lists them (objective by objective, key result
+    by key result): the prompt and the reading of a reply to it both come from here."""
     states: dict[str, tuple[ObjectiveState, ...]] = {}
     for objective in await uow.objectives.approved_of_owners(workspace_id, quarter, owners):
         states[objective.owner_id] = (*states.get(objective.owner_id, ()), to_state(objective))
+    for owner, objective in await uow.objectives.with_key_results_of(workspace_id, quarter, owners):
+        states[owner] = (*states.get(owner, ()), theirs(to_state(objective), owner))
     return states
+
+
+def theirs(state: ObjectiveState, owner: str) -> ObjectiveState:
+    """Someone else's objective as its key results' owner `owner` checks it in: their key
+    results alone, numbered from 1."""
+    mine = [kr for kr in state.key_results if kr.owner == owner]
+    return replace(
+        state,
+        owned=False,
+        key_results=tuple(replace(kr, position=n) for n, kr in enumerate(mine, start=1)),
+    )
 
 
 def numbered(objectives: Iterable[ObjectiveState]) -> list[ObjectiveState]:
@@ -290,8 +304,9 @@ async def _record(
             continue
         touched.append(state.id)
         confidence = update.confidence or state.confidence or Confidence.ON_TRACK
-        fields[checkins.confidence_field(state.id)] = confidence.value
-        fields[checkins.comment_field(state.id)] = read.comment
+        if state.owned:
+            fields[checkins.confidence_field(state.id)] = confidence.value
+            fields[checkins.comment_field(state.id)] = read.comment
         krs = []
         for kr_state, kr in zip(state.key_results, update.key_results, strict=True):
             fields[checkins.value_field(kr_state.id)] = plain_number(kr.new, "en")
@@ -312,7 +327,7 @@ async def _record(
             {
                 "title": state.title,
                 "confidence": confidence.value,
-                "kept": update.confidence is None,
+                "kept": update.confidence is None or not state.owned,
                 "key_results": krs,
             }
         )

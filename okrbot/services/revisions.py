@@ -33,6 +33,7 @@ def content_of(draft: ObjectiveDraft) -> dict[str, Any]:
                 "target": kr.target,
                 "unit": kr.unit,
                 "kind": kr.kind.value,
+                "owner": kr.owner,
             }
             for kr in draft.key_results
         ],
@@ -53,6 +54,7 @@ def draft_of(content: dict[str, Any]) -> ObjectiveDraft:
                 float(kr["target"]),
                 str(kr["unit"]),
                 kind_of(kr.get("kind")),
+                kr.get("owner") or None,
             )
             for kr in content["key_results"]
         ),
@@ -92,11 +94,14 @@ def needs_approval(objective: Objective, draft: ObjectiveDraft) -> bool:
 async def apply_minor(
     uow: UnitOfWork, objective: Objective, draft: ObjectiveDraft, now: datetime
 ) -> None:
-    """Rewording the description or units: no approval, the published objective changes."""
+    """Rewording the description or units, or another owner for a key result: no approval,
+    the published objective changes."""
     objective.description = draft.description
     live = [kr for kr in objective.key_results if kr.retired_at is None]
     for kr, new in zip(live, draft.key_results, strict=False):
         kr.unit = new.unit
+        # Who checks a key result in is not part of what was approved.
+        kr.owner_id = new.owner
     objective.updated_at = now
 
 
@@ -138,7 +143,8 @@ async def apply_revision(
         (kr for kr in objective.key_results if kr.retired_at is None), key=lambda kr: kr.position
     )
     rows = [
-        (kr.description, kr.start, kr.target, kr.unit, kr.kind.value) for kr in draft.key_results
+        (kr.description, kr.start, kr.target, kr.unit, kr.kind.value, kr.owner)
+        for kr in draft.key_results
     ]
     await uow.objectives.revise_key_results(objective, live, rows, now)
 
@@ -157,7 +163,7 @@ def revision_view(objective: ObjectiveView, revision: Revision) -> ObjectiveView
         description=draft.description,
         status=Status(revision.status) if revision.status in OPEN else objective.status,
         key_results=tuple(
-            KeyResultView(i, kr.description, kr.start, kr.target, kr.unit, kr.kind)
+            KeyResultView(i, kr.description, kr.start, kr.target, kr.unit, kr.kind, kr.owner)
             for i, kr in enumerate(draft.key_results, start=1)
         ),
         aligned_to_id=draft.aligned_to,

@@ -249,7 +249,10 @@ class Weekly:
         # Every minute, for everyone: only owners, zones and dates here; key results are
         # loaded only for those who get a message now.
         async with self._uow(readonly=True) as uow:
-            owners = await uow.objectives.owners_in(workspace_id, quarter)
+            owners = _with_kr_owners(
+                await uow.objectives.owners_in(workspace_id, quarter),
+                await uow.objectives.key_result_owners_in(workspace_id, quarter),
+            )
             zones = await uow.people.zones(workspace_id)
             locales = await uow.people.locales(workspace_id)
             prompted = (
@@ -541,6 +544,21 @@ class Weekly:
             teams=CHART_TEAMS,
         )
         return digest, chart_data(chart, quarter)
+
+
+def _with_kr_owners(
+    owners: list[tuple[str, datetime | None]], kr_owners: list[tuple[str, datetime | None]]
+) -> list[tuple[str, datetime | None]]:
+    """Objective owners and key result owners, each once with the older of their latest
+    check-ins (None, never, first): someone is prompted while anything of theirs waits."""
+    merged = dict(owners)
+    for person, last in kr_owners:
+        if person not in merged:
+            merged[person] = last
+        else:
+            before = merged[person]
+            merged[person] = None if before is None or last is None else min(before, last)
+    return sorted(merged.items())
 
 
 def chart_data(chart: PaceChart, quarter: Quarter) -> Part:

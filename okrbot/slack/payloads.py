@@ -144,6 +144,7 @@ def objective_form(body: dict[str, Any]) -> tuple[RawObjective, str | None]:
             target=_state_value(values, ids.kr_block(i, "target")),
             unit=_state_value(values, ids.kr_block(i, "unit")),
             kind=_state_value(values, ids.kr_block(i, "kind")),
+            owner=_state_value(values, ids.kr_block(i, "owner")),
         )
         # A forged payload may carry more slots than the form has; they still count.
         for i in range(MAX_KEY_RESULTS + 1)
@@ -159,6 +160,10 @@ def objective_form(body: dict[str, Any]) -> tuple[RawObjective, str | None]:
     manager = _state_value(values, ids.MANAGER)
     if manager is not None and manager.strip() and user_id(manager.strip()) is None:
         raise ForgedManager(manager)
+    for kr in krs:
+        if kr.owner is not None and kr.owner.strip() and user_id(kr.owner.strip()) is None:
+            # Slack's user select sends user ids only.
+            raise ForgedManager(kr.owner)
     return raw, manager
 
 

@@ -144,6 +144,8 @@ class KeyResult(Base):
     unit: Mapped[str] = mapped_column(String(30), default="")
     # numeric, milestone (0 to 1) or range (start and target its bounds): domain.okr.Kind.
     kind: Mapped[str] = mapped_column(String(16), default="numeric", server_default="numeric")
+    # Who checks it in besides the objective's owner; None: the objective's owner alone.
+    owner_id: Mapped[str | None] = mapped_column(String(32))
     # The latest check-in's value (the history is in check_in_value).
     current_value: Mapped[float | None] = mapped_column(Float)
     current_at: Mapped[datetime | None]

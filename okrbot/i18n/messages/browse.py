@@ -84,6 +84,7 @@ EN: dict[str, str] = {
     "browse.show.kr_updated": "updated {date}",
     # The id the HTTP API and the JSON export know the key result by.
     "browse.show.kr_id": "id `{id}`",
+    "browse.show.kr_owner": "owned by {owner}",
     "browse.show.supports": "*Supports:* {objective}",
     "browse.show.supports_nothing": (
         ":warning: *Supports:* nothing \u2014 not aligned to a published objective"
@@ -192,6 +193,7 @@ NB: dict[str, str] = {
     ),
     "browse.show.kr_updated": "oppdatert {date}",
     "browse.show.kr_id": "id `{id}`",
+    "browse.show.kr_owner": "ansvarlig: {owner}",
     "browse.show.supports": "*Støtter:* {objective}",
     "browse.show.supports_nothing": (
         ":warning: *Støtter:* ingenting \u2014 ikke knyttet til et publisert mål"

@@ -36,6 +36,9 @@ EN: dict[str, str] = {
     ),
     "objective_form.kr.unit": "Unit",
     "objective_form.kr.unit.placeholder": "e.g. %, teams, NOK",
+    "objective_form.kr.owner": "Owner (optional)",
+    "objective_form.kr.owner.hint": "Someone else who checks this key result in. "
+    "Approval stays with your chain.",
     "objective_form.add_kr": "Add a key result",
     "reject_form.title": "Reject OKR",
     "reject_form.submit": "Reject",
@@ -79,6 +82,9 @@ NB: dict[str, str] = {
     ),
     "objective_form.kr.unit": "Enhet",
     "objective_form.kr.unit.placeholder": "f.eks. %, team, NOK",
+    "objective_form.kr.owner": "Ansvarlig (valgfritt)",
+    "objective_form.kr.owner.hint": "En annen som sjekker inn dette nøkkelresultatet. "
+    "Godkjenningen blir hos din kjede.",
     "objective_form.add_kr": "Legg til et nøkkelresultat",
     "reject_form.title": "Avvis OKR",
     "reject_form.submit": "Avvis",

@@ -35,6 +35,8 @@ EN: dict[str, str] = {
     "form.manager.pick": "Pick your manager: they approve first.",
     "form.manager.pick_listed": "Pick your manager from the list of people.",
     "form.manager.self": "You cannot approve your own objectives.",
+    "form.kr.owner.unknown": "okrbot does not know this person yet: pick someone in the "
+    "org chart, or who has used okrbot.",
     "form.changed_since_opened": (
         "This objective changed since you opened the form. Close the form and start again."
     ),
@@ -86,6 +88,8 @@ NB: dict[str, str] = {
     "form.manager.pick": "Velg lederen din: hen godkjenner først.",
     "form.manager.pick_listed": "Velg lederen din fra listen over personer.",
     "form.manager.self": "Du kan ikke godkjenne dine egne mål.",
+    "form.kr.owner.unknown": "okrbot kjenner ikke denne personen ennå: velg noen i "
+    "organisasjonskartet, eller som har brukt okrbot.",
     "form.changed_since_opened": (
         "Målet er endret siden du åpnet skjemaet. Lukk skjemaet og begynn på nytt."
     ),

@@ -286,6 +286,8 @@ def detail_message(detail: Detail, words: Translator) -> Message:
             if kr.current_at is not None:
                 values += " \u00b7 " + words("browse.show.kr_updated", date=_day(kr.current_at))
             values += " \u00b7 " + words("browse.show.kr_id", id=kr.id)
+            if kr.owner:
+                values += " \u00b7 " + words("browse.show.kr_owner", owner=f"<@{kr.owner}>")
             krs.append(
                 words(
                     "browse.show.kr",

@@ -151,7 +151,10 @@ def checkin_modal(page: CheckInPage, words: Translator) -> dict[str, Any]:
             )
         )
         blocks += [_kr_input(kr, words) for kr in objective.key_results]
-        blocks += [_confidence_input(objective, words), _comment_input(objective, words)]
+        if objective.owned:
+            # Someone else's objective: the person checks in the key results they own,
+            # its confidence and comment stay its owner's.
+            blocks += [_confidence_input(objective, words), _comment_input(objective, words)]
     # The last page carries its key results' bounds: its answer checks the values without
     # the database and stores them after answering (pages before it are stored at once).
     bounds = (
@@ -162,7 +165,12 @@ def checkin_modal(page: CheckInPage, words: Translator) -> dict[str, Any]:
             for o in page.objectives
         }
     )
-    state = PageState(tuple(o.id for o in page.objectives), page.remaining, bounds)
+    state = PageState(
+        tuple(o.id for o in page.objectives),
+        page.remaining,
+        bounds,
+        tuple(o.id for o in page.objectives if not o.owned),
+    )
     return {
         "type": "modal",
         "callback_id": ids.CHECKIN_VIEW,

@@ -176,6 +176,8 @@ class PageState:
     ids: tuple[int, ...]
     rest: tuple[int, ...] = ()
     bounds: Mapping[int, tuple[Bounds, ...]] = field(default_factory=dict)
+    # Objectives of the page whose key results alone the person checks in (someone else's).
+    values_only: tuple[int, ...] = ()
 
     @property
     def page(self) -> list[tuple[int, tuple[Bounds, ...]]] | None:
@@ -187,12 +189,14 @@ class PageState:
 
     def encode(self) -> str:
         data: dict[str, Any] = {"ids": list(self.ids), "rest": list(self.rest)}
+        if self.values_only:
+            data["v"] = list(self.values_only)
         if self.bounds:
             data["b"] = {str(i): _pack_bounds(krs) for i, krs in self.bounds.items()}
         text = json.dumps(data, separators=(",", ":"))
         if len(text) > PRIVATE_METADATA_MAX and self.bounds:
             # Slack refuses more; without the bounds the answer checks against the database.
-            return PageState(self.ids, self.rest).encode()
+            return PageState(self.ids, self.rest, values_only=self.values_only).encode()
         return text
 
     @classmethod
@@ -203,13 +207,14 @@ class PageState:
             data = json.loads(raw or "{}")
             ids = tuple(int(i) for i in data.get("ids", []))
             rest = tuple(int(i) for i in data.get("rest", []))
+            values_only = tuple(int(i) for i in data.get("v", []))
         except (ValueError, TypeError, AttributeError, OverflowError):
             return cls(())
         try:
             bounds = {int(i): _unpack_bounds(krs) for i, krs in data.get("b", {}).items()}
         except (ValueError, TypeError, AttributeError, OverflowError, struct.error):
             bounds = {}
-        return cls(ids, rest, bounds)
+        return cls(ids, rest, bounds, values_only)
 
 
 def notice_modal(title: str, text: str, close: str) -> dict[str, Any]:

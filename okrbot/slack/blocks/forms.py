@@ -180,6 +180,13 @@ def _kr_blocks(index: int, kr: KeyResultView | None, words: Translator) -> list[
             _text(kr.unit if kr else None, UNIT_MAX, words("objective_form.kr.unit.placeholder")),
             optional=True,
         ),
+        _input(
+            ids.kr_block(index, "owner"),
+            words("objective_form.kr.owner"),
+            {"type": "users_select", **({"initial_user": kr.owner} if kr and kr.owner else {})},
+            optional=True,
+            hint=words("objective_form.kr.owner.hint"),
+        ),
     ]
 
 

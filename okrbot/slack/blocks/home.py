@@ -45,6 +45,13 @@ def _bar(share: float) -> str:
 
 
 def _kr(kr: KRLine, words: Translator) -> str:
+    line = _kr_values(kr, words)
+    if kr.owner:
+        line += " \u00b7 " + words("home.kr_owner", owner=f"<@{kr.owner}>")
+    return line
+
+
+def _kr_values(kr: KRLine, words: Translator) -> str:
     unit = f" {escape(kr.unit)}" if kr.unit else ""
     if kr.kind == Kind.MILESTONE:
         done = kr_value(kr.current, kr.kind, words)

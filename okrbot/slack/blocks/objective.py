@@ -26,6 +26,13 @@ def kind_note(kind: str, start: float, target: float, words: Translator) -> str:
 
 
 def kr_line(kr: KeyResultView, words: Translator) -> str:
+    line = _kr_text(kr, words)
+    if kr.owner:
+        line += " \u00b7 " + words("home.kr_owner", owner=f"<@{kr.owner}>")
+    return line
+
+
+def _kr_text(kr: KeyResultView, words: Translator) -> str:
     unit = f" {escape(kr.unit)}" if kr.unit else ""
     note = kind_note(kr.kind, kr.start, kr.target, words)
     if note:

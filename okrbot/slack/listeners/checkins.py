@@ -36,11 +36,12 @@ async def _answer_then_store(
     who: Who,
     page: list[tuple[int, tuple[Bounds, ...]]],
     body: dict[str, Any],
+    values_only: tuple[int, ...] = (),
 ) -> None:
     """The last page of the form: checked against what it carries, put in the inbox (one
     row, committed with the other answers' rows), answered, then stored."""
-    fields = payloads.values_of(body, checkins.form_fields(page))
-    errors = checkins.validate(page, checkins.RawCheckIn(fields))
+    fields = payloads.values_of(body, checkins.form_fields(page, values_only))
+    errors = checkins.validate(page, checkins.RawCheckIn(fields), values_only)
     if errors:
         words = await deps.words_for(who)
         await refuse(ack, field_errors(errors, payloads.form_field_blocks(body), words))
@@ -139,7 +140,7 @@ def register(app: Routes, deps: Deps) -> None:
         state = PageState.decode(payloads.view_field(body, "private_metadata"))
         page = state.page
         if page and not state.rest:
-            await _answer_then_store(deps, ack, who, page, body)
+            await _answer_then_store(deps, ack, who, page, body, state.values_only)
             return
         # A page with more after it, or a form without the bounds (opened before they
         # were carried): stored before the answer, which may be the next page.

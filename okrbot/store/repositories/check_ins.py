@@ -43,13 +43,19 @@ class CheckableRow(NamedTuple):
     current: float | None
     current_at: datetime | None
     kind: str | None
+    # The key result's own owner (None: the objective's owner).
+    kr_owner: str | None
+    # Whether the person owns the objective (else only their own key results are listed).
+    owned: bool
 
 
 class CheckInRepository(Repository):
     async def checkable(self, workspace_id: str, owner_id: str, quarter: str) -> list[CheckableRow]:
         """A person's published objectives of a quarter, each with its live key results in
-        order: a row per key result, objectives by id. One query for plain rows, not
-        entities: this runs before the answer to every check-in."""
+        order, then the others' in which they own live key results, with those alone: a
+        row per key result, objectives by id. One query for plain rows, not entities: this
+        runs before the answer to every check-in."""
+        owned = Objective.owner_id == owner_id
         stmt = (
             select(
                 Objective.id,
@@ -65,20 +71,29 @@ class CheckInRepository(Repository):
                 KeyResult.current_value,
                 KeyResult.current_at,
                 KeyResult.kind,
+                KeyResult.owner_id,
+                case((owned, True), else_=False),
             )
             .outerjoin(
                 KeyResult,
-                and_(KeyResult.objective_id == Objective.id, KeyResult.retired_at.is_(None)),
+                and_(
+                    KeyResult.objective_id == Objective.id,
+                    KeyResult.retired_at.is_(None),
+                    owned | (KeyResult.owner_id == owner_id),
+                ),
             )
             .where(
                 Objective.workspace_id == workspace_id,
-                Objective.owner_id == owner_id,
+                owned | (KeyResult.owner_id == owner_id),
                 Objective.quarter == quarter,
                 Objective.status == "approved",
             )
-            .order_by(Objective.id, KeyResult.position)
+            .order_by(case((owned, 0), else_=1), Objective.id, KeyResult.position)
         )
-        return [CheckableRow._make(row) for row in (await self.session.execute(stmt)).all()]
+        return [
+            CheckableRow._make((*row[:-1], bool(row[-1])))
+            for row in (await self.session.execute(stmt)).all()
+        ]
 
     async def add_values(self, values: Sequence[tuple[int, int, float]], at: datetime) -> None:
         """(check-in, key result, value) rows, in one statement (executemany)."""
@@ -92,21 +107,28 @@ class CheckInRepository(Repository):
             )
 
     async def note_latest(
-        self, check_ins: Sequence[tuple[int, str, dict[int, float]]], at: datetime
+        self, check_ins: Sequence[tuple[int, str | None, dict[int, float]]], at: datetime
     ) -> None:
         """Keep the latest check-in of each (objective, confidence, values by key result) on
         the rows themselves (history stays in check_in): two statements (executemany) for
         any number of objectives. A key result of another objective (a forged id) matches
-        nothing."""
+        nothing. A confidence of None (a key result owner's check-in of values alone)
+        leaves the objective's confidence and last check-in as they are."""
         if not check_ins:
             return
         connection = await self.session.connection()
-        await connection.execute(
-            update(Objective)
-            .where(Objective.id == bindparam("objective"))
-            .values(confidence=bindparam("new_confidence"), last_check_in_at=at),
-            [{"objective": o, "new_confidence": confidence} for o, confidence, _ in check_ins],
-        )
+        objectives = [
+            {"objective": o, "new_confidence": confidence}
+            for o, confidence, _ in check_ins
+            if confidence is not None
+        ]
+        if objectives:
+            await connection.execute(
+                update(Objective)
+                .where(Objective.id == bindparam("objective"))
+                .values(confidence=bindparam("new_confidence"), last_check_in_at=at),
+                objectives,
+            )
         values = [
             {"objective": o, "kr": kr_id, "new_value": value}
             for o, _, krs in check_ins

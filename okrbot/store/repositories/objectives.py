@@ -13,6 +13,10 @@ from sqlalchemy.orm import selectinload
 from okrbot.store.models import KeyResult, Objective, Person
 from okrbot.store.repositories.base import Repository, in_quarter, published_in, rowcount
 
+# A key result as written: description, start, target, unit, kind and its own owner (None:
+# the objective's owner).
+KeyResultRow = tuple[str, float, float, str, str, str | None]
+
 
 class ProgressObjective(NamedTuple):
     """A published objective as the digest reads it: a row, not an entity."""
@@ -112,6 +116,62 @@ class ObjectiveRepository(Repository):
         )
         # max() keeps the column's type, so the dates come back aware like any other.
         return [(owner, last) for owner, last in (await self.session.execute(stmt)).all()]
+
+    async def with_key_results_of(
+        self, workspace_id: str, quarter: str, owners: Sequence[str]
+    ) -> list[tuple[str, Objective]]:
+        """(key result owner, objective) for each published objective of the quarter in
+        which one of `owners` owns a live key result (other than the objective's owner),
+        by owner and objective."""
+        found: list[tuple[str, Objective]] = []
+        for start in range(0, len(owners), 500):
+            chunk = list(owners[start : start + 500])
+            stmt = (
+                select(KeyResult.owner_id, Objective)
+                .join(Objective, Objective.id == KeyResult.objective_id)
+                .options(selectinload(Objective.key_results))
+                .where(
+                    *published_in(workspace_id, quarter),
+                    KeyResult.retired_at.is_(None),
+                    KeyResult.owner_id.in_(chunk),
+                    KeyResult.owner_id != Objective.owner_id,
+                )
+                .order_by(KeyResult.owner_id, Objective.id)
+            )
+            for owner, objective in (await self.session.execute(stmt)).all():
+                # One row per key result: an owner of two in one objective lists it once.
+                if owner and (not found or found[-1] != (owner, objective)):
+                    found.append((owner, objective))
+        return found
+
+    async def key_result_owners_in(
+        self, workspace_id: str, quarter: str
+    ) -> list[tuple[str, datetime | None]]:
+        """Everyone who owns a live key result of someone else's published objective this
+        quarter, and the earliest latest value of those key results (None when one has
+        none): what their prompt and reminder go by."""
+        stmt = (
+            select(
+                KeyResult.owner_id,
+                func.count(KeyResult.id),
+                func.count(KeyResult.current_at),
+                func.min(KeyResult.current_at),
+            )
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(
+                *published_in(workspace_id, quarter),
+                KeyResult.retired_at.is_(None),
+                KeyResult.owner_id.is_not(None),
+                KeyResult.owner_id != Objective.owner_id,
+            )
+            .group_by(KeyResult.owner_id)
+            .order_by(KeyResult.owner_id)
+        )
+        return [
+            (owner, earliest if valued == every else None)
+            for owner, every, valued, earliest in (await self.session.execute(stmt)).all()
+            if owner is not None
+        ]
 
     async def approved_of_owners(
         self, workspace_id: str, quarter: str, owners: Sequence[str]
@@ -224,7 +284,7 @@ class ObjectiveRepository(Repository):
         self,
         objective: Objective,
         live: Sequence[KeyResult],
-        rows: Sequence[tuple[str, float, float, str, str]],
+        rows: Sequence[KeyResultRow],
         now: datetime,
     ) -> None:
         """Apply an approved change. A key result keeps its identity, and its check-ins,
@@ -240,7 +300,7 @@ class ObjectiveRepository(Repository):
         )
         next_position = int(highest or 0) + 1
         kept: set[int] = set()
-        for description, start, target, unit, kind in rows:
+        for description, start, target, unit, kind, owner in rows:
             kr = by_description.pop(same(description), None)
             if kr is not None:
                 kr.description, kr.start_value, kr.target_value, kr.unit, kr.kind = (
@@ -250,6 +310,7 @@ class ObjectiveRepository(Repository):
                     unit,
                     kind,
                 )
+                kr.owner_id = owner
                 kept.add(kr.id)
                 continue
             objective.key_results.append(
@@ -260,6 +321,7 @@ class ObjectiveRepository(Repository):
                     target_value=target,
                     unit=unit,
                     kind=kind,
+                    owner_id=owner,
                 )
             )
             next_position += 1
@@ -275,11 +337,9 @@ class ObjectiveRepository(Repository):
             .execution_options(synchronize_session=False)
         )
 
-    def add_key_results(
-        self, objective: Objective, rows: Sequence[tuple[str, float, float, str, str]]
-    ) -> None:
+    def add_key_results(self, objective: Objective, rows: Sequence[KeyResultRow]) -> None:
         """A new objective's key results, numbered from 1."""
-        for position, (description, start, target, unit, kind) in enumerate(rows, start=1):
+        for position, (description, start, target, unit, kind, owner) in enumerate(rows, start=1):
             objective.key_results.append(
                 KeyResult(
                     position=position,
@@ -288,6 +348,7 @@ class ObjectiveRepository(Repository):
                     target_value=target,
                     unit=unit,
                     kind=kind,
+                    owner_id=owner,
                 )
             )
 

@@ -1,0 +1,219 @@
+"""A key result with its own owner, end to end: chosen in the objective form, approved by
+the objective owner's chain, prompted to its owner, who checks it in (the form, a DM reply,
+No change) and nothing else of the objective; shown in `/okr show` and the export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from okrbot import cli
+from okrbot.domain.weekly import Job
+from okrbot.sandbox.harness import AUTHOR, COLLEAGUE, MANAGER, NEWCOMER
+from okrbot.slack import ids
+from okrbot.store.models import CheckIn, KeyResult, Objective
+from tests.slack.helpers import GOOD_FORM, objectives, requests_to
+from tests.slack.test_browse import ask
+from tests.slack.test_checkin_inbox import confidence_block, open_checkin, value_blocks
+from tests.slack.test_kinds import approve, submit
+from tests.slack.weekly_helpers import prompts_to
+from tests.support.sandbox import Sandbox
+
+QUARTER = "2026-Q4"
+# Key result 2 (median days to first OKR, 3 -> 1) is Colin's.
+OWNED_FORM: dict[str, Any] = {**GOOD_FORM, "kr2_owner": COLLEAGUE.id}
+
+
+async def key_results(box: Sandbox) -> list[KeyResult]:
+    async with box.uow() as uow:
+        return list(await uow.session.scalars(select(KeyResult).order_by(KeyResult.position)))
+
+
+async def check_ins(box: Sandbox) -> list[CheckIn]:
+    async with box.uow() as uow:
+        return list(await uow.session.scalars(select(CheckIn).order_by(CheckIn.id)))
+
+
+async def the_objective(box: Sandbox) -> Objective:
+    [objective] = await objectives(box)
+    return objective
+
+
+def button_values(message: Any, action: str) -> list[str]:
+    return [
+        e["value"]
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action
+    ]
+
+
+async def test_the_form_offers_an_owner_for_each_key_result(org_box: Sandbox) -> None:
+    view_id, _ = await submit(org_box, {**GOOD_FORM, "kr2_owner": NEWCOMER.id})
+    [view] = [v for v in org_box.fake.open_views_for(AUTHOR.id) if v["id"] == view_id]
+    owners = [b for b in view["blocks"] if b.get("block_id", "").endswith("_owner")]
+    assert [b["block_id"] for b in owners] == ["kr1_owner", "kr2_owner", "kr3_owner"]
+    assert {b["element"]["type"] for b in owners} == {"users_select"}
+    assert all(b["optional"] for b in owners)
+
+
+async def test_an_owner_okrbot_does_not_know_is_refused(org_box: Sandbox) -> None:
+    _, answer = await submit(org_box, {**GOOD_FORM, "kr2_owner": NEWCOMER.id})
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == ["kr2_owner"]
+    assert "does not know this person" in answer["errors"]["kr2_owner"]
+    assert await objectives(org_box) == []
+    # A forged owner that is no user id at all stores nothing either.
+    _, answer = await submit(org_box, {**GOOD_FORM, "kr2_owner": "not a user"})
+    assert await objectives(org_box) == []
+
+
+async def test_the_objective_owner_chosen_as_a_key_results_owner_is_no_owner_of_its_own(
+    org_box: Sandbox,
+) -> None:
+    _, answer = await submit(org_box, {**GOOD_FORM, "kr1_owner": AUTHOR.id})
+    assert answer == {}
+    assert [kr.owner_id for kr in await key_results(org_box)] == [None, None]
+
+
+async def test_a_key_result_owner_checks_in_their_key_result_only(
+    org_box: Sandbox, tmp_path: Path
+) -> None:
+    box = org_box
+    _, answer = await submit(box, OWNED_FORM)
+    assert answer == {}
+    assert [kr.owner_id for kr in await key_results(box)] == [None, COLLEAGUE.id]
+
+    # The approval is the objective owner's chain's (manager, then CEO): not Colin's.
+    [request] = requests_to(box, MANAGER.id)
+    assert f"<@{COLLEAGUE.id}>" in str(request.blocks)
+    await approve(box)
+    assert requests_to(box, COLLEAGUE.id) == []
+    objective = await the_objective(box)
+    first, second = await key_results(box)
+
+    # Both are prompted: Colin for the key result he owns.
+    await box.bot.jobs.run(Job.CHECKIN)
+    await box.settle()
+    [prompt] = prompts_to(box, COLLEAGUE.id)
+    assert "Make onboarding delightful" in str(prompt.blocks)
+    assert len(prompts_to(box, AUTHOR.id)) == 1
+
+    # His form: his key result alone, no confidence, no comment.
+    view = await open_checkin(box, COLLEAGUE.id)
+    assert value_blocks(view) == [f"kr_{second.id}"]
+    assert not [b for b in view["blocks"] if b.get("block_id", "").startswith(("conf_", "note_"))]
+    # A value for the other key result, forged into the form, is not read.
+    response = await box.slack.submit_view(
+        COLLEAGUE.id, view["id"], {f"kr_{second.id}": "2", f"kr_{first.id}": "59"}
+    )
+    assert response.json() == {}
+    await box.settle()
+    assert [kr.current_value for kr in await key_results(box)] == [None, 2.0]
+    [mine] = await check_ins(box)
+    assert mine.author_id == COLLEAGUE.id
+    # The objective's confidence and last check-in stay its owner's.
+    after = await the_objective(box)
+    assert (after.confidence, after.last_check_in_at) == (None, None)
+
+    # A reply: one number, his key result's; two numbers are more than he has.
+    response, message = await box.slack.dm(COLLEAGUE.id, "5, 7")
+    assert response.status == 200
+    await box.settle()
+    assert [kr.current_value for kr in await key_results(box)] == [None, 2.0]
+    response, message = await box.slack.dm(COLLEAGUE.id, "1.5 off track")
+    await box.settle()
+    assert [kr.current_value for kr in await key_results(box)] == [None, 1.5]
+    assert len(await check_ins(box)) == 2
+    assert (await the_objective(box)).confidence is None
+    [answered] = [m for m in box.fake.bot_dms_to(COLLEAGUE.id) if m.thread_ts == message.ts]
+    assert "Median days to first OKR" in str(answered.blocks)
+
+    # The objective's owner still checks in every key result, with the confidence.
+    view = await open_checkin(box, AUTHOR.id)
+    assert value_blocks(view) == [f"kr_{first.id}", f"kr_{second.id}"]
+    response = await box.slack.submit_view(
+        AUTHOR.id,
+        view["id"],
+        {f"kr_{first.id}": "45", f"kr_{second.id}": "1", confidence_block(view): "at_risk"},
+    )
+    assert response.json() == {}
+    await box.settle()
+    assert [kr.current_value for kr in await key_results(box)] == [45.0, 1.0]
+    assert (await the_objective(box)).confidence == "at_risk"
+    assert [c.author_id for c in await check_ins(box)] == [
+        COLLEAGUE.id,
+        COLLEAGUE.id,
+        AUTHOR.id,
+    ]
+
+    # Shown: /okr show and the Home name the key result's owner; the export has it.
+    shown = await ask(box, MANAGER.id, f"show {objective.id}")
+    assert f"owned by <@{COLLEAGUE.id}>" in shown.body
+    assert shown.body.count("owned by") == 1
+    home = json.dumps(box.fake.home_view(AUTHOR.id))
+    assert f"owned by <@{COLLEAGUE.id}>" in home
+    out = tmp_path / "export.json"
+    assert await cli.export(box.settings(), QUARTER, "json", output=out, now=box.clock()) == 0
+    [document] = json.loads(out.read_text(encoding="utf-8"))["objectives"]
+    assert [kr["owner"] for kr in document["key_results"]] == [None, COLLEAGUE.id]
+    out = tmp_path / "export.csv"
+    assert await cli.export(box.settings(), QUARTER, "csv", output=out, now=box.clock()) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["kr_owner"] for r in rows] == ["", COLLEAGUE.id]
+
+
+async def test_no_change_from_a_key_result_owner_keeps_the_objectives_confidence(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    await submit(box, OWNED_FORM)
+    await approve(box)
+    _, second = await key_results(box)
+    # Colin's value, then the owner's confidence, so that "No change" has something to keep.
+    view = await open_checkin(box, COLLEAGUE.id)
+    await box.slack.submit_view(COLLEAGUE.id, view["id"], {f"kr_{second.id}": "2"})
+    await box.settle()
+    view = await open_checkin(box, AUTHOR.id)
+    blocks = value_blocks(view)
+    await box.slack.submit_view(
+        AUTHOR.id, view["id"], {blocks[0]: "41", blocks[1]: "2", confidence_block(view): "at_risk"}
+    )
+    await box.settle()
+    box.clock.advance(days=7)
+
+    await box.bot.jobs.run(Job.CHECKIN)
+    await box.settle()
+    [prompt] = prompts_to(box, COLLEAGUE.id)
+    [value] = button_values(prompt, ids.NO_CHANGE)
+    await box.slack.click_value(COLLEAGUE.id, ids.NO_CHANGE, value, prompt, "checkin_actions")
+    await box.settle()
+    last = (await check_ins(box))[-1]
+    assert (last.author_id, last.confidence) == (COLLEAGUE.id, "at_risk")
+    assert [kr.current_value for kr in await key_results(box)] == [41.0, 2.0]
+    assert (await the_objective(box)).confidence == "at_risk"
+
+
+async def test_changing_a_key_results_owner_needs_no_new_approval(org_box: Sandbox) -> None:
+    box = org_box
+    await submit(box, GOOD_FORM)
+    await approve(box)
+    objective = await the_objective(box)
+    await box.slack.slash(AUTHOR.id, f"edit {objective.id}")
+    await box.settle()
+    view = box.fake.open_views_for(AUTHOR.id)[-1]
+    response = await box.slack.submit_view(
+        AUTHOR.id, view["id"], {**GOOD_FORM, "kr1_owner": COLLEAGUE.id}
+    )
+    assert response.json() == {}
+    await box.settle()
+    assert [kr.owner_id for kr in await key_results(box)] == [COLLEAGUE.id, None]
+    after = await the_objective(box)
+    assert (after.status, after.version) == (objective.status, objective.version)
+    assert len(requests_to(box, MANAGER.id)) == 1
