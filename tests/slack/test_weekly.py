@@ -301,10 +301,11 @@ async def test_a_300_person_digest_is_split_within_slacks_limits(box: Sandbox) -
 @pytest.mark.parametrize(
     ("zone", "start", "weeks"),
     [
-        # Each window starts on a Monday at noon local time and spans a DST change; the
-        # domain's tests tick every 10 minutes through all four changes of both zones.
-        ("Europe/Oslo", datetime(2026, 10, 19, 10, 0, tzinfo=UTC), 3),  # back on Oct 25
-        ("America/New_York", datetime(2027, 3, 8, 17, 0, tzinfo=UTC), 3),  # forward Mar 14
+        # Each window starts on a Monday at noon local time and spans a DST change, with a
+        # prompt and a digest on each side of it; the domain's tests tick every 10 minutes
+        # through all four changes of both zones.
+        ("Europe/Oslo", datetime(2026, 10, 19, 10, 0, tzinfo=UTC), 2),  # back on Oct 25
+        ("America/New_York", datetime(2027, 3, 8, 17, 0, tzinfo=UTC), 2),  # forward Mar 14
     ],
 )
 async def test_dst_weeks_neither_skip_nor_double(
