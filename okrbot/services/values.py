@@ -245,24 +245,46 @@ class ValueWriter:
         if pair is None:
             raise ValueRefused("not_found")
         kr, objective = pair
-        if objective.status != Status.APPROVED.value:
-            raise ValueRefused("not_open", "objective", status=objective.status)
-        if kr.retired_at is not None:
-            raise ValueRefused("not_open", "retired")
-        if isinstance(wanted.value, bool) and kr.kind != Kind.MILESTONE:
-            # true and false are a milestone's done and not done, and nothing else's.
-            raise ValueRefused("invalid", "checkin.error.boolean")
-        problem = value_problem(float(wanted.value), kr.start_value, kr.target_value, kr.kind)
-        if problem is not None:
-            raise ValueRefused("invalid", problem, start=kr.start_value, target=kr.target_value)
-        text, problem = clean_comment(wanted.comment)
-        if problem is not None:
-            raise ValueRefused("invalid", problem)
-        moment = wanted.at or wanted.now
-        problem = moment_problem(moment, wanted.now, Quarter.parse(objective.quarter), self._zone)
-        if problem is not None:
-            raise ValueRefused("invalid", problem, quarter=objective.quarter)
+        text = checked(
+            kr,
+            objective,
+            wanted.value,
+            wanted.comment,
+            wanted.at or wanted.now,
+            wanted.now,
+            self._zone,
+        )
         return kr, objective, text
+
+
+def checked(
+    kr: KeyResult,
+    objective: Objective,
+    value: float | bool,
+    comment: str | None,
+    moment: datetime,
+    now: datetime,
+    zone: tzinfo,
+) -> str | None:
+    """The clean comment of a value that may be recorded for `kr`, measured at `moment`;
+    `ValueRefused` says why one may not."""
+    if objective.status != Status.APPROVED.value:
+        raise ValueRefused("not_open", "objective", status=objective.status)
+    if kr.retired_at is not None:
+        raise ValueRefused("not_open", "retired")
+    if isinstance(value, bool) and kr.kind != Kind.MILESTONE:
+        # true and false are a milestone's done and not done, and nothing else's.
+        raise ValueRefused("invalid", "checkin.error.boolean")
+    problem = value_problem(float(value), kr.start_value, kr.target_value, kr.kind)
+    if problem is not None:
+        raise ValueRefused("invalid", problem, start=kr.start_value, target=kr.target_value)
+    text, problem = clean_comment(comment)
+    if problem is not None:
+        raise ValueRefused("invalid", problem)
+    problem = moment_problem(moment, now, Quarter.parse(objective.quarter), zone)
+    if problem is not None:
+        raise ValueRefused("invalid", problem, quarter=objective.quarter)
+    return text
 
 
 async def record_value(
@@ -292,24 +314,8 @@ async def record_value(
         if found is None:
             raise ValueRefused("not_found")
         kr, objective = found
-        if objective.status != Status.APPROVED.value:
-            raise ValueRefused("not_open", "objective", status=objective.status)
-        if kr.retired_at is not None:
-            raise ValueRefused("not_open", "retired")
-        if isinstance(value, bool):
-            # true and false are a milestone's done and not done, and nothing else's.
-            if kr.kind != Kind.MILESTONE:
-                raise ValueRefused("invalid", "checkin.error.boolean")
-            value = float(value)
-        problem = value_problem(value, kr.start_value, kr.target_value, kr.kind)
-        if problem is not None:
-            raise ValueRefused("invalid", problem, start=kr.start_value, target=kr.target_value)
-        text, problem = clean_comment(comment)
-        if problem is not None:
-            raise ValueRefused("invalid", problem)
-        problem = moment_problem(moment, now, Quarter.parse(objective.quarter), zone)
-        if problem is not None:
-            raise ValueRefused("invalid", problem, quarter=objective.quarter)
+        text = checked(kr, objective, value, comment, moment, now, zone)
+        value = float(value)
         check_in = CheckIn(
             workspace_id=workspace_id,
             objective_id=objective.id,

@@ -314,15 +314,7 @@ class ObjectiveRepository(Repository):
                 kept.add(kr.id)
                 continue
             objective.key_results.append(
-                KeyResult(
-                    position=next_position,
-                    description=description,
-                    start_value=start,
-                    target_value=target,
-                    unit=unit,
-                    kind=kind,
-                    owner_id=owner,
-                )
+                _key_result(next_position, (description, start, target, unit, kind, owner))
             )
             next_position += 1
         for kr in live:
@@ -339,18 +331,8 @@ class ObjectiveRepository(Repository):
 
     def add_key_results(self, objective: Objective, rows: Sequence[KeyResultRow]) -> None:
         """A new objective's key results, numbered from 1."""
-        for position, (description, start, target, unit, kind, owner) in enumerate(rows, start=1):
-            objective.key_results.append(
-                KeyResult(
-                    position=position,
-                    description=description,
-                    start_value=start,
-                    target_value=target,
-                    unit=unit,
-                    kind=kind,
-                    owner_id=owner,
-                )
-            )
+        for position, row in enumerate(rows, start=1):
+            objective.key_results.append(_key_result(position, row))
 
     async def teams(self, workspace_id: str, quarter: str) -> list[str]:
         """Teams of the org chart and of the quarter's published objectives (an objective
@@ -467,3 +449,16 @@ class ObjectiveRepository(Repository):
         )
         row = (await self.session.execute(stmt)).first()
         return None if row is None else (row[0], row[1])
+
+
+def _key_result(position: int, row: KeyResultRow) -> KeyResult:
+    description, start, target, unit, kind, owner = row
+    return KeyResult(
+        position=position,
+        description=description,
+        start_value=start,
+        target_value=target,
+        unit=unit,
+        kind=kind,
+        owner_id=owner,
+    )
