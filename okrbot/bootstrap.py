@@ -197,7 +197,7 @@ class Okrbot:
             self.background.abandon()
             await self.background.drain()
         await self.connections.close()
-        self.uow.dispose()
+        await self.uow.dispose()
         await self.engine.dispose()
 
     def web_app(self) -> web.Application:

@@ -4,6 +4,7 @@ who reads the database cannot call the API with what they find there."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
@@ -147,12 +148,17 @@ class Authenticator:
     valid: a caller sending a thousand requests a second costs the database one lookup
     every few seconds, not one a request. So a revoked token stops working within
     `trusted_for` of its revocation in each process, not at once. A token not found is
-    looked up each time (remembering those would let anyone fill the memory)."""
+    looked up each time (remembering those would let anyone fill the memory).
+
+    Requests with the same token that arrive while it is being looked up wait for that
+    lookup instead of making their own: when a busy caller's token is due again, hundreds
+    of its requests would otherwise each read it, and each note its use, together."""
 
     def __init__(self, uows: UnitOfWorkFactory, trusted_for: timedelta | None = None) -> None:
         self._uows = uows
         self._trusted_for = TRUSTED_FOR if trusted_for is None else trusted_for
         self._known: dict[str, tuple[Caller, datetime]] = {}
+        self._looking: dict[str, asyncio.Future[Caller | None]] = {}
 
     async def __call__(self, token: str, now: datetime) -> Caller | None:
         if not well_formed(token):
@@ -161,6 +167,21 @@ class Authenticator:
         known = self._known.get(key)
         if known is not None and now < known[1]:
             return known[0]
+        looking = self._looking.get(key)
+        if looking is None:
+            looking = asyncio.ensure_future(self._look_up(key, now))
+            self._looking[key] = looking
+            looking.add_done_callback(lambda done: self._done(key, done))
+        # Shielded: one caller giving up does not stop the lookup the others wait for.
+        return await asyncio.shield(looking)
+
+    def _done(self, key: str, looking: asyncio.Future[Caller | None]) -> None:
+        self._looking.pop(key, None)
+        if not looking.cancelled():
+            # Read, so that a failure nobody waited for any more is not reported as lost.
+            looking.exception()
+
+    async def _look_up(self, key: str, now: datetime) -> Caller | None:
         caller = await _look_up(self._uows, key, now)
         if caller is None:
             self._known.pop(key, None)

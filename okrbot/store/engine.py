@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import Table, event, insert, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, make_url
@@ -133,7 +135,9 @@ def is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(
+    engine: AsyncEngine, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, checkpoints: bool = True
+) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -142,10 +146,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # The WAL switch waits as long as the usual connections do, whatever the busy
+            # timeout after.
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             enter_wal(cursor.execute)
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if not checkpoints:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
         finally:
             cursor.close()
 
@@ -153,6 +162,68 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(BEGIN_MODE, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class _RunAtOnce:
+    """Stands in for the queue to aiosqlite's worker thread: each call is run as it is
+    handed over, on the calling thread, and its future is done before `put_nowait`
+    returns, so awaiting it does not wait for a turn of the event loop."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as exc:
+            if future is not None and not future.done():
+                future.set_exception(exc)
+            elif future is None:
+                raise
+            return
+        if future is not None and not future.done():
+            future.set_result(result)
+
+
+class _InlineConnection(aiosqlite.Connection):
+    """An aiosqlite connection without its thread: each statement runs on the calling
+    thread (see `create_inline_engine`). It relies on how aiosqlite hands calls over (a
+    `_tx` queue of (future, call) pairs, read by the thread `__await__` starts), as
+    SQLAlchemy's own aiosqlite dialect does; tests/unit/test_engine.py checks it still
+    holds."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._tx = _RunAtOnce()  # type: ignore[assignment]
+
+    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
+        # No thread to start: the connection is made here and now.
+        return self._connect().__await__()
+
+
+def create_inline_engine(engine: AsyncEngine) -> AsyncEngine:
+    """An engine on `engine`'s SQLite file whose statements run on the calling thread, for
+    short write transactions that an answer waits for (the API's values).
+
+    Through aiosqlite each statement is a trip to its thread and back, and each trip waits
+    for a turn of the event loop: under a burst a transaction of eight statements held
+    SQLite's write lock for eight turns of a busy loop, and every answer that needed the
+    lock (a check-in's row in the inbox) waited for them. Here the same transaction holds
+    it for the milliseconds its statements take. Its connection never waits for SQLite's
+    lock (busy_timeout=0), so the event loop is never blocked on it: BEGIN raises SQLite's
+    "database is locked" when another process holds the lock, and the caller writes the
+    usual way instead (`is_busy`). Checkpoints are left to the other connections, off the
+    event loop's thread. One connection: the process's write lock lets one writer in.
+    """
+    database = engine.url.database or ""
+
+    def connector() -> sqlite3.Connection:
+        return sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+
+    async def connect() -> aiosqlite.Connection:
+        return await _InlineConnection(connector)
+
+    inline = create_async_engine(engine.url, async_creator=connect, pool_size=1, max_overflow=0)
+    _configure_sqlite(inline, busy_timeout_ms=0, checkpoints=False)
+    return inline
 
 
 def _scalar_default(column: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -11,11 +12,18 @@ from typing import Any
 from sqlalchemy import event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from okrbot.pacing import enter_unit, leave_unit, yield_to_answers
-from okrbot.store.engine import BEGIN_MODE, SQLITE_BUSY_TIMEOUT_MS, DirectWriter, is_sqlite
+from okrbot.store.engine import (
+    BEGIN_MODE,
+    SQLITE_BUSY_TIMEOUT_MS,
+    DirectWriter,
+    create_inline_engine,
+    is_busy,
+    is_sqlite,
+)
 from okrbot.store.repositories import (
     ApprovalRepository,
     CheckInRepository,
@@ -42,10 +50,22 @@ class Conflict(Exception):
 
 
 class UnitOfWork:
-    def __init__(self, session: AsyncSession, write_lock: asyncio.Lock | None = None) -> None:
-        self.session = session
+    def __init__(
+        self,
+        session: AsyncSession,
+        write_lock: asyncio.Lock | None = None,
+        *,
+        fallback: Callable[[], AsyncSession] | None = None,
+    ) -> None:
         self._write_lock = write_lock
         self._holding = False
+        # A session to write with instead when this one's BEGIN finds SQLite's lock taken
+        # by another process (a quick unit of work's, see SessionFactory).
+        self._fallback = fallback
+        self._attach(session)
+
+    def _attach(self, session: AsyncSession) -> None:
+        self.session = session
         self.people = PersonRepository(session)
         self.objectives = ObjectiveRepository(session)
         self.check_ins = CheckInRepository(session)
@@ -75,7 +95,27 @@ class UnitOfWork:
             except TimeoutError:
                 # As long as SQLite itself would wait: then let SQLite decide, as without it.
                 pass
+        if self._fallback is not None:
+            try:
+                # BEGIN IMMEDIATE, now: it fails at once when another process writes.
+                await self.session.connection()
+            except OperationalError as exc:
+                if not isinstance(exc.orig, sqlite3.OperationalError) or not is_busy(exc.orig):
+                    await self._abandon()
+                    raise
+                await self.session.close()
+                self._attach(self._fallback())
+            except BaseException:
+                await self._abandon()
+                raise
         return self
+
+    async def _abandon(self) -> None:
+        try:
+            await self.session.close()
+        finally:
+            self._release()
+            leave_unit()
 
     def _release(self) -> None:
         if self._holding and self._write_lock is not None:
@@ -157,15 +197,32 @@ class SessionFactory:
         # starved some writers for seconds, each holding a pooled connection meanwhile.
         self._write_lock = asyncio.Lock() if is_sqlite(engine) else None
         self._direct = DirectWriter(engine) if DirectWriter.usable(engine) else None
+        # Quick write transactions on a SQLite file: their statements run on the event
+        # loop's thread, with no turn of the loop between them (create_inline_engine).
+        self._inline = create_inline_engine(engine) if self._direct is not None else None
+        self._quick = (
+            async_sessionmaker(
+                self._inline.execution_options(**{BEGIN_MODE: "IMMEDIATE"}),
+                expire_on_commit=False,
+            )
+            if self._inline is not None
+            else None
+        )
         self._autocommit = (
             engine.execution_options(isolation_level="AUTOCOMMIT")
             if engine.dialect.name == "postgresql"
             else None
         )
 
-    def __call__(self, *, readonly: bool = False) -> UnitOfWork:
+    def __call__(self, *, readonly: bool = False, quick: bool = False) -> UnitOfWork:
+        """A unit of work. A `quick` one is for a short write transaction an answer waits
+        for, a few statements on rows found by key: on a SQLite file it runs on the event
+        loop's thread, holding SQLite's write lock for as long as its statements take and
+        not for as many turns of a busy event loop; elsewhere it is a usual one."""
         if readonly:
             return UnitOfWork(self._read())
+        if quick and self._quick is not None:
+            return UnitOfWork(self._quick(), self._write_lock, fallback=self._write)
         return UnitOfWork(self._write(), self._write_lock)
 
     async def append(
@@ -224,6 +281,8 @@ class SessionFactory:
         finally:
             event.remove(sync_engine, "before_cursor_execute", note)
 
-    def dispose(self) -> None:
+    async def dispose(self) -> None:
         if self._direct is not None:
             self._direct.dispose()
+        if self._inline is not None:
+            await self._inline.dispose()

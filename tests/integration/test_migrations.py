@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from okrbot.config import Settings
 from okrbot.store import schema
 from okrbot.store.engine import SQLITE_BUSY_TIMEOUT_MS, DirectWriter, create_engine, enter_wal
 from okrbot.store.models import Base, InboxCheckIn, Person
-from okrbot.store.uow import SessionFactory
+from okrbot.store.uow import SessionFactory, UnitOfWork
 
 TABLES = {
     "api_token",
@@ -346,7 +347,7 @@ async def test_append_writes_on_the_loop_and_waits_the_usual_way_when_another_pr
         async with factory(readonly=True) as uow:
             assert await uow.inbox.count() == 3
     finally:
-        factory.dispose()
+        await factory.dispose()
         await engine.dispose()
 
 
@@ -362,7 +363,7 @@ async def test_append_writes_all_the_rows_or_none(database_url: str) -> None:
         async with factory(readonly=True) as uow:
             ids = (await uow.session.scalars(sa.select(InboxCheckIn.id))).all()
     finally:
-        factory.dispose()
+        await factory.dispose()
         await engine.dispose()
     assert sorted(ids) == ["a" * 32, "c" * 32, "d" * 32]
 
@@ -387,7 +388,111 @@ async def test_append_on_postgresql_is_one_statement_without_begin_or_commit(
         async with factory(readonly=True) as uow:
             assert await uow.inbox.count() == 2
     finally:
-        factory.dispose()
+        await factory.dispose()
         await engine.dispose()
     # The append's, then the read's own transaction.
     assert sent[: sent.index("BEGIN")] == ["INSERT"]
+
+
+class _Turns:
+    """Counts turns of the event loop: a task that yields and counts, until stopped."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(0)
+            self.count += 1
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+async def _write_a_few(uow: UnitOfWork, item_id: str) -> None:
+    """Statements of a short transaction: a read, an insert, a read back, a commit."""
+    await uow.inbox.count()
+    await uow.inbox.add_all([_inbox_row(item_id)])
+    await uow.inbox.count()
+    await uow.commit()
+
+
+@pytest.mark.sqlite_only
+async def test_a_quick_unit_of_work_runs_its_statements_without_a_turn_of_the_loop(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    factory = SessionFactory(engine)
+    try:
+        turns = _Turns()
+        await asyncio.sleep(0)
+        async with factory(quick=True) as uow:
+            before = turns.count
+            await _write_a_few(uow, "a" * 32)
+            quick_turns = turns.count - before
+        async with factory() as uow:
+            before = turns.count
+            await _write_a_few(uow, "b" * 32)
+            usual_turns = turns.count - before
+        await turns.stop()
+        async with factory(readonly=True) as uow:
+            assert await uow.inbox.count() == 2
+    finally:
+        await factory.dispose()
+        await engine.dispose()
+    # Through aiosqlite's thread each statement waits for a turn of the loop; inline none.
+    assert quick_turns == 0
+    assert usual_turns >= 4
+
+
+@pytest.mark.sqlite_only
+async def test_a_quick_unit_of_work_writes_the_usual_way_when_another_process_writes(
+    database_url: str,
+) -> None:
+    path = Path(database_url.removeprefix("sqlite:///"))
+    engine = create_engine(database_url)
+    factory = SessionFactory(engine)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        turns = _Turns()
+        # BEGIN finds the lock taken at once (the loop is not blocked on it): the unit of
+        # work goes on with a usual session, which waits for the lock off the loop.
+        async with factory(quick=True) as uow:
+            assert uow.session.get_bind().pool is engine.sync_engine.pool
+            writing = asyncio.create_task(_write_a_few(uow, "c" * 32))
+            for _ in range(50):
+                await asyncio.sleep(0)
+            assert not writing.done()
+            other.execute("COMMIT")
+            await asyncio.wait_for(writing, timeout=10)
+        assert turns.count >= 50
+        await turns.stop()
+        # And the next quick one is quick again.
+        async with factory(quick=True) as uow:
+            assert uow.session.get_bind().pool is not engine.sync_engine.pool
+            await _write_a_few(uow, "d" * 32)
+        async with factory(readonly=True) as uow:
+            assert await uow.inbox.count() == 2
+    finally:
+        other.close()
+        await factory.dispose()
+        await engine.dispose()
+
+
+async def test_a_quick_unit_of_work_is_a_usual_one_elsewhere(database_url: str) -> None:
+    engine = create_engine(database_url)
+    factory = SessionFactory(engine)
+    try:
+        async with factory(quick=True) as uow:
+            await _write_a_few(uow, "e" * 32)
+            if not database_url.startswith("sqlite"):
+                assert uow.session.get_bind().pool is engine.sync_engine.pool
+        async with factory(readonly=True) as uow:
+            assert await uow.inbox.count() == 1
+    finally:
+        await factory.dispose()
+        await engine.dispose()

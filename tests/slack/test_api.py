@@ -553,3 +553,30 @@ async def test_values_sent_at_once_are_each_stored_once_and_the_latest_wins(
     assert row is not None
     assert row.current_value == 19
     assert sorted(values) == sorted(float(m) for m in minutes)
+
+
+async def test_requests_arriving_together_look_their_token_up_once(
+    org_box: Sandbox, world: World, http: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A busy caller's token, due to be looked up again, is read (and its use noted) by one
+    of its requests; the others arriving meanwhile wait for that lookup."""
+    token = await make_token(org_box, capsys)
+    statements: list[str] = []
+    path = f"/key-results/{world.krs[0]}/values"
+
+    async def burst(n: int) -> list[int]:
+        answers = await asyncio.gather(
+            *(call(http, "POST", path, token, body={"value": v}) for v in range(n))
+        )
+        return [status for status, _, _ in answers]
+
+    with org_box.bot.uow.watching(statements.append):
+        assert await burst(30) == [200] * 30
+        # Past TRUSTED_FOR and past the time the last use is noted again: due once more.
+        org_box.clock.advance(minutes=10)
+        assert await burst(30) == [200] * 30
+    token_reads = [s for s in statements if "FROM api_token" in s and s.startswith("SELECT")]
+    token_writes = [s for s in statements if s.startswith("UPDATE api_token")]
+    assert len(token_reads) == 2
+    assert len(token_writes) == 2
+    assert len(await check_ins(org_box)) == 60
