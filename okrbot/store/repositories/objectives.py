@@ -144,6 +144,26 @@ class ObjectiveRepository(Repository):
                     found.append((owner, objective))
         return found
 
+    async def owners_of(self, objective_ids: Collection[int]) -> list[str]:
+        """The owners of these objectives and of their live key results, each once: whose
+        Home a change to their values shows on."""
+        ids = sorted(set(objective_ids))
+        if not ids:
+            return []
+        objectives = await self.session.scalars(
+            select(Objective.owner_id).where(Objective.id.in_(ids)).order_by(Objective.id)
+        )
+        key_results = await self.session.scalars(
+            select(KeyResult.owner_id)
+            .where(
+                KeyResult.objective_id.in_(ids),
+                KeyResult.retired_at.is_(None),
+                KeyResult.owner_id.is_not(None),
+            )
+            .order_by(KeyResult.id)
+        )
+        return list(dict.fromkeys([*objectives.all(), *(o for o in key_results.all() if o)]))
+
     async def key_result_owners_in(
         self, workspace_id: str, quarter: str
     ) -> list[tuple[str, datetime | None]]:
