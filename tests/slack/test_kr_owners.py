@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from tests.slack.test_checkin_inbox import confidence_block, open_checkin, value
 from tests.slack.test_home import between, buttons, headers, home, open_home, text_of
 from tests.slack.test_kinds import approve, submit
 from tests.slack.test_norwegian import make_norwegian
-from tests.slack.weekly_helpers import prompts_to
+from tests.slack.weekly_helpers import prompts_to, reminders_to
 from tests.support.sandbox import Sandbox
 
 QUARTER = "2026-Q4"
@@ -334,3 +335,78 @@ async def test_no_change_from_a_key_results_owner_refreshes_both_homes(
         before[0] + 1,
         before[1] + 1,
     )
+
+
+async def tick_at(box: Sandbox, moment: datetime) -> None:
+    box.clock.now = moment
+    await box.bot.jobs.tick()
+    await box.settle()
+
+
+FRIDAY = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # 13:00 in Oslo: the prompt
+MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Oslo: the reminder
+
+
+async def published_and_prompted(box: Sandbox) -> None:
+    box.clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday
+    await submit(box, OWNED_FORM)
+    await approve(box)
+    await tick_at(box, FRIDAY)
+    assert len(prompts_to(box, COLLEAGUE.id)) == 1
+    assert len(prompts_to(box, AUTHOR.id)) == 1
+    box.clock.advance(hours=2)
+
+
+async def test_a_key_results_owner_who_has_not_checked_it_in_is_reminded(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    await published_and_prompted(box)
+    # The objective's owner checks in every key result, his too: that is not his check-in.
+    view = await open_checkin(box, AUTHOR.id)
+    blocks = value_blocks(view)
+    await box.slack.submit_view(
+        AUTHOR.id, view["id"], {blocks[0]: "41", blocks[1]: "3", confidence_block(view): "at_risk"}
+    )
+    await box.settle()
+    await tick_at(box, MONDAY)
+    await tick_at(box, MONDAY + timedelta(hours=4))
+    [reminder] = reminders_to(box, COLLEAGUE.id)
+    objective = await the_objective(box)
+    assert "Make onboarding delightful" in str(reminder.blocks)
+    assert button_values(reminder, ids.NO_CHANGE) == [f"2026-W49|{objective.id}"]
+    # A reply to it is read against his one key result.
+    assert "in this order: `3 on track`" in str(reminder.blocks)
+    assert reminders_to(box, AUTHOR.id) == []
+
+
+async def test_a_key_results_owner_who_checked_it_in_is_not_reminded(org_box: Sandbox) -> None:
+    box = org_box
+    await published_and_prompted(box)
+    await box.slack.dm(COLLEAGUE.id, "2")
+    await box.settle()
+    assert [kr.current_value for kr in await key_results(box)] == [None, 2.0]
+    await tick_at(box, MONDAY)
+    await tick_at(box, MONDAY + timedelta(hours=4))
+    assert reminders_to(box, COLLEAGUE.id) == []
+    # The objective's owner has not checked in: her reminder comes all the same.
+    assert len(reminders_to(box, AUTHOR.id)) == 1
+
+
+async def test_a_key_results_owner_is_prompted_although_the_owner_checked_in_early(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    box.clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday
+    await submit(box, OWNED_FORM)
+    await approve(box)
+    view = await open_checkin(box, AUTHOR.id)
+    blocks = value_blocks(view)
+    await box.slack.submit_view(
+        AUTHOR.id, view["id"], {blocks[0]: "41", blocks[1]: "3", confidence_block(view): "at_risk"}
+    )
+    await box.settle()
+    await tick_at(box, FRIDAY)
+    # She checked in two days ago (quiet days); he did not check in his key result.
+    assert prompts_to(box, AUTHOR.id) == []
+    assert len(prompts_to(box, COLLEAGUE.id)) == 1
