@@ -287,13 +287,24 @@ async def test_a_key_results_owners_check_in_refreshes_both_homes(org_box: Sandb
 
     # By a reply: the same.
     before = publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)
-    await box.slack.dm(COLLEAGUE.id, "1.5")
+    _, message = await box.slack.dm(COLLEAGUE.id, "1.5")
     await box.settle()
     assert (publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)) == (
         before[0] + 1,
         before[1] + 1,
     )
     assert "1.5 / 1 days" in text_of(home(box, AUTHOR.id))
+
+    # Its undo: both Homes show the value before it again.
+    before = publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)
+    [answer] = [m for m in box.fake.bot_dms_to(COLLEAGUE.id) if m.thread_ts == message.ts]
+    assert (await box.slack.click(COLLEAGUE.id, answer, ids.REPLY_UNDO)).status == 200
+    await box.settle()
+    assert (publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)) == (
+        before[0] + 1,
+        before[1] + 1,
+    )
+    assert "2 / 1 days" in text_of(home(box, AUTHOR.id))
 
     # The objective's owner checks in his key result too: his Home follows.
     before = publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)
