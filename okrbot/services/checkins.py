@@ -82,6 +82,8 @@ class ObjectiveState:
     # False when listed for someone who owns only some of its key results (those alone
     # are listed): they check in those values; its confidence stays its owner's.
     owned: bool = True
+    # The objective's owner (None where nobody asked).
+    owner_id: str | None = None
 
     @property
     def progress(self) -> float:
@@ -129,6 +131,7 @@ def to_state(objective: Objective) -> ObjectiveState:
             )
             for number, kr in enumerate(objective.key_results, start=1)
         ),
+        owner_id=objective.owner_id,
     )
 
 
@@ -169,6 +172,7 @@ async def checkable(uow: UnitOfWork, actor: Actor, today: date) -> list[Objectiv
                 last_check_in_at=first.last_check_in_at,
                 key_results=tuple(_kr_state(n, row) for n, row in enumerate(krs, start=1)),
                 owned=first.owned,
+                owner_id=first.owner_id,
             )
         )
     return states
@@ -399,8 +403,23 @@ async def record(
                     **({"no_change": True} if no_change else {}),
                 },
             )
-        queue_home_refresh(uow, actor.workspace_id, [actor.user_id], now)
+        queue_home_refresh(uow, actor.workspace_id, involved(actor, accepted, states), now)
     return Recorded(len(accepted), count)
+
+
+def involved(
+    actor: Actor, accepted: Sequence[CheckedObjective], states: Mapping[int, ObjectiveState]
+) -> list[str]:
+    """Whose Home a check-in changes, each once: the person who checked in, each
+    objective's owner, and the owners of the key results it gave values to (a key result
+    owner's check-in shows on the objective owner's Home, and the owner's on theirs)."""
+    people = [actor.user_id]
+    for objective in accepted:
+        state = states[objective.objective_id]
+        given = {kr_id for kr_id, _ in objective.values}
+        people.append(state.owner_id or actor.user_id)
+        people += [kr.owner for kr in state.key_results if kr.owner and kr.id in given]
+    return list(dict.fromkeys(people))
 
 
 def _confidence_of(checked: CheckedObjective, state: ObjectiveState) -> Confidence:

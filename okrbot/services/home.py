@@ -20,7 +20,7 @@ from okrbot.services.common import key_result_views
 from okrbot.services.notices import OutboxKind
 from okrbot.services.pace import PaceFlags
 from okrbot.store.home import HomeQueries
-from okrbot.store.models import Approval, Objective, Revision
+from okrbot.store.models import Approval, KeyResult, Objective, Revision
 from okrbot.store.uow import UnitOfWork, UnitOfWorkFactory
 
 # Items per section: with a few blocks each, the whole tab stays well under Slack's 100.
@@ -69,6 +69,17 @@ class Tracked:
     key_results: tuple[KRLine, ...]
     # Behind pace or stale, beside the confidence (None: not of the current quarter).
     pace: PaceFlags | None = None
+
+
+@dataclass(frozen=True)
+class Theirs:
+    """Someone else's published objective in which the person owns key results: those
+    alone, which the person checks in (its confidence stays its owner's)."""
+
+    id: int
+    owner_id: str
+    title: str
+    key_results: tuple[KRLine, ...]
 
 
 @dataclass(frozen=True)
@@ -124,23 +135,35 @@ class HomeView:
     company: Page[Tracked]
     # Data sources of the person's key results that failed (services.sources).
     sources: tuple[SourceTrouble, ...] = ()
+    # The others' objectives in which the person owns key results, with those alone.
+    theirs: Page[Theirs] = Page((), 0)
+
+
+def _kr_line(kr: KeyResult) -> KRLine:
+    return KRLine(
+        kr.position,
+        kr.description,
+        kr.unit,
+        kr.start_value,
+        kr.target_value,
+        kr.current_value,
+        kr_progress(kr.start_value, kr.target_value, kr.current_value, kr.kind),
+        kr.kind,
+        kr.owner_id,
+    )
+
+
+def _theirs(objective: Objective, user_id: str) -> Theirs:
+    return Theirs(
+        objective.id,
+        objective.owner_id,
+        objective.title,
+        tuple(_kr_line(kr) for kr in objective.key_results if kr.owner_id == user_id),
+    )
 
 
 def _tracked(objective: Objective, today: date, points: float) -> Tracked:
-    lines = tuple(
-        KRLine(
-            kr.position,
-            kr.description,
-            kr.unit,
-            kr.start_value,
-            kr.target_value,
-            kr.current_value,
-            kr_progress(kr.start_value, kr.target_value, kr.current_value, kr.kind),
-            kr.kind,
-            kr.owner_id,
-        )
-        for kr in objective.key_results
-    )
+    lines = tuple(_kr_line(kr) for kr in objective.key_results)
     progress = objective_progress([line.progress for line in lines])
     return Tracked(
         id=objective.id,
@@ -260,6 +283,7 @@ async def load_home(
     proposed = await uow.revisions.for_requests(
         [(a.objective_id, a.version) for a, o in waiting if a.version > o.version]
     )
+    theirs, theirs_total = await queries.key_results_of(workspace_id, user_id, quarter, SECTION_MAX)
     if team is not None:
         team_rows, team_total = await queries.published(
             workspace_id, quarter, SECTION_MAX, team=team, not_owner=user_id
@@ -297,6 +321,7 @@ async def load_home(
         team_okrs=_page([_tracked(o, today, points) for o in team_rows], team_total),
         company=_page([_tracked(o, today, points) for o in company_rows], company_total),
         sources=troubles,
+        theirs=_page([_theirs(o, user_id) for o in theirs], theirs_total),
     )
 
 

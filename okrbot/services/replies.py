@@ -392,7 +392,14 @@ async def undo(
             return Undo.ALREADY
         await uow.replies.restore(row.previous)
         await uow.replies.remove_check_ins(row.check_in_ids)
-        queue_home_refresh(uow, actor.workspace_id, [actor.user_id], now)
+        # The objectives' owners and their key results' owners see the values go back.
+        touched = [int(o[0]) for o in row.previous.get("objectives", [])]
+        queue_home_refresh(
+            uow,
+            actor.workspace_id,
+            [actor.user_id, *await uow.objectives.owners_of(touched)],
+            now,
+        )
         if answer is not None:
             uow.outbox.add(
                 workspace_id=actor.workspace_id,

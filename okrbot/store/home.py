@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from okrbot.domain.okr import Level, Status
 from okrbot.domain.workflow import Outcome
-from okrbot.store.models import Approval, Objective
+from okrbot.store.models import Approval, KeyResult, Objective
 
 IN_FLIGHT = (Status.AWAITING_MANAGER.value, Status.AWAITING_CEO.value, Status.REJECTED.value)
 
@@ -38,6 +38,41 @@ class HomeQueries:
             .order_by(Objective.quarter, Objective.id)
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def key_results_of(
+        self, workspace_id: str, owner_id: str, quarter: str, limit: int
+    ) -> tuple[list[Objective], int]:
+        """A page of the others' published objectives of `quarter` in which the person
+        owns a live key result (their own objectives are in `mine`), and how many there
+        are in all."""
+        conditions: list[ColumnElement[bool]] = [
+            Objective.workspace_id == workspace_id,
+            Objective.quarter == quarter,
+            Objective.status == Status.APPROVED.value,
+            Objective.owner_id != owner_id,
+            select(KeyResult.id)
+            .where(
+                KeyResult.objective_id == Objective.id,
+                KeyResult.owner_id == owner_id,
+                KeyResult.retired_at.is_(None),
+            )
+            .exists(),
+        ]
+        rows = await self.session.scalars(
+            select(Objective)
+            .options(selectinload(Objective.key_results))
+            .where(*conditions)
+            .order_by(Objective.id)
+            .limit(limit)
+        )
+        found = list(rows.all())
+        if len(found) < limit:
+            # Most people own none, or a few: the page is all there is.
+            return found, len(found)
+        total = await self.session.scalar(
+            select(func.count()).select_from(Objective).where(*conditions)
+        )
+        return found, int(total or 0)
 
     @staticmethod
     def _waiting(workspace_id: str, approver_id: str) -> ColumnElement[bool]:

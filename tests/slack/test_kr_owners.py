@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from okrbot.store.models import CheckIn, KeyResult, Objective
 from tests.slack.helpers import GOOD_FORM, objectives, requests_to
 from tests.slack.test_browse import ask
 from tests.slack.test_checkin_inbox import confidence_block, open_checkin, value_blocks
+from tests.slack.test_home import between, buttons, headers, home, open_home, text_of
 from tests.slack.test_kinds import approve, submit
-from tests.slack.weekly_helpers import prompts_to
+from tests.slack.test_norwegian import make_norwegian
+from tests.slack.weekly_helpers import prompts_to, reminders_to
 from tests.support.sandbox import Sandbox
 
 QUARTER = "2026-Q4"
@@ -217,3 +220,204 @@ async def test_changing_a_key_results_owner_needs_no_new_approval(org_box: Sandb
     after = await the_objective(box)
     assert (after.status, after.version) == (objective.status, objective.version)
     assert len(requests_to(box, MANAGER.id)) == 1
+
+
+def publishes_to(box: Sandbox, user: str) -> int:
+    return sum(1 for c in box.fake.calls_to("views.publish") if c.args["user_id"] == user)
+
+
+async def test_the_home_of_a_key_results_owner_lists_it_with_the_check_in(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    await submit(box, OWNED_FORM)
+    # Not published yet: nothing of it on his Home.
+    view = await open_home(box, COLLEAGUE.id)
+    assert "Key results you own" not in headers(view)
+    await approve(box)
+    first, second = await key_results(box)
+
+    view = await open_home(box, COLLEAGUE.id)
+    assert "Key results you own" in headers(view)
+    theirs = text_of({"blocks": between(view, "Key results you own", "Waiting for your approval")})
+    assert "Make onboarding delightful" in theirs
+    assert f"by <@{AUTHOR.id}>" in theirs
+    # His key result with its progress, not the owner's other one.
+    assert "2. Median days to first OKR \u00b7 3 / 1 days \u00b7 0%" in theirs
+    assert first.description not in theirs
+    # The Home's own check-in button, which opens the form with his key result.
+    assert (ids.CHECKIN, QUARTER) in buttons(view)
+    await box.slack.click_in_view(COLLEAGUE.id, view["id"], ids.CHECKIN)
+    await box.settle()
+    form = box.fake.open_views_for(COLLEAGUE.id)[-1]
+    assert form["callback_id"] == ids.CHECKIN_VIEW
+    assert value_blocks(form) == [f"kr_{second.id}"]
+    # The objective's owner has it among her own, not in this section.
+    assert "Key results you own" not in headers(await open_home(box, AUTHOR.id))
+
+
+async def test_the_homes_of_a_key_results_owner_in_norwegian(org_box: Sandbox) -> None:
+    box = org_box
+    await submit(box, OWNED_FORM)
+    await approve(box)
+    await make_norwegian(box, COLLEAGUE.id)
+    view = await open_home(box, COLLEAGUE.id)
+    assert "Nøkkelresultater du er ansvarlig for" in headers(view)
+
+
+async def test_a_key_results_owners_check_in_refreshes_both_homes(org_box: Sandbox) -> None:
+    box = org_box
+    await submit(box, OWNED_FORM)
+    await approve(box)
+    _, second = await key_results(box)
+    await open_home(box, AUTHOR.id)
+    await open_home(box, COLLEAGUE.id)
+
+    # His check-in by the form: her Home shows his value, and his own Home too.
+    before = publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)
+    view = await open_checkin(box, COLLEAGUE.id)
+    await box.slack.submit_view(COLLEAGUE.id, view["id"], {f"kr_{second.id}": "2"})
+    await box.settle()
+    assert (publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)) == (
+        before[0] + 1,
+        before[1] + 1,
+    )
+    assert "2 / 1 days" in text_of(home(box, AUTHOR.id))
+    assert "2 / 1 days" in text_of(home(box, COLLEAGUE.id))
+
+    # By a reply: the same.
+    before = publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)
+    _, message = await box.slack.dm(COLLEAGUE.id, "1.5")
+    await box.settle()
+    assert (publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)) == (
+        before[0] + 1,
+        before[1] + 1,
+    )
+    assert "1.5 / 1 days" in text_of(home(box, AUTHOR.id))
+
+    # Its undo: both Homes show the value before it again.
+    before = publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)
+    [answer] = [m for m in box.fake.bot_dms_to(COLLEAGUE.id) if m.thread_ts == message.ts]
+    assert (await box.slack.click(COLLEAGUE.id, answer, ids.REPLY_UNDO)).status == 200
+    await box.settle()
+    assert (publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)) == (
+        before[0] + 1,
+        before[1] + 1,
+    )
+    assert "2 / 1 days" in text_of(home(box, AUTHOR.id))
+
+    # The objective's owner checks in his key result too: his Home follows.
+    before = publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)
+    view = await open_checkin(box, AUTHOR.id)
+    blocks = value_blocks(view)
+    await box.slack.submit_view(
+        AUTHOR.id,
+        view["id"],
+        {blocks[0]: "41", blocks[1]: "1.2", confidence_block(view): "at_risk"},
+    )
+    await box.settle()
+    assert (publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)) == (
+        before[0] + 1,
+        before[1] + 1,
+    )
+    assert "1.2 / 1 days" in text_of(home(box, COLLEAGUE.id))
+
+
+async def test_no_change_from_a_key_results_owner_refreshes_both_homes(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    await submit(box, OWNED_FORM)
+    await approve(box)
+    _, second = await key_results(box)
+    view = await open_checkin(box, COLLEAGUE.id)
+    await box.slack.submit_view(COLLEAGUE.id, view["id"], {f"kr_{second.id}": "2"})
+    await box.settle()
+    box.clock.advance(days=7)
+    await box.bot.jobs.run(Job.CHECKIN)
+    await box.settle()
+    [prompt] = prompts_to(box, COLLEAGUE.id)
+    before = publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)
+    [value] = button_values(prompt, ids.NO_CHANGE)
+    await box.slack.click_value(COLLEAGUE.id, ids.NO_CHANGE, value, prompt, "checkin_actions")
+    await box.settle()
+    assert (await check_ins(box))[-1].author_id == COLLEAGUE.id
+    assert (publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)) == (
+        before[0] + 1,
+        before[1] + 1,
+    )
+
+
+async def tick_at(box: Sandbox, moment: datetime) -> None:
+    box.clock.now = moment
+    await box.bot.jobs.tick()
+    await box.settle()
+
+
+FRIDAY = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # 13:00 in Oslo: the prompt
+MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Oslo: the reminder
+
+
+async def published_and_prompted(box: Sandbox) -> None:
+    box.clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday
+    await submit(box, OWNED_FORM)
+    await approve(box)
+    await tick_at(box, FRIDAY)
+    assert len(prompts_to(box, COLLEAGUE.id)) == 1
+    assert len(prompts_to(box, AUTHOR.id)) == 1
+    box.clock.advance(hours=2)
+
+
+async def test_a_key_results_owner_who_has_not_checked_it_in_is_reminded(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    await published_and_prompted(box)
+    # The objective's owner checks in every key result, his too: that is not his check-in.
+    view = await open_checkin(box, AUTHOR.id)
+    blocks = value_blocks(view)
+    await box.slack.submit_view(
+        AUTHOR.id, view["id"], {blocks[0]: "41", blocks[1]: "3", confidence_block(view): "at_risk"}
+    )
+    await box.settle()
+    await tick_at(box, MONDAY)
+    await tick_at(box, MONDAY + timedelta(hours=4))
+    [reminder] = reminders_to(box, COLLEAGUE.id)
+    objective = await the_objective(box)
+    assert "Make onboarding delightful" in str(reminder.blocks)
+    assert button_values(reminder, ids.NO_CHANGE) == [f"2026-W49|{objective.id}"]
+    # A reply to it is read against his one key result.
+    assert "in this order: `3 on track`" in str(reminder.blocks)
+    assert reminders_to(box, AUTHOR.id) == []
+
+
+async def test_a_key_results_owner_who_checked_it_in_is_not_reminded(org_box: Sandbox) -> None:
+    box = org_box
+    await published_and_prompted(box)
+    await box.slack.dm(COLLEAGUE.id, "2")
+    await box.settle()
+    assert [kr.current_value for kr in await key_results(box)] == [None, 2.0]
+    await tick_at(box, MONDAY)
+    await tick_at(box, MONDAY + timedelta(hours=4))
+    assert reminders_to(box, COLLEAGUE.id) == []
+    # The objective's owner has not checked in: her reminder comes all the same.
+    assert len(reminders_to(box, AUTHOR.id)) == 1
+
+
+async def test_a_key_results_owner_is_prompted_although_the_owner_checked_in_early(
+    org_box: Sandbox,
+) -> None:
+    box = org_box
+    box.clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday
+    await submit(box, OWNED_FORM)
+    await approve(box)
+    view = await open_checkin(box, AUTHOR.id)
+    blocks = value_blocks(view)
+    await box.slack.submit_view(
+        AUTHOR.id, view["id"], {blocks[0]: "41", blocks[1]: "3", confidence_block(view): "at_risk"}
+    )
+    await box.settle()
+    await tick_at(box, FRIDAY)
+    # She checked in two days ago (quiet days); he did not check in his key result.
+    assert prompts_to(box, AUTHOR.id) == []
+    assert len(prompts_to(box, COLLEAGUE.id)) == 1

@@ -16,6 +16,7 @@ from okrbot.services.home import (
     Page,
     Request,
     SourceTrouble,
+    Theirs,
     Tracked,
 )
 from okrbot.slack import ids
@@ -89,6 +90,24 @@ def _mine(item: Tracked, words: Translator) -> Block:
         *(_kr(kr, words) for kr in item.key_results),
     ]
     return section("\n".join(lines))
+
+
+def _theirs(item: Theirs, words: Translator) -> Block:
+    """Someone else's objective: its title and owner, then the key results the person
+    owns in it (no "owned by": they are the reader's)."""
+    lines = [
+        f"*{escape(clip(item.title, 150))}* \u00b7 {words('home.by', owner=user(item.owner_id))}",
+        *(_kr_values(kr, words) for kr in item.key_results),
+    ]
+    return section("\n".join(lines))
+
+
+def _checkin_button(home: HomeView, words: Translator) -> Block:
+    return {
+        "type": "actions",
+        "block_id": "home_checkin",
+        "elements": [button(words("home.checkin"), ids.CHECKIN, home.quarter, style="primary")],
+    }
 
 
 def _in_flight(item: InFlight, words: Translator) -> Block:
@@ -168,15 +187,7 @@ def home_view(home: HomeView, words: Translator) -> dict[str, Any]:
     if home.mine.items:
         blocks += [_mine(item, words) for item in home.mine.items]
         blocks += _more(home.mine, words("home.mine.more", count=home.mine.more))
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "home_checkin",
-                "elements": [
-                    button(words("home.checkin"), ids.CHECKIN, home.quarter, style="primary")
-                ],
-            }
-        )
+        blocks.append(_checkin_button(home, words))
     else:
         blocks.append(section(words("home.mine.none", quarter=home.quarter)))
     if home.sources:
@@ -185,6 +196,15 @@ def home_view(home: HomeView, words: Translator) -> dict[str, Any]:
         blocks.append(section(words("home.mine.in_flight")))
         blocks += [_in_flight(item, words) for item in home.in_flight.items]
         blocks += _more(home.in_flight, words("home.mine.more", count=home.in_flight.more))
+
+    # (1b) Key results I own in the others' objectives: the same check-in (its form lists
+    # them after my own objectives), its button here when I have none of my own.
+    if home.theirs.items:
+        blocks.append(header(words("home.theirs.header")))
+        blocks += [_theirs(item, words) for item in home.theirs.items]
+        blocks += _more(home.theirs, words("home.theirs.more", count=home.theirs.more))
+        if not home.mine.items:
+            blocks.append(_checkin_button(home, words))
 
     # (2) Approvals waiting for me, with the DM's own buttons.
     blocks += [divider(), header(words("home.requests.header"))]

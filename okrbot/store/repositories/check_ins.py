@@ -45,6 +45,8 @@ class CheckableRow(NamedTuple):
     kind: str | None
     # The key result's own owner (None: the objective's owner).
     kr_owner: str | None
+    # The objective's owner.
+    owner_id: str
     # Whether the person owns the objective (else only their own key results are listed).
     owned: bool
 
@@ -72,6 +74,7 @@ class CheckInRepository(Repository):
                 KeyResult.current_at,
                 KeyResult.kind,
                 KeyResult.owner_id,
+                Objective.owner_id,
                 case((owned, True), else_=False),
             )
             .outerjoin(

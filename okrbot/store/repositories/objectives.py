@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import selectinload
 
-from okrbot.store.models import KeyResult, Objective, Person
+from okrbot.store.models import CheckIn, CheckInValue, KeyResult, Objective, Person
 from okrbot.store.repositories.base import Repository, in_quarter, published_in, rowcount
 
 # A key result as written: description, start, target, unit, kind and its own owner (None:
@@ -144,19 +144,46 @@ class ObjectiveRepository(Repository):
                     found.append((owner, objective))
         return found
 
+    async def owners_of(self, objective_ids: Collection[int]) -> list[str]:
+        """The owners of these objectives and of their live key results, each once: whose
+        Home a change to their values shows on."""
+        ids = sorted(set(objective_ids))
+        if not ids:
+            return []
+        objectives = await self.session.scalars(
+            select(Objective.owner_id).where(Objective.id.in_(ids)).order_by(Objective.id)
+        )
+        key_results = await self.session.scalars(
+            select(KeyResult.owner_id)
+            .where(
+                KeyResult.objective_id.in_(ids),
+                KeyResult.retired_at.is_(None),
+                KeyResult.owner_id.is_not(None),
+            )
+            .order_by(KeyResult.id)
+        )
+        return list(dict.fromkeys([*objectives.all(), *(o for o in key_results.all() if o)]))
+
     async def key_result_owners_in(
         self, workspace_id: str, quarter: str
     ) -> list[tuple[str, datetime | None]]:
         """Everyone who owns a live key result of someone else's published objective this
-        quarter, and the earliest latest value of those key results (None when one has
-        none): what their prompt and reminder go by."""
-        stmt = (
-            select(
-                KeyResult.owner_id,
-                func.count(KeyResult.id),
-                func.count(KeyResult.current_at),
-                func.min(KeyResult.current_at),
+        quarter, and the earliest of those key results' latest check-in by them (None when
+        one has none): what their prompt and reminder go by. A value the objective's owner
+        gave it is not their check-in, nor is one read from a data source; one sent through
+        the API is, as it is the objective owner's."""
+        theirs = (
+            select(func.max(CheckInValue.created_at))
+            .join(CheckIn, CheckIn.id == CheckInValue.check_in_id)
+            .where(
+                CheckInValue.key_result_id == KeyResult.id,
+                (CheckIn.author_id == KeyResult.owner_id) | CheckIn.source.startswith("api:"),
             )
+            .correlate(KeyResult)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(KeyResult.owner_id, theirs)
             .join(Objective, Objective.id == KeyResult.objective_id)
             .where(
                 *published_in(workspace_id, quarter),
@@ -164,14 +191,18 @@ class ObjectiveRepository(Repository):
                 KeyResult.owner_id.is_not(None),
                 KeyResult.owner_id != Objective.owner_id,
             )
-            .group_by(KeyResult.owner_id)
             .order_by(KeyResult.owner_id)
         )
-        return [
-            (owner, earliest if valued == every else None)
-            for owner, every, valued, earliest in (await self.session.execute(stmt)).all()
-            if owner is not None
-        ]
+        earliest: dict[str, datetime | None] = {}
+        for owner, last in (await self.session.execute(stmt)).all():
+            if owner is None:
+                continue
+            if owner not in earliest:
+                earliest[owner] = last
+            else:
+                before = earliest[owner]
+                earliest[owner] = None if before is None or last is None else min(before, last)
+        return list(earliest.items())
 
     async def approved_of_owners(
         self, workspace_id: str, quarter: str, owners: Sequence[str]
