@@ -229,12 +229,15 @@ class ValueWriter:
                 return [o for o in outcomes if o is not None]
             await uow.check_ins.add_measured(rows)
             currents = await uow.check_ins.note_measured(rows)
-            # The owners' Homes show the new values, as after a check-in from the form:
-            # one refresh each, however many values.
+            # The owners' Homes (the objective's and the key result's) show the new values,
+            # as after a check-in from the form: one refresh each, however many values.
             now = batch[-1].now
             owners: dict[str, set[str]] = {}
-            for row in rows:
-                owners.setdefault(row.workspace_id, set()).add(row.author_id)
+            for _, wanted, kr, objective, _ in accepted:
+                people = owners.setdefault(wanted.workspace_id, set())
+                people.add(objective.owner_id)
+                if kr.owner_id:
+                    people.add(kr.owner_id)
             for workspace_id, people in owners.items():
                 waiting = await uow.outbox.waiting_for(
                     workspace_id, OutboxKind.HOME_REFRESH, people, now
@@ -349,8 +352,8 @@ async def record_value(
         current, current_at = await uow.check_ins.note_value(
             objective.id, kr.id, value, moment, checked_in=checked_in
         )
-        # The owner's Home shows the new value, as after a check-in from the form.
-        queue_home_refresh(uow, workspace_id, [objective.owner_id], now)
+        # The owners' Homes show the new value, as after a check-in from the form.
+        queue_home_refresh(uow, workspace_id, [objective.owner_id, kr.owner_id], now)
         record = key_result_record(kr)
         info = KeyResultInfo(
             objective.id,

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+import pytest
 from sqlalchemy import select
 
 from okrbot import cli
@@ -19,6 +21,7 @@ from okrbot.sandbox.harness import AUTHOR, COLLEAGUE, MANAGER, NEWCOMER
 from okrbot.slack import ids
 from okrbot.store.models import CheckIn, KeyResult, Objective
 from tests.slack.helpers import GOOD_FORM, objectives, requests_to
+from tests.slack.test_api import call, make_token
 from tests.slack.test_browse import ask
 from tests.slack.test_checkin_inbox import confidence_block, open_checkin, value_blocks
 from tests.slack.test_home import between, buttons, headers, home, open_home, text_of
@@ -421,3 +424,27 @@ async def test_a_key_results_owner_is_prompted_although_the_owner_checked_in_ear
     # She checked in two days ago (quiet days); he did not check in his key result.
     assert prompts_to(box, AUTHOR.id) == []
     assert len(prompts_to(box, COLLEAGUE.id)) == 1
+
+
+async def test_a_value_from_the_api_refreshes_both_homes(
+    org_box: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = org_box
+    await submit(box, OWNED_FORM)
+    await approve(box)
+    _, second = await key_results(box)
+    await open_home(box, AUTHOR.id)
+    await open_home(box, COLLEAGUE.id)
+    token = await make_token(box, capsys)
+    before = publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)
+    async with aiohttp.ClientSession(base_url=box.base_url) as http:
+        status, answer, _ = await call(
+            http, "POST", f"/key-results/{second.id}/values", token, body={"value": 2}
+        )
+    assert status == 200, answer
+    await box.settle()
+    assert (publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)) == (
+        before[0] + 1,
+        before[1] + 1,
+    )
+    assert "2 / 1 days" in text_of(home(box, COLLEAGUE.id))
