@@ -224,6 +224,16 @@ def test_a_prompt_lists_as_many_automatic_values_as_fit_and_counts_the_rest() ->
     assert shown.splitlines()[-1].endswith(" more in the form.")
 
 
+def test_a_key_result_owner_is_not_asked_for_a_confidence_of_automatic_values() -> None:
+    def lead(objective: ObjectiveState) -> str:
+        _, blocks = checkin.checkin_prompt([objective], words_in("en"), week="2026-W48")
+        [shown] = [b["text"]["text"] for b in blocks if "automatically" in str(b.get("text"))]
+        return str(shown.splitlines()[0])
+
+    assert "add your confidence" in lead(automatic(state(1)))
+    assert "confidence" not in lead(replace(automatic(state(1)), owned=False))
+
+
 @pytest.mark.parametrize("language", LANGUAGE_CODES)
 @pytest.mark.parametrize("name", sorted(MESSAGES))
 def test_messages_fit_slack(name: str, language: str) -> None:

@@ -90,6 +90,10 @@ EN: dict[str, str] = {
     "checkin.prompt.automatic": (
         "{position} {description}: *{value}* \u2014 updated automatically from {kind} on {date}"
     ),
+    "checkin.prompt.automatic.values": (
+        ":arrows_counterclockwise: *Updated automatically since your last check-in* \u2014 "
+        "these values are in already:"
+    ),
     "reply.recorded.kr.automatic": (
         "{position} {description}: {new}, updated automatically from {kind} on {date} and "
         "kept \u00b7 {progress}"
@@ -188,6 +192,10 @@ NB: dict[str, str] = {
     ),
     "checkin.prompt.automatic": (
         "{position} {description}: *{value}* \u2014 oppdatert automatisk fra {kind} {date}"
+    ),
+    "checkin.prompt.automatic.values": (
+        ":arrows_counterclockwise: *Oppdatert automatisk siden forrige innsjekk* \u2014 "
+        "disse verdiene er allerede på plass:"
     ),
     "reply.recorded.kr.automatic": (
         "{position} {description}: {new}, oppdatert automatisk fra {kind} {date} og "

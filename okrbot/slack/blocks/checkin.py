@@ -242,7 +242,9 @@ def _automatic_values(objectives: Sequence[ObjectiveState], words: Translator) -
     ]
     if not found:
         return None
-    lines = [words("checkin.prompt.automatic.lead")]
+    # Someone who owns only key results of others' objectives adds no confidence.
+    owned = any(o.owned for o in objectives)
+    lines = [words("checkin.prompt.automatic.lead" if owned else "checkin.prompt.automatic.values")]
     for shown, (position, kr, current, automatic) in enumerate(found):
         if current is None or automatic is None:
             continue
