@@ -229,3 +229,15 @@ def daily_due(now: datetime, zone: ZoneInfo, last_read_on: str | None) -> str | 
 
 def clip_error(text: str) -> str:
     return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "\u2026"
+
+
+def automatic_kind(source: str) -> str | None:
+    """What a check-in's `source` says a value came from when nobody typed it: a data
+    source's kind ("source:http" is "http", "source:sql" "sql") or "api" for the HTTP
+    API ("api:NAME"); None for a person's check-in ("slack") or anything else."""
+    if source.startswith("source:"):
+        kind = source.removeprefix("source:")
+        return kind if kind in {k.value for k in Kind} else None
+    if source.startswith("api:"):
+        return "api"
+    return None

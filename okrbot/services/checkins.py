@@ -18,6 +18,7 @@ from okrbot.domain.checkin import (
 from okrbot.domain.okr import FieldError
 from okrbot.domain.progress import kr_progress, objective_progress
 from okrbot.domain.quarters import Quarter
+from okrbot.domain.sources import automatic_kind
 from okrbot.services.common import Actor, InvalidForm, PageStored, store_then_page
 from okrbot.services.home import queue_home_refresh
 from okrbot.services.notices import OutboxKind
@@ -61,7 +62,8 @@ class KRState:
     current: float | None
     current_at: datetime | None
     kind: str = "numeric"
-    # Read from a data source: its kind ("http", "sql") and when, for the form to say so.
+    # Its latest value came from a data source or the API (`with_automatic`): the kind
+    # ("http", "sql", "api") and when, for the form, the prompt and a reply's answer.
     automatic: tuple[str, datetime] | None = None
     # Its own owner, when someone other than the objective's owner checks it in.
     owner: str | None = None
@@ -218,15 +220,29 @@ async def _form_page(
     split = pages([len(s.key_results) for s in states], PAGE_BLOCKS, PER_OBJECTIVE_BLOCKS)
     first = [states[i] for i in split[0]] if split else []
     rest = [states[i].id for page in split[1:] for i in page]
-    read = await uow.sources.read_of([kr.id for o in first for kr in o.key_results])
-    if read:
-        first = [
-            replace(
-                o, key_results=tuple(replace(kr, automatic=read.get(kr.id)) for kr in o.key_results)
-            )
-            for o in first
-        ]
+    first = await with_automatic(uow, first)
     return CheckInPage(tuple(first), tuple(rest), len(states))
+
+
+async def with_automatic(uow: UnitOfWork, states: Sequence[ObjectiveState]) -> list[ObjectiveState]:
+    """The objectives with `automatic` set on each key result whose latest value was not
+    typed by a person but came from a data source or the HTTP API (so since the last
+    check-in by form, reply or "No change", which records the values anew): the form,
+    the prompt and the answer to a reply say so."""
+    latest = await uow.check_ins.latest_sources([kr.id for o in states for kr in o.key_results])
+    read: dict[int, tuple[str, datetime]] = {}
+    for kr_id, (source, at) in latest.items():
+        kind = automatic_kind(source)
+        if kind is not None:
+            read[kr_id] = (kind, at)
+    if not read:
+        return list(states)
+    return [
+        replace(
+            o, key_results=tuple(replace(kr, automatic=read.get(kr.id)) for kr in o.key_results)
+        )
+        for o in states
+    ]
 
 
 @dataclass(frozen=True)

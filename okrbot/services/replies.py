@@ -68,7 +68,13 @@ async def listed(
         states[objective.owner_id] = (*states.get(objective.owner_id, ()), to_state(objective))
     for owner, objective in await uow.objectives.with_key_results_of(workspace_id, quarter, owners):
         states[owner] = (*states.get(owner, ()), theirs(to_state(objective), owner))
-    return states
+    # Which values were updated automatically: one read for everyone's key results.
+    flat = [(owner, state) for owner, listing in states.items() for state in listing]
+    marked = await checkins.with_automatic(uow, [state for _, state in flat])
+    found: dict[str, tuple[ObjectiveState, ...]] = {}
+    for (owner, _), state in zip(flat, marked, strict=True):
+        found[owner] = (*found.get(owner, ()), state)
+    return found
 
 
 def theirs(state: ObjectiveState, owner: str) -> ObjectiveState:
@@ -321,6 +327,17 @@ async def _record(
                     "start": kr_state.start,
                     "target": kr_state.target,
                     "kind": kr_state.kind,
+                    # Its value before the reply came from a data source or the API.
+                    **(
+                        {
+                            "automatic": {
+                                "kind": kr_state.automatic[0],
+                                "at": kr_state.automatic[1].isoformat(),
+                            }
+                        }
+                        if kr_state.automatic is not None
+                        else {}
+                    ),
                 }
             )
         shown.append(

@@ -8,6 +8,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -23,7 +24,7 @@ from okrbot.sandbox.fake_slack import FakeUser
 from okrbot.sandbox.harness import AUTHOR, CEO, COLLEAGUE, FrozenClock
 from okrbot.store.models import ApiToken, CheckIn, CheckInValue, KeyResult
 from tests.slack.test_browse import ask
-from tests.slack.weekly_helpers import digests
+from tests.slack.weekly_helpers import digests, prompts_to
 from tests.support import seed
 from tests.support.sandbox import Sandbox
 
@@ -580,3 +581,25 @@ async def test_requests_arriving_together_look_their_token_up_once(
     assert len(token_reads) == 2
     assert len(token_writes) == 2
     assert len(await check_ins(org_box)) == 60
+
+
+async def test_the_prompt_says_a_value_came_from_the_api(
+    org_box: Sandbox, world: World, http: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = org_box
+    token = await make_token(box, capsys)
+    status, _, _ = await call(
+        http, "POST", f"/key-results/{world.krs[1]}/values", token, body={"value": 4}
+    )
+    assert status == 200
+    # A week on, nobody has checked in by hand since: the prompt says where it came from.
+    box.clock.now = box.clock() + timedelta(days=7)
+    await box.bot.jobs.run(Job.CHECKIN)
+    await box.settle()
+    [prompt] = prompts_to(box, AUTHOR.id)
+    stamp = int((box.clock() - timedelta(days=7)).timestamp())
+    assert (f"1.2 Bugs: *4 bugs* \u2014 updated automatically from API on <!date^{stamp}^") in str(
+        prompt.blocks
+    )
+    assert "Activation" not in str(prompt.blocks).split("Updated automatically")[1]
+    assert box.fake.violations == []

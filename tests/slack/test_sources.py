@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from okrbot import sources
 from okrbot.domain.sources import SourceProblem
+from okrbot.sandbox.fake_slack import Message
 from okrbot.sandbox.harness import CEO, COLLEAGUE, FrozenClock
 from okrbot.slack import ids
 from okrbot.store import external
@@ -385,3 +386,126 @@ async def test_only_admins_attach_sources(box: Sandbox) -> None:
         await box.slack.slash(CEO.id, f"admin source {kr} sql postgresql://u:pw@h/db SELECT 1")
     )
     assert "is not an environment variable" in secret
+
+
+def automatic_section(prompt: Message) -> str:
+    """The prompt's section on values updated automatically ("" when it has none)."""
+    found = [
+        str(b["text"]["text"])
+        for b in prompt.blocks or []
+        if b.get("type") == "section" and "automatically" in str(b.get("text", {}).get("text"))
+    ]
+    assert len(found) <= 1
+    return found[0] if found else ""
+
+
+def answers_in_thread(box: Sandbox, user: str, message: Message) -> list[str]:
+    return [str(m.blocks) for m in box.fake.bot_dms_to(user) if m.thread_ts == message.ts]
+
+
+async def currents(box: Sandbox) -> list[float | None]:
+    async with box.uow(readonly=True) as uow:
+        rows = await uow.session.scalars(select(KeyResult).order_by(KeyResult.id))
+        return [kr.current_value for kr in rows]
+
+
+async def test_the_prompt_shows_the_values_read_automatically_with_source_and_date(
+    open_box: Sandbox, stats: Stats
+) -> None:
+    box = open_box
+    [owner] = await seed_company(box, 1, krs=2)
+    kr = (await key_results(box))[0]
+    await box.slack.slash(CEO.id, f"admin source {kr} http {stats.url} /data/0/value")
+
+    # Read just before the prompt, which shows the fresh value, where it came from and
+    # when (a date every reader sees in their own zone), numbered as a reply numbers it.
+    await tick_at(box, FRIDAY_NOON_UTC)
+    [prompt] = prompts_to(box, owner)
+    shown = automatic_section(prompt)
+    stamp = int(FRIDAY_NOON_UTC.timestamp())
+    assert (
+        f"1.1 Key result 1: *42.5%* \u2014 updated automatically from HTTP on "
+        f"<!date^{stamp}^{{date_num}}|2026-11-27>"
+    ) in shown
+    assert "Updated automatically since your last check-in" in shown
+    # The key result without a source has no such line.
+    assert "Key result 2" not in shown
+    assert box.fake.violations == []
+
+
+async def test_a_value_checked_in_since_it_was_read_is_no_longer_called_automatic(
+    open_box: Sandbox, stats: Stats
+) -> None:
+    box = open_box
+    [owner] = await seed_company(box, 1, krs=2)
+    kr = (await key_results(box))[0]
+    await box.slack.slash(CEO.id, f"admin source {kr} http {stats.url} /data/0/value")
+    await tick_at(box, FRIDAY_NOON_UTC)
+    [prompt] = prompts_to(box, owner)
+    assert "1.1 Key result 1: *42.5%*" in automatic_section(prompt)
+    await box.slack.dm(owner, "45, 30 on track", thread_ts=prompt.ts)
+    await box.settle()
+
+    # Next week's read fails: the prompt has the person's own value, not called automatic.
+    stats.status = 503
+    await tick_at(box, datetime(2026, 12, 4, 12, 0, tzinfo=UTC))
+    [_, second] = [m for m in prompts_to(box, owner) if m.thread_ts is None]
+    assert automatic_section(second) == ""
+    assert "automatically" not in str(second.blocks)
+    assert box.fake.violations == []
+
+
+async def test_a_reply_keeps_the_values_read_automatically_and_says_so(
+    open_box: Sandbox, stats: Stats
+) -> None:
+    box = open_box
+    [owner] = await seed_company(box, 1, krs=2)
+    kr = (await key_results(box))[0]
+    await box.slack.slash(CEO.id, f"admin source {kr} http {stats.url} /data/0/value")
+    await tick_at(box, FRIDAY_NOON_UTC)
+    [prompt] = prompts_to(box, owner)
+
+    # Only the value typed by hand, a confidence and a comment: the one read stays.
+    _, reply = await box.slack.dm(owner, "-, 30 on track \u2014 a good week", thread_ts=prompt.ts)
+    await box.settle()
+    assert await currents(box) == [42.5, 30.0]
+    [answer] = answers_in_thread(box, owner, reply)
+    stamp = int(FRIDAY_NOON_UTC.timestamp())
+    assert (
+        "1.1 Key result 1: 42.5%, updated automatically from HTTP on "
+        f"<!date^{stamp}^{{date_num}}|2026-11-27> and kept"
+    ) in answer
+    assert "1.2 Key result 2: *30%* (first check-in)" in answer
+    assert "a good week" in answer
+    # Checked in since: the form no longer calls the value automatic.
+    await box.slack.slash(owner, "checkin")
+    await box.settle()
+    [view] = box.fake.open_views_for(owner)
+    assert "automatically" not in str(view["blocks"])
+    assert box.fake.violations == []
+
+
+async def test_a_value_given_in_a_reply_wins_over_the_one_read_until_the_next_read(
+    open_box: Sandbox, stats: Stats
+) -> None:
+    box = open_box
+    [owner] = await seed_company(box, 1, krs=2)
+    kr = (await key_results(box))[0]
+    await box.slack.slash(CEO.id, f"admin source {kr} http {stats.url} /data/0/value")
+    await tick_at(box, FRIDAY_NOON_UTC)
+    [prompt] = prompts_to(box, owner)
+
+    _, reply = await box.slack.dm(owner, "50, 30 at risk", thread_ts=prompt.ts)
+    await box.settle()
+    assert await currents(box) == [50.0, 30.0]
+    # Read daily and before the prompt (42.5 both times), then the person's value.
+    assert (await values_of(box, kr))[-2:] == [(42.5, "source:http"), (50.0, "slack")]
+    [answer] = answers_in_thread(box, owner, reply)
+    assert "1.1 Key result 1: 42.5% \u2192 *50%*" in answer
+    assert "your value replaces the one updated automatically from HTTP on <!date^" in answer
+
+    # The next day's read records the source's value again.
+    stats.value = 55
+    await tick_at(box, SATURDAY_SIX)
+    assert await currents(box) == [55.0, 30.0]
+    assert box.fake.violations == []

@@ -170,6 +170,9 @@ MESSAGES: dict[str, Callable[[Translator], Message]] = {
     "checkin_prompt": lambda w: checkin.checkin_prompt(
         [state(n) for n in range(30)], w, week="2026-W48"
     ),
+    "checkin_prompt_automatic": lambda w: checkin.checkin_prompt(
+        [automatic(state(n)) for n in range(30)], w, week="2026-W48"
+    ),
     "checkin_reminder": lambda w: checkin.checkin_prompt(
         [state(n) for n in range(3)], w, week="2026-W48", reminder=True
     ),
@@ -199,6 +202,36 @@ def state(n: int, *, confidence: Confidence | None = Confidence.OFF_TRACK) -> Ob
             for i in range(1, MAX_KEY_RESULTS + 1)
         ),
     )
+
+
+def automatic(objective: ObjectiveState) -> ObjectiveState:
+    """Every key result's value read from a data source."""
+    return replace(
+        objective,
+        key_results=tuple(
+            replace(kr, current=1e12, automatic=("http", AT)) for kr in objective.key_results
+        ),
+    )
+
+
+def test_a_prompt_lists_as_many_automatic_values_as_fit_and_counts_the_rest() -> None:
+    _, blocks = checkin.checkin_prompt(
+        [automatic(state(n)) for n in range(30)], words_in("en"), week="2026-W48"
+    )
+    [shown] = [b["text"]["text"] for b in blocks if "automatically" in str(b.get("text"))]
+    assert shown.count("updated automatically from HTTP") < 30 * MAX_KEY_RESULTS
+    assert shown.splitlines()[-1].startswith("\u2026 and ")
+    assert shown.splitlines()[-1].endswith(" more in the form.")
+
+
+def test_a_key_result_owner_is_not_asked_for_a_confidence_of_automatic_values() -> None:
+    def lead(objective: ObjectiveState) -> str:
+        _, blocks = checkin.checkin_prompt([objective], words_in("en"), week="2026-W48")
+        [shown] = [b["text"]["text"] for b in blocks if "automatically" in str(b.get("text"))]
+        return str(shown.splitlines()[0])
+
+    assert "add your confidence" in lead(automatic(state(1)))
+    assert "confidence" not in lead(replace(automatic(state(1)), owned=False))
 
 
 @pytest.mark.parametrize("language", LANGUAGE_CODES)

@@ -13,6 +13,7 @@ from okrbot.domain.sources import (
     SourceProblem,
     address_refused,
     as_number,
+    automatic_kind,
     daily_due,
     metadata_host,
     parse_http,
@@ -165,3 +166,11 @@ def test_the_commands_arguments() -> None:
     with pytest.raises(SourceProblem) as refused:
         parse_sql(["postgres://secret@host/db", "SELECT"], "SELECT 1")
     assert refused.value.key == "bad_env"
+
+
+def test_which_check_ins_count_as_updated_automatically() -> None:
+    assert automatic_kind("source:http") == "http"
+    assert automatic_kind("source:sql") == "sql"
+    assert automatic_kind("api:ci") == "api"
+    assert automatic_kind("slack") is None
+    assert automatic_kind("source:ftp") is None

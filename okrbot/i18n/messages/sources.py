@@ -83,6 +83,25 @@ EN: dict[str, str] = {
         "after {count} failures ({error}); an admin can resume it."
     ),
     "checkin.automatic": "Updated automatically from {kind} on {date}",
+    "checkin.prompt.automatic.lead": (
+        ":arrows_counterclockwise: *Updated automatically since your last check-in* \u2014 "
+        "these values are in already; check in to add your confidence and a comment:"
+    ),
+    "checkin.prompt.automatic": (
+        "{position} {description}: *{value}* \u2014 updated automatically from {kind} on {date}"
+    ),
+    "checkin.prompt.automatic.values": (
+        ":arrows_counterclockwise: *Updated automatically since your last check-in* \u2014 "
+        "these values are in already:"
+    ),
+    "reply.recorded.kr.automatic": (
+        "{position} {description}: {new}, updated automatically from {kind} on {date} and "
+        "kept \u00b7 {progress}"
+    ),
+    "reply.recorded.kr.replaced": (
+        "{position} {description}: {old} \u2192 *{new}* \u00b7 {progress} (your value "
+        "replaces the one updated automatically from {kind} on {date}, until the next read)"
+    ),
 }
 
 NB: dict[str, str] = {
@@ -166,4 +185,24 @@ NB: dict[str, str] = {
         "pause etter {count} feil ({error}); en administrator kan starte den igjen."
     ),
     "checkin.automatic": "Oppdatert automatisk fra {kind} {date}",
+    "checkin.prompt.automatic.lead": (
+        ":arrows_counterclockwise: *Oppdatert automatisk siden forrige innsjekk* \u2014 "
+        "disse verdiene er allerede på plass; sjekk inn for å legge til hvor trygg du er og "
+        "en kommentar:"
+    ),
+    "checkin.prompt.automatic": (
+        "{position} {description}: *{value}* \u2014 oppdatert automatisk fra {kind} {date}"
+    ),
+    "checkin.prompt.automatic.values": (
+        ":arrows_counterclockwise: *Oppdatert automatisk siden forrige innsjekk* \u2014 "
+        "disse verdiene er allerede på plass:"
+    ),
+    "reply.recorded.kr.automatic": (
+        "{position} {description}: {new}, oppdatert automatisk fra {kind} {date} og "
+        "beholdt \u00b7 {progress}"
+    ),
+    "reply.recorded.kr.replaced": (
+        "{position} {description}: {old} \u2192 *{new}* \u00b7 {progress} (verdien din "
+        "erstatter den som ble oppdatert automatisk fra {kind} {date}, til neste avlesning)"
+    ),
 }

@@ -8,6 +8,7 @@ from typing import Any
 from okrbot.domain.checkin import COMMENT_MAX, Bounds, Confidence
 from okrbot.domain.okr import MILESTONE_TARGET, Kind, format_number
 from okrbot.domain.progress import progress_bar
+from okrbot.domain.reply import position_label
 from okrbot.i18n import Translator
 from okrbot.services import nochange
 from okrbot.services.checkins import (
@@ -18,7 +19,7 @@ from okrbot.services.checkins import (
     confidence_field,
     value_field,
 )
-from okrbot.services.replies import reply_krs
+from okrbot.services.replies import numbered, reply_krs
 from okrbot.slack import ids
 from okrbot.slack.blocks.common import (
     Block,
@@ -34,10 +35,13 @@ from okrbot.slack.blocks.common import (
     section,
 )
 from okrbot.slack.blocks.objective import kind_note, kr_value
-from okrbot.slack.blocks.replies import how_to
+from okrbot.slack.blocks.replies import automatic_params, how_to, kr_amount
+from okrbot.slack.limits import SECTION_TEXT_MAX
 
 # Objectives listed in a prompt; a person with more sees a count and the form has them all.
 PROMPT_MAX = 10
+# Values updated automatically that a prompt lists; the form has them all.
+AUTOMATIC_MAX = 15
 
 
 def _kr_label(kr: KRState, words: Translator) -> str:
@@ -213,7 +217,7 @@ def checkin_prompt(
         header(words("checkin.reminder_title" if reminder else "checkin.title")),
         section(lead),
         section("\n".join(lines)),
-        *filter(None, [how_to(reply_krs(objectives), words)]),
+        *filter(None, [_automatic_values(objectives, words), how_to(reply_krs(objectives), words)]),
         {
             "type": "actions",
             "block_id": "checkin_actions",
@@ -224,6 +228,39 @@ def checkin_prompt(
         },
     ]
     return lead, blocks
+
+
+def _automatic_values(objectives: Sequence[ObjectiveState], words: Translator) -> Block | None:
+    """The values updated automatically (by a data source or the API) since the last
+    check-in, numbered as a reply numbers them, or None when there are none. As many as
+    one section holds; the form has the rest."""
+    found = [
+        (position_label(n, k), kr, kr.current, kr.automatic)
+        for n, objective in enumerate(numbered(objectives), start=1)
+        for k, kr in enumerate(objective.key_results, start=1)
+        if kr.automatic is not None and kr.current is not None
+    ]
+    if not found:
+        return None
+    # Someone who owns only key results of others' objectives adds no confidence.
+    owned = any(o.owned for o in objectives)
+    lines = [words("checkin.prompt.automatic.lead" if owned else "checkin.prompt.automatic.values")]
+    for shown, (position, kr, current, automatic) in enumerate(found):
+        if current is None or automatic is None:
+            continue
+        line = words(
+            "checkin.prompt.automatic",
+            position=position,
+            description=escape(clip(kr.description, 100)),
+            value=kr_amount(current, kr.unit, kr.kind, words),
+            **automatic_params(*automatic),
+        )
+        more = words("checkin.prompt_more", count=len(found) - shown)
+        if shown >= AUTOMATIC_MAX or len("\n".join([*lines, line, more])) > SECTION_TEXT_MAX:
+            lines.append(more)
+            break
+        lines.append(line)
+    return section(clip("\n".join(lines), SECTION_TEXT_MAX))
 
 
 def _no_change_button(

@@ -8,7 +8,7 @@ import math
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from okrbot.domain.checkin import Bounds
@@ -95,6 +95,13 @@ def when(moment: datetime | None) -> str:
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
     # Slack words the date in the reader's own language; no English "at" between.
     return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def day(moment: datetime) -> str:
+    """A date (2026-11-27) as every reader sees it in their own time zone."""
+    stamp = int(moment.timestamp())
+    fallback = moment.astimezone(UTC).date().isoformat()
+    return f"<!date^{stamp}^{{date_num}}|{fallback}>"
 
 
 def user(user_id: str | None) -> str:

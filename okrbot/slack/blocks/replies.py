@@ -12,7 +12,17 @@ from okrbot.domain.reply import ReplyKR, display_number, reply_example
 from okrbot.i18n import Translator
 from okrbot.services.notices import ReplyAnswer, ReplyUndone
 from okrbot.slack import ids
-from okrbot.slack.blocks.common import Block, button, clip, context, escape, plain, section, when
+from okrbot.slack.blocks.common import (
+    Block,
+    button,
+    clip,
+    context,
+    day,
+    escape,
+    plain,
+    section,
+    when,
+)
 from okrbot.slack.blocks.objective import kr_value
 
 log = logging.getLogger(__name__)
@@ -35,6 +45,28 @@ def _amount(value: float, unit: str, language: str) -> str:
     return f"{number}{unit}" if unit == "%" else f"{number} {escape(unit)}"
 
 
+def kr_amount(value: float, unit: str, kind: str, words: Translator) -> str:
+    """A key result's value as people read it: with its unit, or done / not done."""
+    if kind == "milestone":
+        return kr_value(value, kind, words)
+    return _amount(value, unit, words.language)
+
+
+def automatic_params(kind: str, at: datetime) -> dict[str, str]:
+    """Where a value updated automatically came from (HTTP, SQL, API) and on what day."""
+    return {"kind": escape(kind.upper()), "date": day(at)}
+
+
+def _automatic(kr: Mapping[str, Any]) -> dict[str, str] | None:
+    found = kr.get("automatic")
+    if not isinstance(found, Mapping):
+        return None
+    try:
+        return automatic_params(str(found["kind"]), datetime.fromisoformat(str(found["at"])))
+    except (KeyError, ValueError):
+        return None
+
+
 def _kr_line(kr: Mapping[str, Any], words: Translator) -> str:
     unit = str(kr.get("unit") or "")
     kind = str(kr.get("kind") or "numeric")
@@ -42,9 +74,7 @@ def _kr_line(kr: Mapping[str, Any], words: Translator) -> str:
     progress = kr_progress(float(kr["start"]), float(kr["target"]), new, kind)
 
     def amount(value: float) -> str:
-        if kind == "milestone":
-            return kr_value(value, kind, words)
-        return _amount(value, unit, words.language)
+        return kr_amount(value, unit, kind, words)
 
     params = {
         "position": kr["position"],
@@ -53,6 +83,13 @@ def _kr_line(kr: Mapping[str, Any], words: Translator) -> str:
         "progress": f"{progress:.0%}",
     }
     old = kr.get("old")
+    automatic = _automatic(kr)
+    if automatic is not None and old is not None:
+        # The value before the reply came from a data source or the API: kept when the
+        # reply gave none (or the same), else the person's value wins for this check-in.
+        if not kr.get("given") or float(old) == new:
+            return words("reply.recorded.kr.automatic", **params, **automatic)
+        return words("reply.recorded.kr.replaced", old=amount(float(old)), **params, **automatic)
     if not kr.get("given"):
         return words("reply.recorded.kr.kept", **params)
     if old is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -240,6 +240,31 @@ class CheckInRepository(Repository):
         )
         for kr_id, value in (await self.session.execute(stmt)).all():
             found[kr_id].append(value)
+        return found
+
+    async def latest_sources(
+        self, key_result_ids: Collection[int]
+    ) -> dict[int, tuple[str, datetime]]:
+        """Where each key result's latest value (the one it stands at) came from: the
+        source of the check-in that recorded it ("slack", "api:NAME", "source:http"...)
+        and when. Key results never checked in are left out."""
+        found: dict[int, tuple[str, datetime]] = {}
+        ids = sorted(key_result_ids)
+        # In slices: SQLite caps how many values one statement may bind.
+        for start in range(0, len(ids), 500):
+            stmt = (
+                select(CheckInValue.key_result_id, CheckIn.source, CheckInValue.created_at)
+                .join(KeyResult, KeyResult.id == CheckInValue.key_result_id)
+                .join(CheckIn, CheckIn.id == CheckInValue.check_in_id)
+                .where(
+                    CheckInValue.key_result_id.in_(ids[start : start + 500]),
+                    CheckInValue.created_at == KeyResult.current_at,
+                )
+                # Two values at the same moment: the one recorded last is the latest.
+                .order_by(CheckInValue.key_result_id, CheckInValue.id)
+            )
+            for kr_id, source, at in (await self.session.execute(stmt)).all():
+                found[kr_id] = (source, at)
         return found
 
     def add(self, check_in: CheckIn) -> None:

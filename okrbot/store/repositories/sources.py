@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -92,21 +91,6 @@ class SourceRepository(Repository):
             .order_by(KeyResultSource.key_result_id)
         )
         return await self._listed(stmt)
-
-    async def read_of(self, key_result_ids: Collection[int]) -> dict[int, tuple[str, datetime]]:
-        """For each of the key results that has a source read successfully: its kind and
-        when it was last read."""
-        if not key_result_ids:
-            return {}
-        stmt = select(
-            KeyResultSource.key_result_id, KeyResultSource.kind, KeyResultSource.last_success_at
-        ).where(
-            KeyResultSource.key_result_id.in_(sorted(key_result_ids)),
-            KeyResultSource.last_success_at.is_not(None),
-            KeyResultSource.status != "off",
-        )
-        rows = (await self.session.execute(stmt)).all()
-        return {kr_id: (kind, at) for kr_id, kind, at in rows if at is not None}
 
     async def claim_day(self, source_id: int, day: str) -> bool:
         """Take the day's read of an active source: of two processes only one can."""
