@@ -90,6 +90,12 @@ and any other number for a milestone, is unclear.
 `NotACheckIn` is the answer when the head holds no number (digits) and no addressed
 pair: text starting with a word, only confidence words, only dashes, or nothing.
 
+Values updated automatically: when every key result's value came from a data source or
+the API since the last check-in (`ReplyKR.automatic`), a reply that starts with a
+confidence word (after `-` marks, if any) keeps every value and adds the confidence and
+the comment: `on track — shipped the beta`. One word applies to every objective; two
+different words are unclear.
+
 The text is taken as Slack's `text` field carries it; Slack's escapes (`&amp;` ...) and
 markup stay in the comment as they are, to be shown back in Slack.
 """
@@ -138,6 +144,8 @@ class ReplyKR:
     kr_id: int | None = None
     # numeric, milestone or range (domain.okr.Kind)
     kind: str = "numeric"
+    # Its value came from a data source or the API since the last check-in.
+    automatic: bool = False
 
     @property
     def value(self) -> float:
@@ -308,6 +316,9 @@ def read_reply(
     scan = _scan(text, _units(objectives), milestones)
     tokens = scan.tokens
     if not any(t.kind in ("num", "addr") for t in tokens):
+        kept = _all_kept(text, objectives, tokens)
+        if kept is not None:
+            return kept
         if scan.bad is not None and not any(c.isalpha() for c in scan.bad):
             # Digits run together with commas (`52,1.5,20`): a check-in, but unreadable.
             params = _frozen({"word": scan.bad})
@@ -422,6 +433,32 @@ def _in_order(
             given[item.position] = item.value
     texts = {item.position: item.text for item in read}
     return _understood(objectives, given, texts, confidences, comment, read)
+
+
+def _all_kept(
+    text: str, objectives: Sequence[Sequence[ReplyKR]], tokens: Sequence[_Token]
+) -> Understood | Unclear | None:
+    """A confidence (after `-` marks, if any) and a comment, when every value was updated
+    automatically: every value kept. None when the reply is no such thing."""
+    if not all(kr.automatic for krs in objectives for kr in krs):
+        return None
+    marks = 0
+    while marks < len(tokens) and tokens[marks].kind == "keep":
+        marks += 1
+    words = []
+    for token in tokens[marks:]:
+        if token.kind != "conf":
+            break
+        words.append(token)
+    if not words or marks > sum(len(krs) for krs in objectives):
+        return None
+    comment = _comment(text, words[-1].end)
+    confidence = words[0].confidence
+    assert confidence is not None
+    if any(w.confidence != confidence for w in words):
+        return Unclear("reply.unclear.confidence", _frozen({"word": words[1].text}), (), comment)
+    confidences = dict.fromkeys(range(1, len(objectives) + 1), confidence)
+    return _understood(objectives, {}, {}, confidences, comment, ())
 
 
 def _addressed(

@@ -96,7 +96,18 @@ def numbered(objectives: Iterable[ObjectiveState]) -> list[ObjectiveState]:
 def reply_krs(objectives: Iterable[ObjectiveState]) -> list[list[ReplyKR]]:
     """The key results as a reply is read against them (and its example is written)."""
     return [
-        [ReplyKR(kr.start, kr.target, kr.current, kr.unit, kr.id, kr.kind) for kr in o.key_results]
+        [
+            ReplyKR(
+                kr.start,
+                kr.target,
+                kr.current,
+                kr.unit,
+                kr.id,
+                kr.kind,
+                automatic=kr.automatic is not None,
+            )
+            for kr in o.key_results
+        ]
         for o in numbered(objectives)
     ]
 

@@ -509,3 +509,38 @@ async def test_a_value_given_in_a_reply_wins_over_the_one_read_until_the_next_re
     await tick_at(box, SATURDAY_SIX)
     assert await currents(box) == [55.0, 30.0]
     assert box.fake.violations == []
+
+
+async def check_ins_of(box: Sandbox) -> list[CheckIn]:
+    async with box.uow(readonly=True) as uow:
+        return list(await uow.session.scalars(select(CheckIn).order_by(CheckIn.id)))
+
+
+async def test_with_every_value_read_a_confidence_and_a_comment_are_a_check_in(
+    open_box: Sandbox, stats: Stats
+) -> None:
+    box = open_box
+    [owner] = await seed_company(box, 1, krs=1)
+    kr = (await key_results(box))[0]
+    await box.slack.slash(CEO.id, f"admin source {kr} http {stats.url} /data/0/value")
+    await tick_at(box, FRIDAY_NOON_UTC)
+    [prompt] = prompts_to(box, owner)
+    assert "every value is in already; reply with your confidence and a comment" in (
+        automatic_section(prompt)
+    )
+    before = await check_ins_of(box)
+
+    _, reply = await box.slack.dm(owner, "at risk \u2014 the vendor is late", thread_ts=prompt.ts)
+    await box.settle()
+    after = await check_ins_of(box)
+    assert len(after) == len(before) + 1
+    assert (after[-1].source, after[-1].confidence, after[-1].comment) == (
+        "slack",
+        "at_risk",
+        "the vendor is late",
+    )
+    assert await currents(box) == [42.5]
+    [answer] = answers_in_thread(box, owner, reply)
+    assert "updated automatically from HTTP on <!date^" in answer
+    assert "and kept" in answer
+    assert box.fake.violations == []

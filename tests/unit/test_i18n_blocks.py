@@ -230,8 +230,12 @@ def test_a_key_result_owner_is_not_asked_for_a_confidence_of_automatic_values() 
         [shown] = [b["text"]["text"] for b in blocks if "automatically" in str(b.get("text"))]
         return str(shown.splitlines()[0])
 
-    assert "add your confidence" in lead(automatic(state(1)))
-    assert "confidence" not in lead(replace(automatic(state(1)), owned=False))
+    every = automatic(state(1))
+    assert "every value is in already; reply with your confidence" in lead(every)
+    one_by_hand = replace(every, key_results=(*every.key_results[:-1], state(1).key_results[-1]))
+    assert "add your confidence" in lead(one_by_hand)
+    assert "confidence" not in lead(replace(every, owned=False))
+    assert "confidence" not in lead(replace(one_by_hand, owned=False))
 
 
 @pytest.mark.parametrize("language", LANGUAGE_CODES)

@@ -576,3 +576,57 @@ def test_without_a_milestone_done_is_no_value() -> None:
     assert isinstance(result, NotACheckIn)
     assert check_value("0.5", 0, 1, "milestone") == (None, "checkin.error.milestone")
     assert value_problem(1.0, 0, 1, "milestone") is None
+
+
+AUTOMATIC = (
+    (ReplyKR(0, 100, 42.5, automatic=True), ReplyKR(10, 0, 4, automatic=True)),
+    (ReplyKR(0, 1, 1, kind="milestone", automatic=True),),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "comment"),
+    [
+        ("on track \u2014 shipped the beta", Confidence.ON_TRACK, "shipped the beta"),
+        ("At risk", Confidence.AT_RISK, None),
+        ("-, -, - off track: the vendor is late", Confidence.OFF_TRACK, "the vendor is late"),
+        ("i rute \u2014 betaen er ute", Confidence.ON_TRACK, "betaen er ute"),
+        (":large_yellow_circle: slower than hoped", Confidence.AT_RISK, "slower than hoped"),
+    ],
+)
+def test_a_confidence_alone_keeps_every_value_updated_automatically(
+    text: str, confidence: Confidence, comment: str | None
+) -> None:
+    read = read_reply(text, AUTOMATIC)
+    assert isinstance(read, Understood), read
+    assert [kr.new for kr in read.key_results] == [42.5, 4, 1]
+    assert not any(kr.given for kr in read.key_results)
+    assert [o.confidence for o in read.objectives] == [confidence, confidence]
+    assert read.comment == comment
+
+
+def test_a_confidence_alone_is_no_check_in_while_a_value_was_not_updated_automatically() -> None:
+    one_by_hand = (
+        (ReplyKR(0, 100, 42.5, automatic=True), ReplyKR(10, 0, 4)),
+        AUTOMATIC[1],
+    )
+    assert isinstance(read_reply("on track \u2014 shipped the beta", one_by_hand), NotACheckIn)
+
+
+@pytest.mark.parametrize(
+    "text", ["thanks!", "-", "- - -", "", "shipped it, on track", "-, -, -, - on track"]
+)
+def test_what_keeps_nothing_when_every_value_was_updated_automatically(text: str) -> None:
+    assert isinstance(read_reply(text, AUTOMATIC), NotACheckIn)
+
+
+def test_two_different_confidences_alone_are_unclear() -> None:
+    read = read_reply("on track at risk", AUTOMATIC)
+    assert isinstance(read, Unclear)
+    assert read.reason == "reply.unclear.confidence"
+
+
+def test_values_given_with_everything_updated_automatically_are_read_as_usual() -> None:
+    read = read_reply("50, -, done on track", AUTOMATIC)
+    assert isinstance(read, Understood), read
+    assert [(kr.new, kr.given) for kr in read.key_results] == [(50, True), (4, False), (1, True)]

@@ -94,6 +94,11 @@ EN: dict[str, str] = {
         ":arrows_counterclockwise: *Updated automatically since your last check-in* \u2014 "
         "these values are in already:"
     ),
+    "checkin.prompt.automatic.all": (
+        ":arrows_counterclockwise: *Updated automatically since your last check-in* \u2014 "
+        "every value is in already; reply with your confidence and a comment to check in "
+        "(`on track \u2014 shipped the beta`):"
+    ),
     "reply.recorded.kr.automatic": (
         "{position} {description}: {new}, updated automatically from {kind} on {date} and "
         "kept \u00b7 {progress}"
@@ -196,6 +201,11 @@ NB: dict[str, str] = {
     "checkin.prompt.automatic.values": (
         ":arrows_counterclockwise: *Oppdatert automatisk siden forrige innsjekk* \u2014 "
         "disse verdiene er allerede på plass:"
+    ),
+    "checkin.prompt.automatic.all": (
+        ":arrows_counterclockwise: *Oppdatert automatisk siden forrige innsjekk* \u2014 "
+        "alle verdiene er allerede på plass; svar med hvor trygg du er og en kommentar for å "
+        "sjekke inn (`i rute \u2014 betaen er ute`):"
     ),
     "reply.recorded.kr.automatic": (
         "{position} {description}: {new}, oppdatert automatisk fra {kind} {date} og "

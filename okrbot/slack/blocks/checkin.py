@@ -244,7 +244,12 @@ def _automatic_values(objectives: Sequence[ObjectiveState], words: Translator) -
         return None
     # Someone who owns only key results of others' objectives adds no confidence.
     owned = any(o.owned for o in objectives)
-    lines = [words("checkin.prompt.automatic.lead" if owned else "checkin.prompt.automatic.values")]
+    every = len(found) == sum(len(o.key_results) for o in numbered(objectives))
+    lead = "checkin.prompt.automatic.values"
+    if owned:
+        # Every value in: a reply of a confidence and a comment keeps them (domain.reply).
+        lead = "checkin.prompt.automatic.all" if every else "checkin.prompt.automatic.lead"
+    lines = [words(lead)]
     for shown, (position, kr, current, automatic) in enumerate(found):
         if current is None or automatic is None:
             continue
