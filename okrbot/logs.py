@@ -19,7 +19,7 @@ _context: ContextVar[dict[str, str]] = ContextVar("okrbot_log_context", default=
 # Slack tokens, whatever sits around them, and any value we were told is secret.
 TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 REDACTED = "[redacted]"
-CHATTY = ("apscheduler", "alembic")
+CHATTY = ("apscheduler", "alembic", "aiohttp.access")
 
 
 @contextmanager
@@ -117,8 +117,9 @@ def configure(
     root.setLevel(chosen)
     # Libraries that narrate at INFO what an operator does not need: APScheduler two lines
     # a tick ("Running job", "executed successfully"), Alembic its dialect and plugins on
-    # every command. What okrbot itself says at INFO (listening, migrated, shutting down)
-    # stays; at DEBUG they all speak again.
+    # every command, aiohttp a line a request (a twentieth of the work of an API write).
+    # What okrbot itself says at INFO (listening, migrated, shutting down) stays; at DEBUG
+    # they all speak again.
     for name in CHATTY:
         logging.getLogger(name).setLevel(
             max(chosen, logging.WARNING) if chosen > logging.DEBUG else logging.NOTSET

@@ -133,7 +133,8 @@ async def apply(
 async def _apply(
     uow: UnitOfWorkFactory, item_id: str, *, organisation: OrganisationOf, now: datetime
 ) -> Applied:
-    async with uow() as unit:
+    # Quick: one decision's rows, and every answer that needs the write lock waits for it.
+    async with uow(quick=True) as unit:
         item = await unit.decisions.take(item_id, now)
         if item is None:
             return Applied(Fate.GONE)

@@ -290,7 +290,8 @@ async def count_failure(
 
 
 async def _store(uow: UnitOfWorkFactory, item_id: str, *, zone: ZoneInfo, now: datetime) -> Stored:
-    async with uow() as unit:
+    # Quick: a form's few rows, and every answer that needs the write lock waits for it.
+    async with uow(quick=True) as unit:
         item = await unit.inbox.take(item_id)
         if item is None:
             return Stored.GONE

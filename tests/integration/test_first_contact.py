@@ -302,6 +302,7 @@ def test_libraries_narrate_only_at_debug() -> None:
         try:
             logging.getLogger("apscheduler.executors.default").info("Running job")
             logging.getLogger("alembic.runtime.migration").info("Context impl SQLiteImpl.")
+            logging.getLogger("aiohttp.access").info('"POST /slack/events HTTP/1.1" 200')
             logging.getLogger("alembic.runtime.migration").warning("a real problem")
             logging.getLogger("okrbot").info("okrbot listening")
         finally:
@@ -315,6 +316,7 @@ def test_libraries_narrate_only_at_debug() -> None:
     assert shown("DEBUG") == [
         "Running job",
         "Context impl SQLiteImpl.",
+        '"POST /slack/events HTTP/1.1" 200',
         "a real problem",
         "okrbot listening",
     ]

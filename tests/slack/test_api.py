@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from okrbot import cli
+from okrbot.api import server
 from okrbot.api.openapi import DOCUMENT
 from okrbot.api.server import PREFIX
 from okrbot.domain.okr import Status
@@ -603,3 +604,39 @@ async def test_the_prompt_says_a_value_came_from_the_api(
     )
     assert "Activation" not in str(prompt.blocks).split("Updated automatically")[1]
     assert box.fake.violations == []
+
+
+async def test_an_api_request_waits_while_slack_requests_are_being_answered(
+    org_box: Sandbox,
+    world: World,
+    http: aiohttp.ClientSession,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slack gives up on an answer after 3 s, an API caller does not: while Slack's
+    requests are being answered, an API request's work waits (GIVE_WAY at most; here
+    long enough that only the answers' end lets it go)."""
+    token = await make_token(org_box, capsys)
+    monkeypatch.setattr(server, "GIVE_WAY", 60.0)
+    answers = org_box.bot.background.answers
+    statements: list[str] = []
+    # A connection open already (the document needs no token), so that the request is
+    # received within the loop's turns below.
+    assert (await call(http, "GET", "/openapi.json"))[0] == 200
+    answers.begin()
+    try:
+        with org_box.bot.uow.watching(statements.append):
+            sending = asyncio.create_task(
+                call(http, "POST", f"/key-results/{world.krs[0]}/values", token, body={"value": 5})
+            )
+            for _ in range(500):
+                await asyncio.sleep(0)
+        assert not sending.done()
+        # Not even its token was looked up.
+        assert not [s for s in statements if "api_token" in s]
+        assert await check_ins(org_box) == []
+    finally:
+        answers.end()
+    status, answer, _ = await asyncio.wait_for(sending, timeout=10)
+    assert status == 200, answer
+    assert len(await check_ins(org_box)) == 1

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, bindparam, case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from okrbot.store.models import CheckIn, CheckInValue, KeyResult, Objective, Person
@@ -457,13 +457,9 @@ class ObjectiveRepository(Repository):
         workspace's key result is not found for a pair."""
         if not wanted:
             return {}
-        stmt = (
-            select(KeyResult, Objective)
-            .join(Objective, Objective.id == KeyResult.objective_id)
-            .where(KeyResult.id.in_({kr for _, kr in wanted}))
-        )
         found = {}
-        for kr, objective in (await self.session.execute(stmt)).all():
+        rows = await self.session.execute(_KEY_RESULTS_OF, {"ids": list({kr for _, kr in wanted})})
+        for kr, objective in rows.all():
             if (objective.workspace_id, kr.id) in wanted:
                 found[objective.workspace_id, kr.id] = (kr, objective)
         return found
@@ -480,6 +476,14 @@ class ObjectiveRepository(Repository):
         )
         row = (await self.session.execute(stmt)).first()
         return None if row is None else (row[0], row[1])
+
+
+# Built once: the HTTP API reads its values' key results with it, a batch at a time.
+_KEY_RESULTS_OF = (
+    select(KeyResult, Objective)
+    .join(Objective, Objective.id == KeyResult.objective_id)
+    .where(KeyResult.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 def _key_result(position: int, row: KeyResultRow) -> KeyResult:

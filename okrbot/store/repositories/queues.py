@@ -7,13 +7,38 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, case, delete, func, insert, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 
 from okrbot.store.models import InboxCheckIn, InboxDecision, OutboxMessage
 from okrbot.store.repositories.base import Repository, due, rowcount
 
 # The outbox's and the fan-out's mark of a message nobody can tell went out.
 IN_DOUBT_PREFIX = "in_doubt:"
+
+# Built once: the HTTP API asks it for every batch of values.
+_WAITING_FOR = (
+    select(OutboxMessage.recipient)
+    .where(
+        OutboxMessage.workspace_id == bindparam("workspace"),
+        OutboxMessage.kind == bindparam("kind"),
+        OutboxMessage.recipient.in_(bindparam("recipients", expanding=True)),
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < bindparam("now")),
+    )
+    .with_for_update()
+)
 
 
 class OutboxRepository(Repository):
@@ -51,19 +76,11 @@ class OutboxRepository(Repository):
         sends reflects this transaction's writes."""
         if not recipients:
             return set()
-        stmt = (
-            select(OutboxMessage.recipient)
-            .where(
-                OutboxMessage.workspace_id == workspace_id,
-                OutboxMessage.kind == kind,
-                OutboxMessage.recipient.in_(list(recipients)),
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
-            )
-            .with_for_update()
+        found = await self.session.scalars(
+            _WAITING_FOR,
+            {"workspace": workspace_id, "kind": kind, "recipients": list(recipients), "now": now},
         )
-        return {r for r in (await self.session.scalars(stmt)) if r is not None}
+        return {r for r in found if r is not None}
 
     async def forget_sent_before(self, moment: datetime) -> int:
         """Messages long delivered: nothing reads them again."""
