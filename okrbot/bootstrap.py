@@ -85,6 +85,7 @@ class Okrbot:
     _sweeper: asyncio.Task[None] | None = field(default=None, init=False)
     _sweep_stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _timer: WeeklyTimer | None = field(default=None, init=False)
+    _api: Api | None = field(default=None, init=False)
 
     @property
     def dispatcher(self) -> Dispatcher:
@@ -196,6 +197,8 @@ class Okrbot:
             )
             self.background.abandon()
             await self.background.drain()
+        if self._api is not None:
+            self._api.close()
         await self.connections.close()
         await self.uow.dispose()
         await self.engine.dispose()
@@ -240,7 +243,9 @@ class Okrbot:
             self.deps.zone,
             per_minute=self.settings.api_rate_per_minute,
             answers=self.background.answers,
+            deliver=self.deps.deliver_soon,
         )
+        self._api = api
         app.add_subapp(API_PREFIX, api.app())
         flow = self.bolt.oauth_flow
         if flow is not None:

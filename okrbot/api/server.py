@@ -76,6 +76,7 @@ class Api:
         *,
         per_minute: int = PER_MINUTE,
         answers: Answers | None = None,
+        deliver: Callable[[], None] | None = None,
     ) -> None:
         self.uows = uows
         self.clock = clock
@@ -84,7 +85,12 @@ class Api:
         self.authenticate = tokens.Authenticator(uows)
         self._answers = answers
         # Values from every caller, written many to a transaction; Slack's answers first.
-        self.values = values.ValueWriter(uows, zone, answers=answers)
+        self.values = values.ValueWriter(uows, zone, answers=answers, deliver=deliver)
+
+    def close(self) -> None:
+        """At shutdown: no delivery pass starts for the values' Homes (the sweeper of the
+        next process sends what is due)."""
+        self.values.close()
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._errors], client_max_size=BODY_MAX_BYTES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
 from okrbot.domain.checkin import Confidence, parse_confidence
@@ -326,15 +326,25 @@ async def load_home(
 
 
 def queue_home_refresh(
-    uow: UnitOfWork, workspace_id: str, user_ids: Iterable[str | None], now: datetime
+    uow: UnitOfWork,
+    workspace_id: str,
+    user_ids: Iterable[str | None],
+    now: datetime,
+    *,
+    after: timedelta | None = None,
 ) -> None:
-    """Republish these people's Home after the commit. Cheap enough for everyone involved
-    in a change (a handful of people), so nobody's Home is left showing stale buttons."""
+    """Republish these people's Home after the commit (`after` it, when given). Cheap
+    enough for everyone involved in a change (a handful of people), so nobody's Home is
+    left showing stale buttons."""
     seen: set[str] = set()
     for user_id in user_ids:
         if not user_id or user_id in seen:
             continue
         seen.add(user_id)
         uow.outbox.add(
-            workspace_id=workspace_id, kind=OutboxKind.HOME_REFRESH, now=now, recipient=user_id
+            workspace_id=workspace_id,
+            kind=OutboxKind.HOME_REFRESH,
+            now=now,
+            recipient=user_id,
+            not_before=None if after is None else now + after,
         )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from okrbot.background import Answers
 from okrbot.domain.checkin import Confidence, clean_comment, value_problem
@@ -31,6 +32,10 @@ GIVE_WAY = 0.02
 # hundred microseconds of work (its JSON, its response), and a Slack request arriving then
 # waits for one share, not for a whole batch's (MAX_BATCH of them: a tenth of a second).
 ANSWERED_AT_ONCE = 25
+# A value's owners see it on their Home this long after it is recorded: values sent in a
+# stream (a CI job, a dashboard's exporter) refresh each Home once in that time, not once
+# a value. Slack takes views.publish about twice a second in a workspace (Tier 4).
+HOME_REFRESH_AFTER = timedelta(seconds=5)
 
 
 class ValueRefused(Exception):
@@ -104,8 +109,12 @@ class ValueWriter:
         answers: Answers | None = None,
         batch: int = MAX_BATCH,
         give_way: float = GIVE_WAY,
+        deliver: Callable[[], None] | None = None,
     ) -> None:
         self._uows = uows
+        # Starts a delivery pass (the Homes' refreshes, once due).
+        self._deliver = deliver
+        self._delivery: asyncio.TimerHandle | None = None
         self._zone = zone
         self._answers = answers
         self._batch = batch
@@ -238,12 +247,18 @@ class ValueWriter:
                 people.add(objective.owner_id)
                 if kr.owner_id:
                     people.add(kr.owner_id)
+            refreshed = False
             for workspace_id, people in owners.items():
                 waiting = await uow.outbox.waiting_for(
                     workspace_id, OutboxKind.HOME_REFRESH, people, now
                 )
-                queue_home_refresh(uow, workspace_id, sorted(people - waiting), now)
+                queue_home_refresh(
+                    uow, workspace_id, sorted(people - waiting), now, after=HOME_REFRESH_AFTER
+                )
+                refreshed = refreshed or bool(people - waiting)
             await uow.commit()
+        if refreshed:
+            self._deliver_later()
         for place, wanted, kr, objective, text in accepted:
             current, current_at = currents.get(kr.id, (None, None))
             info = KeyResultInfo(
@@ -256,6 +271,28 @@ class ValueWriter:
                 float(wanted.value), wanted.at or wanted.now, text, wanted.source, info
             )
         return [o for o in outcomes if o is not None]
+
+    def close(self) -> None:
+        """No delivery pass after this (shutting down)."""
+        self._deliver = None
+        if self._delivery is not None:
+            self._delivery.cancel()
+            self._delivery = None
+
+    def _deliver_later(self) -> None:
+        """A delivery pass once the refreshes just queued are due (one pass for all of
+        them); the sweeper would send them too, later."""
+        if self._deliver is None or self._delivery is not None:
+            return
+        deliver = self._deliver
+
+        def due() -> None:
+            self._delivery = None
+            deliver()
+
+        self._delivery = asyncio.get_running_loop().call_later(
+            HOME_REFRESH_AFTER.total_seconds(), due
+        )
 
     def _checked(
         self, wanted: _Wanted, found: dict[tuple[str, int], tuple[KeyResult, Objective]]

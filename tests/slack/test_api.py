@@ -183,7 +183,9 @@ async def test_a_value_from_the_api_is_a_check_in_like_any_other(
     assert default["quarter"] == QUARTER
     assert {o["title"] for o in default["objectives"]} == {"Faster onboarding", "Not yet"}
 
-    # The owner's Home is refreshed with it, and the digest counts it.
+    # The owner's Home is refreshed with it (HOME_REFRESH_AFTER later), and the digest
+    # counts it.
+    box.clock.advance(seconds=5)
     await box.settle()
     home = json.dumps(box.fake.home_view(AUTHOR.id))
     assert "42.5" in home
@@ -640,3 +642,44 @@ async def test_an_api_request_waits_while_slack_requests_are_being_answered(
     status, answer, _ = await asyncio.wait_for(sending, timeout=10)
     assert status == 200, answer
     assert len(await check_ins(org_box)) == 1
+
+
+async def test_values_sent_in_a_stream_refresh_the_owners_home_once_in_five_seconds(
+    org_box: Sandbox, world: World, http: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = org_box
+    token = await make_token(box, capsys)
+
+    def publishes() -> int:
+        return sum(1 for c in box.fake.calls_to("views.publish") if c.args["user_id"] == AUTHOR.id)
+
+    before = publishes()
+    for value in (10, 20, 30):
+        status, _, _ = await call(
+            http, "POST", f"/key-results/{world.krs[0]}/values", token, body={"value": value}
+        )
+        assert status == 200
+        box.clock.advance(seconds=1)
+        await box.settle()
+    # Not yet: the refresh waits for HOME_REFRESH_AFTER, and the values after the first
+    # add none of their own.
+    assert publishes() == before
+    async with box.uow() as uow:
+        waiting = await uow.outbox.waiting_for(
+            box.fake.team_id, "home_refresh", {AUTHOR.id}, box.clock()
+        )
+    assert waiting == {AUTHOR.id}
+    box.clock.advance(seconds=2)
+    await box.settle()
+    assert publishes() == before + 1
+    assert "30%" in json.dumps(box.fake.home_view(AUTHOR.id))
+    # The next value, a new refresh, five seconds on.
+    status, _, _ = await call(
+        http, "POST", f"/key-results/{world.krs[0]}/values", token, body={"value": 40}
+    )
+    assert status == 200
+    await box.settle()
+    assert publishes() == before + 1
+    box.clock.advance(seconds=5)
+    await box.settle()
+    assert publishes() == before + 2

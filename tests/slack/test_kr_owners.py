@@ -442,6 +442,8 @@ async def test_a_value_from_the_api_refreshes_both_homes(
             http, "POST", f"/key-results/{second.id}/values", token, body={"value": 2}
         )
     assert status == 200, answer
+    # Values from the API refresh the Homes HOME_REFRESH_AFTER (5 s) later.
+    box.clock.advance(seconds=5)
     await box.settle()
     assert (publishes_to(box, AUTHOR.id), publishes_to(box, COLLEAGUE.id)) == (
         before[0] + 1,

@@ -52,6 +52,7 @@ class OutboxRepository(Repository):
         approval_id: int | None = None,
         recipient: str | None = None,
         payload: dict[str, Any] | None = None,
+        not_before: datetime | None = None,
     ) -> None:
         self.session.add(
             OutboxMessage(
@@ -62,7 +63,7 @@ class OutboxRepository(Repository):
                 recipient=recipient,
                 payload=payload or {},
                 created_at=now,
-                next_attempt_at=now,
+                next_attempt_at=now if not_before is None else max(now, not_before),
                 attempts=0,
             )
         )
