@@ -244,6 +244,7 @@ class Okrbot:
             per_minute=self.settings.api_rate_per_minute,
             answers=self.background.answers,
             deliver=self.deps.deliver_soon,
+            direct=self.uow,
         )
         self._api = api
         app.add_subapp(API_PREFIX, api.app())

@@ -23,7 +23,7 @@ from okrbot.domain.quarters import Quarter
 from okrbot.services import tokens, values
 from okrbot.services.ports import Clock
 from okrbot.services.tokens import Caller
-from okrbot.store.uow import UnitOfWorkFactory
+from okrbot.store.uow import DirectRunner, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class Api:
         per_minute: int = PER_MINUTE,
         answers: Answers | None = None,
         deliver: Callable[[], None] | None = None,
+        direct: DirectRunner | None = None,
     ) -> None:
         self.uows = uows
         self.clock = clock
@@ -85,7 +86,9 @@ class Api:
         self.authenticate = tokens.Authenticator(uows)
         self._answers = answers
         # Values from every caller, written many to a transaction; Slack's answers first.
-        self.values = values.ValueWriter(uows, zone, answers=answers, deliver=deliver)
+        self.values = values.ValueWriter(
+            uows, zone, answers=answers, deliver=deliver, direct=direct
+        )
 
     def close(self) -> None:
         """At shutdown: no delivery pass starts for the values' Homes (the sweeper of the

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from okrbot.domain.checkin import Confidence, parse_confidence
 from okrbot.domain.okr import Level, Status
@@ -325,8 +325,30 @@ async def load_home(
     )
 
 
+class Outbox(Protocol):
+    def add(
+        self,
+        *,
+        workspace_id: str,
+        kind: str,
+        now: datetime,
+        objective_id: int | None = None,
+        approval_id: int | None = None,
+        recipient: str | None = None,
+        payload: dict[str, Any] | None = None,
+        not_before: datetime | None = None,
+    ) -> None: ...
+
+
+class WithOutbox(Protocol):
+    """A unit of work, or a direct one (okrbot/store/direct.py): what queues messages."""
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+
 def queue_home_refresh(
-    uow: UnitOfWork,
+    uow: WithOutbox,
     workspace_id: str,
     user_ids: Iterable[str | None],
     now: datetime,

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from okrbot.background import Answers
@@ -16,16 +16,17 @@ from okrbot.domain.okr import Kind, Status
 from okrbot.domain.quarters import Quarter
 from okrbot.domain.values import moment_problem
 from okrbot.services.export import KeyResultRecord, QuarterExport, export_quarter, key_result_record
-from okrbot.services.home import queue_home_refresh
+from okrbot.services.home import WithOutbox, queue_home_refresh
 from okrbot.services.notices import OutboxKind
+from okrbot.store.direct import DirectUnit
 from okrbot.store.models import CheckIn, KeyResult, Objective
 from okrbot.store.repositories import MeasuredValue
-from okrbot.store.uow import UnitOfWorkFactory
+from okrbot.store.uow import DirectRunner, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 # Values written in one transaction at most; more waiting go in the next.
-MAX_BATCH = 500
+MAX_BATCH = 100
 # The longest a write waits for the Slack requests being answered (seconds).
 GIVE_WAY = 0.02
 # Callers answered in one turn of the event loop, after a write: each answer is a few
@@ -83,6 +84,53 @@ class _Wanted:
 Outcome = RecordedValue | ValueRefused
 
 
+@dataclass
+class _Written:
+    """One write's values: refused (`ValueRefused` in `results`) or accepted (their rows),
+    and after the write each key result's latest."""
+
+    now: datetime
+    results: list[Outcome | None] = field(default_factory=list)
+    rows: list[MeasuredValue] = field(default_factory=list)
+    accepted: list[tuple[int, _Wanted, KeyResult, Objective, str | None]] = field(
+        default_factory=list
+    )
+    currents: dict[int, tuple[float | None, datetime | None]] = field(default_factory=dict)
+    refreshed: bool = False
+
+    def owners(self) -> dict[str, set[str]]:
+        """Whose Homes show the new values (the objectives' and the key results' owners),
+        by workspace."""
+        owners: dict[str, set[str]] = {}
+        for _, wanted, kr, objective, _ in self.accepted:
+            people = owners.setdefault(wanted.workspace_id, set())
+            people.add(objective.owner_id)
+            if kr.owner_id:
+                people.add(kr.owner_id)
+        return owners
+
+    def refresh(self, uow: WithOutbox, workspace_id: str, people: set[str]) -> None:
+        """As after a check-in from the form: one refresh each, however many values (none
+        for those who have one waiting), HOME_REFRESH_AFTER from now."""
+        queue_home_refresh(uow, workspace_id, sorted(people), self.now, after=HOME_REFRESH_AFTER)
+        self.refreshed = self.refreshed or bool(people)
+
+    def outcomes(self) -> list[Outcome]:
+        results = list(self.results)
+        for place, wanted, kr, objective, text in self.accepted:
+            current, current_at = self.currents.get(kr.id, (None, None))
+            info = KeyResultInfo(
+                objective.id,
+                objective.status,
+                objective.quarter,
+                replace(key_result_record(kr), current=current, current_at=current_at),
+            )
+            results[place] = RecordedValue(
+                float(wanted.value), wanted.at or wanted.now, text, wanted.source, info
+            )
+        return [r for r in results if r is not None]
+
+
 class ValueWriter:
     """Records values (`record`), many in one transaction: a value's answer waits until
     its check-in is committed, with the values of every other request waiting then.
@@ -110,8 +158,11 @@ class ValueWriter:
         batch: int = MAX_BATCH,
         give_way: float = GIVE_WAY,
         deliver: Callable[[], None] | None = None,
+        direct: DirectRunner | None = None,
     ) -> None:
         self._uows = uows
+        # Writes on a SQLite file's direct connection (SessionFactory.run_direct).
+        self._direct = direct
         # Starts a delivery pass (the Homes' refreshes, once due).
         self._deliver = deliver
         self._delivery: asyncio.TimerHandle | None = None
@@ -206,71 +257,68 @@ class ValueWriter:
                 written.set_result(outcome)
 
     async def _write(self, batch: list[_Wanted]) -> list[Outcome]:
-        outcomes: list[Outcome | None] = []
-        rows: list[MeasuredValue] = []
-        accepted: list[tuple[int, _Wanted, KeyResult, Objective, str | None]] = []
-        async with self._uows(quick=True) as uow:
-            found = await uow.objectives.key_results_of(
-                {(w.workspace_id, w.key_result_id) for w in batch}
-            )
-            for wanted in batch:
-                try:
-                    kr, objective, text = self._checked(wanted, found)
-                except ValueRefused as refused:
-                    outcomes.append(refused)
-                    continue
-                accepted.append((len(outcomes), wanted, kr, objective, text))
-                outcomes.append(None)
-                rows.append(
-                    MeasuredValue(
-                        wanted.workspace_id,
-                        objective.id,
-                        kr.id,
-                        objective.owner_id,
-                        objective.confidence or Confidence.ON_TRACK.value,
-                        text,
-                        float(wanted.value),
-                        wanted.at or wanted.now,
-                        wanted.source,
-                    )
-                )
-            if not rows:
-                return [o for o in outcomes if o is not None]
-            await uow.check_ins.add_measured(rows)
-            currents = await uow.check_ins.note_measured(rows)
-            # The owners' Homes (the objective's and the key result's) show the new values,
-            # as after a check-in from the form: one refresh each, however many values.
-            now = batch[-1].now
-            owners: dict[str, set[str]] = {}
-            for _, wanted, kr, objective, _ in accepted:
-                people = owners.setdefault(wanted.workspace_id, set())
-                people.add(objective.owner_id)
-                if kr.owner_id:
-                    people.add(kr.owner_id)
-            refreshed = False
-            for workspace_id, people in owners.items():
-                waiting = await uow.outbox.waiting_for(
-                    workspace_id, OutboxKind.HOME_REFRESH, people, now
-                )
-                queue_home_refresh(
-                    uow, workspace_id, sorted(people - waiting), now, after=HOME_REFRESH_AFTER
-                )
-                refreshed = refreshed or bool(people - waiting)
-            await uow.commit()
-        if refreshed:
+        wanted = {(w.workspace_id, w.key_result_id) for w in batch}
+        written: _Written | None = None
+        if self._direct is not None:
+            # A SQLite file: the whole transaction in one call (okrbot/store/direct.py).
+
+            def write(unit: DirectUnit) -> _Written:
+                sorted_out = self._sorted(batch, unit.key_results_of(wanted))
+                if sorted_out.rows:
+                    unit.add_measured(sorted_out.rows)
+                    sorted_out.currents = unit.note_measured(sorted_out.rows)
+                    for workspace_id, people in sorted_out.owners().items():
+                        waiting = unit.waiting_for(
+                            workspace_id, OutboxKind.HOME_REFRESH, people, sorted_out.now
+                        )
+                        sorted_out.refresh(unit, workspace_id, people - waiting)
+                return sorted_out
+
+            written = await self._direct.run_direct(write)
+        if written is None:
+            async with self._uows(quick=True) as uow:
+                written = self._sorted(batch, await uow.objectives.key_results_of(wanted))
+                if written.rows:
+                    await uow.check_ins.add_measured(written.rows)
+                    written.currents = await uow.check_ins.note_measured(written.rows)
+                    for workspace_id, people in written.owners().items():
+                        waiting = await uow.outbox.waiting_for(
+                            workspace_id, OutboxKind.HOME_REFRESH, people, written.now
+                        )
+                        written.refresh(uow, workspace_id, people - waiting)
+                    await uow.commit()
+        if written.refreshed:
             self._deliver_later()
-        for place, wanted, kr, objective, text in accepted:
-            current, current_at = currents.get(kr.id, (None, None))
-            info = KeyResultInfo(
-                objective.id,
-                objective.status,
-                objective.quarter,
-                replace(key_result_record(kr), current=current, current_at=current_at),
+        return written.outcomes()
+
+    def _sorted(
+        self, batch: list[_Wanted], found: dict[tuple[str, int], tuple[KeyResult, Objective]]
+    ) -> _Written:
+        """Each value checked against its key result as read: the rows to write, and the
+        refusals."""
+        written = _Written(batch[-1].now)
+        for wanted in batch:
+            try:
+                kr, objective, text = self._checked(wanted, found)
+            except ValueRefused as refused:
+                written.results.append(refused)
+                continue
+            written.accepted.append((len(written.results), wanted, kr, objective, text))
+            written.results.append(None)
+            written.rows.append(
+                MeasuredValue(
+                    wanted.workspace_id,
+                    objective.id,
+                    kr.id,
+                    objective.owner_id,
+                    objective.confidence or Confidence.ON_TRACK.value,
+                    text,
+                    float(wanted.value),
+                    wanted.at or wanted.now,
+                    wanted.source,
+                )
             )
-            outcomes[place] = RecordedValue(
-                float(wanted.value), wanted.at or wanted.now, text, wanted.source, info
-            )
-        return [o for o in outcomes if o is not None]
+        return written
 
     def close(self) -> None:
         """No delivery pass after this (shutting down)."""

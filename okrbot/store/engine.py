@@ -6,20 +6,21 @@ import asyncio
 import socket
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy import Table, event, insert, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
 # Between tries at switching a new database file to WAL while another connection does too.
 WAL_RETRY_PAUSE_S = 0.002
 # An INSERT with positional placeholders, and each one's column with the conversion of its
@@ -286,6 +287,19 @@ class DirectWriter:
         """INSERT `rows` (the columns' values by name; a column left out gets its default)
         into `table`, in one transaction committed on return. With `skip_taken`, a row
         whose value in that unique column is taken already is left out."""
+        sql, params = self.statement(table, rows, skip_taken)
+        self.note(sql)
+
+        def insert_all(connection: sqlite3.Connection) -> None:
+            connection.executemany(sql, params)
+
+        self.transaction(insert_all)
+
+    def statement(
+        self, table: Table, rows: Sequence[dict[str, Any]], skip_taken: str | None = None
+    ) -> tuple[str, list[tuple[Any, ...]]]:
+        """The INSERT of `table` with positional placeholders, and each row's parameters as
+        SQLAlchemy would bind them (a column left out gets its default)."""
         sql, plan = self._plans.get((table.name, skip_taken)) or self._plan(table, skip_taken)
         params = [
             tuple(
@@ -297,8 +311,11 @@ class DirectWriter:
             )
             for row in rows
         ]
-        for watcher in self._watchers:
-            watcher(sql)
+        return sql, params
+
+    def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` on the connection in one transaction, committed when it returns and
+        rolled back when it raises; `Busy` when another process holds SQLite's lock."""
         connection = self._connection
         try:
             connection.execute("BEGIN IMMEDIATE")
@@ -307,15 +324,25 @@ class DirectWriter:
                 raise DirectWriter.Busy(str(exc)) from None
             raise
         try:
-            connection.executemany(sql, params)
+            result = work(connection)
             connection.execute("COMMIT")
         except BaseException as exc:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
                 # As SQLAlchemy raises it from the other connections (IntegrityError, ...).
-                raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
+                raise DBAPIError.instance("", (), exc, sqlite3.Error) from exc
             raise
+        return result
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._dialect
+
+    def note(self, sql: str) -> None:
+        """Tell the watchers a statement runs."""
+        for watcher in self._watchers:
+            watcher(sql)
 
     def _plan(self, table: Table, skip_taken: str | None) -> Plan:
         statement = (
@@ -330,7 +357,11 @@ class DirectWriter:
         plan = (
             str(compiled),
             [
-                (n, columns[n].type.bind_processor(self._dialect), _scalar_default(columns[n]))
+                (
+                    n,
+                    columns[n].type.dialect_impl(self._dialect).bind_processor(self._dialect),
+                    _scalar_default(columns[n]),
+                )
                 for n in order
             ],
         )

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import event, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from okrbot.pacing import enter_unit, leave_unit, yield_to_answers
+from okrbot.store.direct import DirectUnit
 from okrbot.store.engine import (
     BEGIN_MODE,
     SQLITE_BUSY_TIMEOUT_MS,
@@ -42,6 +43,8 @@ from okrbot.store.repositories import (
     TokenRepository,
     WorkspaceRepository,
 )
+
+T = TypeVar("T")
 
 
 class Conflict(Exception):
@@ -86,6 +89,11 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         # Before taking a connection (or the write lock), never while holding one.
         await yield_to_answers()
+        if self._fallback is not None:
+            # A quick unit of work never yields while it runs: one turn of the loop before
+            # it, so that work doing one after another (a batch of check-ins from the
+            # inbox) does not hold the loop for all of them at once.
+            await asyncio.sleep(0)
         enter_unit()
         if self._write_lock is not None:
             try:
@@ -182,6 +190,12 @@ class UnitOfWork:
 UnitOfWorkFactory = Callable[..., UnitOfWork]
 
 
+class DirectRunner(Protocol):
+    """What runs work on a SQLite file's direct connection (`SessionFactory.run_direct`)."""
+
+    async def run_direct(self, work: Callable[[DirectUnit], T]) -> T | None: ...
+
+
 class SessionFactory:
     """Makes units of work; `readonly=True` ones do not take SQLite's write lock."""
 
@@ -262,6 +276,33 @@ class SessionFactory:
             await uow.session.execute(statement, rows)
             await uow.commit()
 
+    async def run_direct(self, work: Callable[[DirectUnit], T]) -> T | None:
+        """`work` in one transaction on a SQLite file's direct connection (`DirectUnit`,
+        plain sqlite3 on this thread: see okrbot/store/direct.py), committed when it
+        returns; None, with nothing done, where there is no such connection (PostgreSQL,
+        a database in memory) or another process holds SQLite's lock: the caller then
+        uses a unit of work. `work` must not return None, and never waits for anything."""
+        direct, lock = self._direct, self._write_lock
+        if direct is None or lock is None:
+            return None
+        await yield_to_answers()
+        # One turn of the loop before it, as a quick unit of work takes (it never yields).
+        await asyncio.sleep(0)
+        async with lock:
+
+            def run(connection: sqlite3.Connection) -> T:
+                def insert(table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+                    sql, params = direct.statement(table, rows)
+                    direct.note(sql)
+                    return [connection.execute(sql, row).lastrowid or 0 for row in params]
+
+                return work(DirectUnit(connection, direct.dialect, insert, direct.note))
+
+            try:
+                return direct.transaction(run)
+            except DirectWriter.Busy:
+                return None
+
     @contextmanager
     def watching(self, watcher: Callable[[str], None]) -> Iterator[None]:
         """Tell `watcher` each statement sent to the database meanwhile, by any connection
@@ -270,8 +311,11 @@ class SessionFactory:
         def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
             watcher(statement)
 
-        sync_engine = self.engine.sync_engine
-        event.listen(sync_engine, "before_cursor_execute", note)
+        engines = [self.engine.sync_engine]
+        if self._inline is not None:
+            engines.append(self._inline.sync_engine)
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", note)
         try:
             if self._direct is not None:
                 with self._direct.watching(watcher):
@@ -279,7 +323,8 @@ class SessionFactory:
             else:
                 yield
         finally:
-            event.remove(sync_engine, "before_cursor_execute", note)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", note)
 
     async def dispose(self) -> None:
         if self._direct is not None:

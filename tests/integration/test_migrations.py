@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from okrbot.bootstrap import build
 from okrbot.config import Settings
 from okrbot.store import schema
+from okrbot.store.direct import DirectUnit
 from okrbot.store.engine import SQLITE_BUSY_TIMEOUT_MS, DirectWriter, create_engine, enter_wal
 from okrbot.store.models import Base, InboxCheckIn, Person
 from okrbot.store.uow import SessionFactory, UnitOfWork
@@ -298,6 +299,9 @@ async def test_check_schema_upgrades_when_auto_migrate_is_on(tmp_path: Path) -> 
     assert _tables(path) == TABLES | {"alembic_version"}
 
 
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
 def _inbox_row(item_id: str) -> dict[str, object]:
     return {
         "id": item_id,
@@ -496,3 +500,64 @@ async def test_a_quick_unit_of_work_is_a_usual_one_elsewhere(database_url: str) 
     finally:
         await factory.dispose()
         await engine.dispose()
+
+
+@pytest.mark.sqlite_only
+async def test_the_direct_connection_stores_times_as_the_orm_does(database_url: str) -> None:
+    """SQLite compares times as text: a row written directly and one written through a
+    unit of work must have the same text for the same moment."""
+    path = Path(database_url.removeprefix("sqlite:///"))
+    engine = create_engine(database_url)
+    factory = SessionFactory(engine)
+    try:
+        await factory.append(InboxCheckIn, [_inbox_row("a" * 32)])
+        async with factory() as uow:
+            await uow.inbox.add_all([_inbox_row("b" * 32)])
+            await uow.commit()
+    finally:
+        await factory.dispose()
+        await engine.dispose()
+    with sqlite3.connect(path) as check:
+        stored = check.execute("SELECT id, received_at FROM check_in_inbox ORDER BY id").fetchall()
+    assert stored == [
+        ("a" * 32, "2026-11-25 12:00:00.000000"),
+        ("b" * 32, "2026-11-25 12:00:00.000000"),
+    ]
+
+
+def _nothing_waiting(unit: DirectUnit) -> set[str]:
+    return unit.waiting_for("T1", "dm", {"U1"}, NOW)
+
+
+@pytest.mark.sqlite_only
+async def test_direct_work_is_refused_while_another_process_writes(database_url: str) -> None:
+    path = Path(database_url.removeprefix("sqlite:///"))
+    engine = create_engine(database_url)
+    factory = SessionFactory(engine)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        # At once, and nothing done: the caller writes through a unit of work instead.
+        assert (
+            await factory.run_direct(lambda unit: unit.waiting_for("T1", "dm", {"U1"}, NOW)) is None
+        )
+        other.execute("COMMIT")
+        assert (
+            await factory.run_direct(lambda unit: unit.waiting_for("T1", "dm", {"U1"}, NOW))
+            == set()
+        )
+    finally:
+        other.close()
+        await factory.dispose()
+        await engine.dispose()
+
+
+async def test_direct_work_is_for_a_sqlite_file_only(database_url: str) -> None:
+    engine = create_engine(database_url)
+    factory = SessionFactory(engine)
+    try:
+        found = await factory.run_direct(_nothing_waiting)
+    finally:
+        await factory.dispose()
+        await engine.dispose()
+    assert found == (set() if database_url.startswith("sqlite") else None)

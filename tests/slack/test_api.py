@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from okrbot import cli
@@ -683,3 +684,33 @@ async def test_values_sent_in_a_stream_refresh_the_owners_home_once_in_five_seco
     box.clock.advance(seconds=5)
     await box.settle()
     assert publishes() == before + 2
+
+
+@pytest.mark.sqlite_only
+async def test_on_a_sqlite_file_values_are_written_by_the_direct_connection(
+    org_box: Sandbox, world: World, http: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through plain sqlite3 (okrbot/store/direct.py), not SQLAlchemy's connections."""
+    token = await make_token(org_box, capsys)
+    through_sqlalchemy: list[str] = []
+    every: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        through_sqlalchemy.append(statement)
+
+    sync_engine = org_box.bot.engine.sync_engine
+    sa_event.listen(sync_engine, "before_cursor_execute", note)
+    try:
+        with org_box.bot.uow.watching(every.append):
+            status, _, _ = await call(
+                http, "POST", f"/key-results/{world.krs[0]}/values", token, body={"value": 7}
+            )
+    finally:
+        sa_event.remove(sync_engine, "before_cursor_execute", note)
+    assert status == 200
+    inserts = [s for s in every if s.startswith("INSERT INTO check_in ")]
+    assert inserts
+    # SQLAlchemy's insert returns the ids (RETURNING); sqlite3's cursor has them.
+    assert not any("RETURNING" in s for s in inserts)
+    assert not any("check_in" in s and s.startswith("INSERT") for s in through_sqlalchemy)
+    assert [c.source for c in await check_ins(org_box)] == ["api:ci"]

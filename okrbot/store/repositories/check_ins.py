@@ -57,6 +57,22 @@ _LATEST_OF = select(_KEY_RESULT.c.id, _KEY_RESULT.c.current_value, _KEY_RESULT.c
 )
 
 
+def latest_of(
+    rows: Sequence[MeasuredValue],
+) -> tuple[dict[int, MeasuredValue], dict[int, datetime]]:
+    """Of many values: each key result's latest (the last given of those measured at the
+    same time), and each objective's latest time."""
+    latest: dict[int, MeasuredValue] = {}
+    objectives: dict[int, datetime] = {}
+    for r in rows:
+        kept = latest.get(r.key_result_id)
+        if kept is None or kept.at <= r.at:
+            latest[r.key_result_id] = r
+        if r.objective_id not in objectives or objectives[r.objective_id] < r.at:
+            objectives[r.objective_id] = r.at
+    return latest, objectives
+
+
 class CheckableRow(NamedTuple):
     """An objective and one of its live key results (None for one without any)."""
 
@@ -340,14 +356,7 @@ class CheckInRepository(Repository):
         """`note_value` for many values at once: each key result keeps the latest of its
         values (unless a later one is there already), each objective its latest time; the
         key results' latest (value, time) after, by id."""
-        latest: dict[int, MeasuredValue] = {}
-        objectives: dict[int, datetime] = {}
-        for r in rows:
-            kept = latest.get(r.key_result_id)
-            if kept is None or kept.at <= r.at:
-                latest[r.key_result_id] = r
-            if r.objective_id not in objectives or objectives[r.objective_id] < r.at:
-                objectives[r.objective_id] = r.at
+        latest, objectives = latest_of(rows)
         if not latest:
             return {}
         connection = await self.session.connection()
