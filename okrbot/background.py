@@ -91,6 +91,11 @@ class Answers:
         """Set `event` each time an answer is done."""
         self._watchers.append(event)
 
+    @property
+    def is_calm(self) -> bool:
+        """Nothing answered for `lull` seconds."""
+        return self._calm.is_set()
+
     def calm(self, deadline: float) -> bool:
         """Whether work may go on now: it is calm, or `deadline` (the loop's clock) is past."""
         return self._calm.is_set() or asyncio.get_running_loop().time() >= deadline
