@@ -23,7 +23,8 @@ from tests.support.sandbox import Sandbox
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 # Opt-in, so that a machine without PostgreSQL runs the suite exactly as before: when set,
-# every test that uses `database_url` runs once on SQLite and once on PostgreSQL.
+# every test that uses `database_url` runs once on SQLite and once on PostgreSQL (except
+# those marked sqlite_only or one_database).
 POSTGRES_URL = os.environ.get("OKRBOT_TEST_POSTGRES_URL", "")
 POSTGRES_TEMPLATE = f"okrbot_template_{uuid.uuid4().hex[:12]}"  # one per test session
 
@@ -31,6 +32,12 @@ POSTGRES_TEMPLATE = f"okrbot_template_{uuid.uuid4().hex[:12]}"  # one per test s
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: the test inspects SQLite itself (files, PRAGMAs, locks)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "one_database: a real-process test whose point is how the process behaves (signals,"
+        " Slack's answers), not SQL; SQLite only, since the SQL it relies on is proven on"
+        " both databases by other tests (each names them)",
     )
     config.addinivalue_line(
         "markers",
@@ -42,7 +49,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not POSTGRES_URL or "backend" not in metafunc.fixturenames:
         return
-    if metafunc.definition.get_closest_marker("sqlite_only"):
+    definition = metafunc.definition
+    if definition.get_closest_marker("sqlite_only") or definition.get_closest_marker(
+        "one_database"
+    ):
         return
     metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
