@@ -1,10 +1,17 @@
 """Graceful shutdown of `okrbot serve`, as a real process: SIGTERM while Slack is slow to
-answer lets what is in flight finish, starts nothing new, and exits 0."""
+answer lets what is in flight finish, starts nothing new, and exits 0.
+
+What is proven here is the process's own behaviour at a signal, so it runs on SQLite only
+(`one_database`): the SQL it relies on, claiming a fan-out's deliveries and handing the rest
+to the next instance, is proven on both databases by test_crash_matrix.py's fan-out case
+and test_instances.py's two schedulers.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from okrbot.sandbox.harness import AUTHOR
@@ -22,6 +29,8 @@ from tests.support.processes import (
     weekly_state,
 )
 from tests.support.sandbox import Sandbox
+
+pytestmark = pytest.mark.one_database
 
 # Long enough that the SIGTERM surely lands while the answer is held.
 SLOW_ANSWER_SECONDS = 3.0
